@@ -1,0 +1,93 @@
+// tinybind:build -target=wasip1
+
+//go:build ignore
+
+// hostile is a WASI command that misbehaves on purpose. It exists for the
+// host runtime's safety tests: every export except good must be caught by
+// the host (bad memory references, traps, fuel or time limits, memory limits).
+package main
+
+import "unsafe"
+
+// stringHeader has the layout of a Go string in TinyGo: pointer, length.
+type stringHeader struct {
+	p uintptr
+	n int
+}
+
+//export good
+func good(name string) string {
+	return "ok " + name
+}
+
+// badPointer returns a string whose pointer lies far outside linear memory.
+//
+//export bad_pointer
+func badPointer() string {
+	h := stringHeader{p: 0xFFFFFF00, n: 64}
+	return *(*string)(unsafe.Pointer(&h))
+}
+
+// hugeLength returns a string with a valid pointer and a length of 2 GiB - 1.
+//
+//export huge_length
+func hugeLength() string {
+	s := "huge"
+	h := stringHeader{p: uintptr(unsafe.Pointer(unsafe.StringData(s))), n: 0x7FFFFFFF}
+	return *(*string)(unsafe.Pointer(&h))
+}
+
+// badUTF8 returns bytes that are not valid UTF-8.
+//
+//export bad_utf8
+func badUTF8() string {
+	return "\xff\xfe\xfd"
+}
+
+var empty []int
+
+// boom indexes an empty slice: the Go panic traps the module.
+//
+//export boom
+func boom(n int) int {
+	return empty[n]
+}
+
+// sink is written on every iteration so that the loops below have an
+// observable effect and cannot be optimised away.
+var sink int
+
+// spin never returns.
+//
+//export spin
+func spin(n int) int {
+	for {
+		n = n*3 + 1
+		sink += n
+	}
+}
+
+// hoard keeps every allocation of hog reachable forever.
+var hoard [][]byte
+
+// hog allocates 1 MiB slices and keeps them, so memory grows without bound
+// (until the host stops it, or the module runs out of memory and traps).
+//
+//export hog
+func hog() int {
+	for {
+		b := make([]byte, 1<<20)
+		b[0] = byte(len(hoard))
+		hoard = append(hoard, b)
+		sink += len(hoard)
+	}
+}
+
+// divide traps when b == 0 (Go's integer divide by zero panic).
+//
+//export divide
+func divide(a, b int32) int32 {
+	return a / b
+}
+
+func main() {}
