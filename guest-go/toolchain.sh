@@ -113,7 +113,9 @@ export GOTOOLCHAIN=local GOFLAGS=-buildvcs=false CGO_ENABLED=1
 log "go mod download github.com/tinygo-org/tinygo@v$TINYGO_VERSION"
 MODDIR=$(cd / && "$GO" mod download -json "github.com/tinygo-org/tinygo@v$TINYGO_VERSION" |
 	sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
-[ -n "$MODDIR" ] && [ -f "$MODDIR/go.mod" ] || die "go mod download of tinygo@v$TINYGO_VERSION failed"
+if [ -z "$MODDIR" ] || [ ! -f "$MODDIR/go.mod" ]; then
+	die "go mod download of tinygo@v$TINYGO_VERSION failed"
+fi
 
 # 2. A writable TINYGOROOT, with the gaps of the module download filled.
 NEWROOT=$PREFIX/root.new
@@ -128,7 +130,9 @@ BUILTINS=$LLVM_LIB/lib/clang/$LLVM/lib/wasi/libclang_rt.builtins-wasm32.a
 if [ ! -f "$BUILTINS" ]; then
 	BUILTINS=$(find "$LLVM_LIB/lib/clang" -name 'libclang_rt.builtins-wasm32.a' -print -quit 2>/dev/null || true)
 fi
-[ -n "$BUILTINS" ] && [ -f "$BUILTINS" ] || die "libclang_rt.builtins-wasm32.a not found (package libclang-rt-$LLVM-dev-wasm32)"
+if [ -z "$BUILTINS" ] || [ ! -f "$BUILTINS" ]; then
+	die "libclang_rt.builtins-wasm32.a not found (package libclang-rt-$LLVM-dev-wasm32)"
+fi
 [ -f /usr/lib/wasm32-wasi/libc.a ] || die "/usr/lib/wasm32-wasi/libc.a not found (package wasi-libc)"
 
 # Debian's wasi-libc without dlmalloc: TinyGo's runtime defines malloc & co.
