@@ -1,0 +1,535 @@
+//! What the code generator infers for one guest: its compiler, start-up kind,
+//! and for every export the binding and the evidence it rests on. Emitting
+//! Rust (`emit`) and reporting (`inspect`) both read this model.
+
+use std::collections::HashMap;
+
+use crate::abi::{self, Flavour, Lowered, Results, Scalar, Value};
+use crate::dwarf::{self, DwarfFunc};
+use crate::go::{GoFunc, GoParam, GoSource, GoType};
+use crate::names::{self, Scope};
+use crate::wasm::{ExportedFunc, FuncSig, ModuleInfo, WasmType};
+
+/// Exports that belong to the runtime, not to the guest's API.
+const RUNTIME_EXPORTS: &[&str] = &[
+    "malloc",
+    "free",
+    "calloc",
+    "realloc",
+    "posix_memalign",
+    "aligned_alloc",
+    "malloc_usable_size",
+    "cabi_realloc",
+    "_start",
+    "_initialize",
+    "resume",
+    "go_scheduler",
+    "__wasm_call_ctors",
+    "memcpy",
+    "memmove",
+    "memset",
+    "memcmp",
+    "memchr",
+    // libc helpers TinyGo's wasip1 builds export.
+    "fminimum",
+    "fmaximum",
+    "fminimumf",
+    "fmaximumf",
+];
+
+/// Method names the generated struct uses itself.
+pub const RESERVED_METHODS: &[&str] = &["new", "reset", "runtime", "guest"];
+
+pub fn is_runtime_export(name: &str) -> bool {
+    RUNTIME_EXPORTS.contains(&name) || name.starts_with("asyncify_") || name.contains('.')
+}
+
+/// How a guest is started before its exports are called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Startup {
+    /// A reactor (`-buildmode=c-shared`): `_initialize` is called once.
+    Initialize,
+    /// A WASI command: `_start` runs once; `proc_exit(0)` there is success.
+    Command,
+    /// Nothing to call: a browser (`-target=wasm`) build whose exports run
+    /// the constructors themselves, or a module with neither entry point.
+    None,
+}
+
+impl Startup {
+    pub fn describe(self) -> &'static str {
+        match self {
+            Startup::Initialize => "reactor: `_initialize` runs once at instantiation",
+            Startup::Command => {
+                "WASI command: `_start` runs once at instantiation (`proc_exit(0)` is success)"
+            }
+            Startup::None => "no start-up call: exports initialise the Go runtime themselves",
+        }
+    }
+}
+
+/// Where a binding's types came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Evidence {
+    GoSource,
+    Dwarf,
+    WasmOnly,
+}
+
+impl Evidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Evidence::GoSource => "go-source",
+            Evidence::Dwarf => "dwarf",
+            Evidence::WasmOnly => "wasm-only",
+        }
+    }
+}
+
+/// The binding of one export.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Binding {
+    /// Go types, lowered and checked against the wasm type.
+    Typed(Lowered),
+    /// The exact wasm types, with parameter names where known.
+    Raw { names: Vec<String> },
+}
+
+#[derive(Clone, Debug)]
+pub struct FunctionModel {
+    pub export: String,
+    /// Other export names of the same function.
+    pub aliases: Vec<String>,
+    /// The Rust method name.
+    pub method: String,
+    pub wasm: FuncSig,
+    /// The Go signature, when evidence gives one.
+    pub go: Option<String>,
+    /// Where the Go signature was read (`file:line`, or `DWARF`).
+    pub go_location: Option<String>,
+    pub evidence: Evidence,
+    pub binding: Binding,
+}
+
+impl FunctionModel {
+    /// Describes the calling convention in a few words.
+    pub fn convention(&self) -> String {
+        match &self.binding {
+            Binding::Typed(l) => l.convention(),
+            Binding::Raw { .. } => "raw wasm values".to_string(),
+        }
+    }
+
+    /// (name, Rust type) of every parameter.
+    pub fn rust_params(&self) -> Vec<(String, String)> {
+        match &self.binding {
+            Binding::Typed(l) => l
+                .params
+                .iter()
+                .map(|p| (p.name.clone(), rust_param_type(p.value)))
+                .collect(),
+            Binding::Raw { names } => names
+                .iter()
+                .zip(&self.wasm.params)
+                .map(|(n, t)| (n.clone(), raw_rust_type(*t).to_string()))
+                .collect(),
+        }
+    }
+
+    /// The Rust result type, without the `Result`.
+    pub fn rust_result(&self) -> String {
+        let types: Vec<String> = match &self.binding {
+            Binding::Typed(l) => match &l.results {
+                Results::None => Vec::new(),
+                Results::Direct(s) => vec![s.rust().to_string()],
+                Results::Retptr { fields, .. } => {
+                    fields.iter().map(|f| rust_result_type(f.value)).collect()
+                }
+            },
+            Binding::Raw { .. } => self
+                .wasm
+                .results
+                .iter()
+                .map(|t| raw_rust_type(*t).to_string())
+                .collect(),
+        };
+        match types.as_slice() {
+            [] => "()".to_string(),
+            [one] => one.clone(),
+            many => format!("({})", many.join(", ")),
+        }
+    }
+
+    /// `fn greet(&mut self, name: &str) -> Result<String, Error>`.
+    pub fn rust_signature(&self) -> String {
+        let params: Vec<String> = std::iter::once("&mut self".to_string())
+            .chain(self.rust_params().iter().map(|(n, t)| format!("{n}: {t}")))
+            .collect();
+        format!(
+            "fn {}({}) -> Result<{}, Error>",
+            self.method,
+            params.join(", "),
+            self.rust_result()
+        )
+    }
+}
+
+pub fn rust_param_type(v: Value) -> String {
+    match v {
+        Value::Scalar(s) => s.rust().to_string(),
+        Value::String => "&str".to_string(),
+        Value::Slice(s) => format!("&[{}]", s.rust()),
+        Value::Interface => "GoInterface".to_string(),
+    }
+}
+
+pub fn rust_result_type(v: Value) -> String {
+    match v {
+        Value::Scalar(s) => s.rust().to_string(),
+        Value::String => "String".to_string(),
+        Value::Slice(s) => format!("Vec<{}>", s.rust()),
+        Value::Interface => "GoInterface".to_string(),
+    }
+}
+
+pub fn raw_rust_type(t: WasmType) -> &'static str {
+    match t {
+        WasmType::I32 => "i32",
+        WasmType::I64 => "i64",
+        WasmType::F32 => "f32",
+        WasmType::F64 => "f64",
+        WasmType::Other => "()",
+    }
+}
+
+/// Everything inferred for one guest.
+#[derive(Clone, Debug)]
+pub struct GuestModel {
+    /// The guest's name: its file stem.
+    pub name: String,
+    /// The guest file, as found.
+    pub file: String,
+    /// `snake_case` module name and `UpperCamelCase` struct name.
+    pub module: String,
+    pub strukt: String,
+    /// The compiler, as the `producers` section names it.
+    pub compiler: String,
+    pub flavour: Flavour,
+    pub startup: Startup,
+    pub has_malloc: bool,
+    pub has_free: bool,
+    pub functions: Vec<FunctionModel>,
+    /// Exports hidden from the API because the runtime owns them.
+    pub runtime_exports: Vec<String>,
+    pub warnings: Vec<String>,
+}
+
+impl GuestModel {
+    /// The largest retptr area any function needs, in bytes.
+    pub fn retptr_size(&self) -> u32 {
+        self.functions
+            .iter()
+            .filter_map(|f| match &f.binding {
+                Binding::Typed(Lowered {
+                    results: Results::Retptr { size, .. },
+                    ..
+                }) => Some(*size),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(0)
+    }
+}
+
+/// Infers the model of one guest from its module and optional Go source.
+pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -> GuestModel {
+    let (compiler, flavour) = compiler(info);
+    let startup = startup(info);
+    let dwarf_funcs = dwarf::subprograms(info);
+    let mut warnings = Vec::new();
+    let mut functions: Vec<FunctionModel> = Vec::new();
+    let mut runtime_exports = Vec::new();
+    let mut by_index: HashMap<u32, usize> = HashMap::new();
+    let mut scope = Scope::with_reserved(RESERVED_METHODS);
+    let mut wasm_only = Vec::new();
+
+    for export in &info.exports {
+        if is_runtime_export(&export.name) {
+            runtime_exports.push(export.name.clone());
+            continue;
+        }
+        if let Some(&i) = by_index.get(&export.func_index) {
+            functions[i].aliases.push(export.name.clone());
+            continue;
+        }
+        if export.sig.params.iter().chain(&export.sig.results).any(|t| *t == WasmType::Other) {
+            warnings.push(format!(
+                "guest `{name}`: export `{}` has type {} with v128 or reference values, \
+                 which no binding can pass; it is left out",
+                export.name, export.sig
+            ));
+            continue;
+        }
+        let dwarf = dwarf::for_function(info, &dwarf_funcs, export.func_index);
+        let declared = go.and_then(|g| g.find(&export.name));
+        let f = bind(name, export, declared, dwarf, flavour, &mut scope, &mut warnings);
+        if f.evidence == Evidence::WasmOnly {
+            wasm_only.push(export.name.clone());
+        }
+        by_index.insert(export.func_index, functions.len());
+        functions.push(f);
+    }
+
+    if let Some(go) = go {
+        for f in &go.funcs {
+            if !info.exports_func(&f.export) && !is_runtime_export(&f.export) {
+                warnings.push(format!(
+                    "guest `{name}`: `{}` ({}) is declared in the Go source but the module \
+                     does not export it",
+                    f.export, f.location
+                ));
+            }
+        }
+    }
+    if !wasm_only.is_empty() {
+        warnings.push(format!(
+            "guest `{name}`: no Go signature for {}; their bindings use the raw wasm types. \
+             Add the Go source, or declarations only (`//export NAME` above `func NAME(...) ...`), \
+             as `{name}.go` beside the module to get typed bindings",
+            wasm_only
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+
+    GuestModel {
+        name: name.to_string(),
+        file: file.to_string(),
+        module: names::snake(name),
+        strukt: names::upper_camel(name),
+        compiler,
+        flavour,
+        startup,
+        has_malloc: info.exports_func("malloc"),
+        has_free: info.exports_func("free"),
+        functions,
+        runtime_exports,
+        warnings,
+    }
+}
+
+fn compiler(info: &ModuleInfo) -> (String, Flavour) {
+    if let Some(p) = info.processed_by.iter().find(|p| p.name == "TinyGo") {
+        return (format!("TinyGo {}", p.version), Flavour::TinyGo);
+    }
+    if let Some(p) = info.languages.iter().find(|p| p.name == "Go") {
+        return (format!("Go {}", p.version), Flavour::StandardGo);
+    }
+    let clang = info
+        .processed_by
+        .iter()
+        .find(|p| p.name == "clang")
+        .map(|p| format!(", built with clang {}", p.version))
+        .unwrap_or_default();
+    (
+        format!("unknown (no TinyGo entry in `producers`{clang}); TinyGo conventions assumed"),
+        Flavour::TinyGo,
+    )
+}
+
+fn startup(info: &ModuleInfo) -> Startup {
+    if info.exports_func("_initialize") {
+        Startup::Initialize
+    } else if info.exports_func("_start") && !info.imports_module("gojs") {
+        Startup::Command
+    } else {
+        Startup::None
+    }
+}
+
+fn bind(
+    guest: &str,
+    export: &ExportedFunc,
+    declared: Option<&GoFunc>,
+    dwarf: Option<&DwarfFunc>,
+    flavour: Flavour,
+    scope: &mut Scope,
+    warnings: &mut Vec<String>,
+) -> FunctionModel {
+    let method = scope.unique(names::snake(&export.name));
+    let raw_names = |names: Option<Vec<String>>| {
+        let names = names.filter(|n| n.len() == export.sig.params.len());
+        names.unwrap_or_else(|| (0..export.sig.params.len()).map(|i| format!("arg{i}")).collect())
+    };
+    let mut f = FunctionModel {
+        export: export.name.clone(),
+        aliases: Vec::new(),
+        method,
+        wasm: export.sig.clone(),
+        go: None,
+        go_location: None,
+        evidence: Evidence::WasmOnly,
+        binding: Binding::Raw {
+            names: raw_names(None),
+        },
+    };
+
+    if let Some(go) = declared {
+        f.go = Some(go.signature());
+        f.go_location = Some(go.location.clone());
+        match abi::lower(go, flavour) {
+            Ok(l) if l.wasm == export.sig => {
+                f.evidence = Evidence::GoSource;
+                f.binding = Binding::Typed(l);
+            }
+            Ok(l) => warnings.push(format!(
+                "guest `{guest}`: export `{}`: the Go source ({}) says `{}`, which lowers to \
+                 wasm {} but the module's type is {}; the source does not match this binary, \
+                 so the binding uses the raw wasm types",
+                export.name, go.location, go.signature(), l.wasm, export.sig
+            )),
+            Err(reason) => warnings.push(format!(
+                "guest `{guest}`: export `{}`: `{}` ({}) cannot be typed: {reason}; the binding \
+                 uses the raw wasm types {}",
+                export.name, go.signature(), go.location, export.sig
+            )),
+        }
+        if f.evidence == Evidence::WasmOnly {
+            f.evidence = Evidence::GoSource;
+            let names = abi::lower(go, flavour).ok().map(|l| flat_names(&l));
+            let with_retptr = names.as_ref().map(|n| {
+                let mut all = vec!["retptr".to_string()];
+                all.extend(n.iter().cloned());
+                all
+            });
+            let names = names
+                .filter(|n| n.len() == export.sig.params.len())
+                .or(with_retptr);
+            f.binding = Binding::Raw {
+                names: raw_names(names),
+            };
+        }
+        sanitize_params(&mut f);
+        return f;
+    }
+
+    let Some(d) = dwarf else {
+        return f;
+    };
+    let go = dwarf_func(export, d);
+    f.go = Some(go.signature());
+    f.go_location = Some("DWARF".to_string());
+    f.evidence = Evidence::Dwarf;
+    let lowered_params = abi::lower(&go, flavour);
+    match lowered_params {
+        Ok(mut l) if l.wasm.params == export.sig.params && export.sig.results.len() <= 1 => {
+            // DWARF names no result type; the wasm result is taken as it is.
+            l.results = match export.sig.results.first() {
+                None => Results::None,
+                Some(t) => Results::Direct(scalar_of(*t)),
+            };
+            l.wasm = export.sig.clone();
+            f.binding = Binding::Typed(l);
+        }
+        Ok(l) => {
+            let names = flat_names(&l);
+            let with_retptr = export.sig.params.len() == names.len() + 1
+                && export.sig.params.first() == Some(&WasmType::I32)
+                && export.sig.results.is_empty();
+            let names = if with_retptr {
+                std::iter::once("retptr".to_string()).chain(names).collect()
+            } else {
+                names
+            };
+            warnings.push(format!(
+                "guest `{guest}`: export `{}`: DWARF gives the parameters `{}` but not the \
+                 results{}; the binding uses the raw wasm types {}. Add Go declarations \
+                 beside the module to type it",
+                export.name,
+                go.signature(),
+                if with_retptr { " (they come through a retptr)" } else { "" },
+                export.sig
+            ));
+            f.binding = Binding::Raw {
+                names: raw_names(Some(names)),
+            };
+        }
+        Err(reason) => {
+            f.evidence = Evidence::WasmOnly;
+            warnings.push(format!(
+                "guest `{guest}`: export `{}`: DWARF signature `{}` cannot be typed: {reason}; \
+                 the binding uses the raw wasm types {}",
+                export.name,
+                go.signature(),
+                export.sig
+            ));
+        }
+    }
+    sanitize_params(&mut f);
+    f
+}
+
+/// Makes parameter names Rust identifiers, unique within the method.
+fn sanitize_params(f: &mut FunctionModel) {
+    let mut scope = Scope::with_reserved(&["self"]);
+    match &mut f.binding {
+        Binding::Typed(l) => {
+            for p in &mut l.params {
+                p.name = scope.unique(names::snake(&p.name));
+            }
+        }
+        Binding::Raw { names: list } => {
+            for n in list.iter_mut() {
+                *n = scope.unique(names::snake(n));
+            }
+        }
+    }
+}
+
+/// The Go function DWARF describes, without results (DWARF does not say them).
+fn dwarf_func(export: &ExportedFunc, d: &DwarfFunc) -> GoFunc {
+    let short = d.name.rsplit('.').next().unwrap_or(&d.name).to_string();
+    GoFunc {
+        pragma: "export".to_string(),
+        export: export.name.clone(),
+        name: short,
+        params: d
+            .params
+            .iter()
+            .map(|(n, t)| GoParam {
+                name: Some(n.clone()).filter(|n| !n.is_empty()),
+                written: t.clone(),
+                ty: GoType::parse(t),
+            })
+            .collect(),
+        results: Vec::new(),
+        location: "DWARF".to_string(),
+    }
+}
+
+/// Names of the flat wasm parameters of a lowering: `s_ptr`, `s_len`, ...
+fn flat_names(l: &Lowered) -> Vec<String> {
+    l.params
+        .iter()
+        .flat_map(|p| {
+            let parts: &[&str] = match p.value {
+                Value::Scalar(_) => &[""],
+                Value::String => &["_ptr", "_len"],
+                Value::Interface => &["_typecode", "_value"],
+                Value::Slice(_) => &["_ptr", "_len", "_cap"],
+            };
+            parts.iter().map(move |s| format!("{}{s}", p.name))
+        })
+        .collect()
+}
+
+fn scalar_of(t: WasmType) -> Scalar {
+    match t {
+        WasmType::I64 => Scalar::I64,
+        WasmType::F32 => Scalar::F32,
+        WasmType::F64 => Scalar::F64,
+        _ => Scalar::I32,
+    }
+}

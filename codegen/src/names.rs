@@ -1,0 +1,103 @@
+//! Turning guest and export names into Rust identifiers.
+
+use std::collections::HashSet;
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+
+/// Rust keywords (strict and reserved), which cannot name a method or field.
+const KEYWORDS: &[&str] = &[
+    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
+    "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
+    "move", "mut", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+    "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
+    "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
+];
+
+/// A `snake_case` identifier for any name: `HTTP#handle` is `http_handle`,
+/// `9lives` is `_9lives`, `type` is `type_`.
+pub fn snake(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    fix(cleaned.to_snake_case(), "unnamed")
+}
+
+/// An `UpperCamelCase` identifier for any name.
+pub fn upper_camel(name: &str) -> String {
+    let cleaned: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    fix(cleaned.to_upper_camel_case(), "Unnamed")
+}
+
+fn fix(mut ident: String, empty: &str) -> String {
+    if ident.is_empty() {
+        ident = empty.to_string();
+    }
+    if ident.starts_with(|c: char| c.is_ascii_digit()) {
+        ident.insert(0, '_');
+    }
+    if KEYWORDS.contains(&ident.as_str()) {
+        ident.push('_');
+    }
+    ident
+}
+
+/// Hands out identifiers that are unique within one scope: a name already
+/// taken gets `_2`, `_3`, ... in the order names are asked for.
+#[derive(Default)]
+pub struct Scope {
+    taken: HashSet<String>,
+}
+
+impl Scope {
+    /// A scope where `reserved` names are already taken.
+    pub fn with_reserved(reserved: &[&str]) -> Self {
+        Scope {
+            taken: reserved.iter().map(|s| s.to_string()).collect(),
+        }
+    }
+
+    pub fn unique(&mut self, ident: String) -> String {
+        if self.taken.insert(ident.clone()) {
+            return ident;
+        }
+        let mut n = 2;
+        loop {
+            let candidate = format!("{ident}_{n}");
+            if self.taken.insert(candidate.clone()) {
+                return candidate;
+            }
+            n += 1;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_become_identifiers() {
+        assert_eq!(snake("HTTP#handle"), "http_handle");
+        assert_eq!(snake("proxy_on_tick"), "proxy_on_tick");
+        assert_eq!(snake("countVowels"), "count_vowels");
+        assert_eq!(snake("9lives"), "_9lives");
+        assert_eq!(snake("type"), "type_");
+        assert_eq!(snake("$$$"), "unnamed");
+        assert_eq!(upper_camel("tg0.35.0-wasm-concat"), "Tg0350WasmConcat");
+        assert_eq!(upper_camel("greeter"), "Greeter");
+        assert_eq!(upper_camel("self"), "Self_");
+    }
+
+    #[test]
+    fn collisions_resolve_in_order() {
+        let mut scope = Scope::with_reserved(&["new"]);
+        assert_eq!(scope.unique(snake("new")), "new_2");
+        assert_eq!(scope.unique(snake("a-b")), "a_b");
+        assert_eq!(scope.unique(snake("a_b")), "a_b_2");
+        assert_eq!(scope.unique(snake("A B")), "a_b_3");
+    }
+}

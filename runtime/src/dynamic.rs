@@ -1,0 +1,256 @@
+//! Calling guests by name at run time, for tools such as the `tinybind` CLI:
+//! what each generated guest describes of itself, and values of any type.
+
+use crate::{Error, Instance, Runtime};
+
+/// A Go interface value as TinyGo passes it: `(typecode, value)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct GoInterface {
+    pub typecode: u32,
+    pub value: u32,
+}
+
+/// The type of a parameter or result, as the bindings see it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ValueType {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+    String,
+    Bytes,
+    SliceOf(&'static ValueType),
+    Interface,
+}
+
+impl ValueType {
+    pub fn name(self) -> &'static str {
+        match self {
+            ValueType::Bool => "bool",
+            ValueType::I8 => "i8",
+            ValueType::I16 => "i16",
+            ValueType::I32 => "i32",
+            ValueType::I64 => "i64",
+            ValueType::U8 => "u8",
+            ValueType::U16 => "u16",
+            ValueType::U32 => "u32",
+            ValueType::U64 => "u64",
+            ValueType::F32 => "f32",
+            ValueType::F64 => "f64",
+            ValueType::String => "string",
+            ValueType::Bytes => "bytes",
+            ValueType::SliceOf(_) => "slice",
+            ValueType::Interface => "interface",
+        }
+    }
+}
+
+/// A value of any binding type.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    Bool(bool),
+    I8(i8),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    F32(f32),
+    F64(f64),
+    String(String),
+    Bytes(Vec<u8>),
+    List(Vec<Value>),
+    Interface(GoInterface),
+}
+
+impl Value {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            Value::Bool(_) => "bool",
+            Value::I8(_) => "i8",
+            Value::I16(_) => "i16",
+            Value::I32(_) => "i32",
+            Value::I64(_) => "i64",
+            Value::U8(_) => "u8",
+            Value::U16(_) => "u16",
+            Value::U32(_) => "u32",
+            Value::U64(_) => "u64",
+            Value::F32(_) => "f32",
+            Value::F64(_) => "f64",
+            Value::String(_) => "string",
+            Value::Bytes(_) => "bytes",
+            Value::List(_) => "list",
+            Value::Interface(_) => "interface",
+        }
+    }
+
+    /// The value as a Rust type, or an error naming both types.
+    pub fn get<'a, T: FromValue<'a>>(&'a self) -> Result<T, Error> {
+        T::from_value(self)
+    }
+}
+
+/// Taking a Rust value out of a [`Value`].
+pub trait FromValue<'a>: Sized {
+    fn from_value(v: &'a Value) -> Result<Self, Error>;
+}
+
+macro_rules! scalar_value {
+    ($($variant:ident($t:ty)),*) => {$(
+        impl From<$t> for Value {
+            fn from(x: $t) -> Self {
+                Value::$variant(x)
+            }
+        }
+        impl<'a> FromValue<'a> for $t {
+            fn from_value(v: &'a Value) -> Result<Self, Error> {
+                match v {
+                    Value::$variant(x) => Ok(*x),
+                    other => Err(Error::ArgumentType { expected: stringify!($t), got: other.type_name() }),
+                }
+            }
+        }
+        impl From<Vec<$t>> for Value {
+            fn from(xs: Vec<$t>) -> Self {
+                Value::List(xs.into_iter().map(Value::from).collect())
+            }
+        }
+        impl<'a> FromValue<'a> for Vec<$t> {
+            fn from_value(v: &'a Value) -> Result<Self, Error> {
+                match v {
+                    Value::List(xs) => xs.iter().map(<$t>::from_value).collect(),
+                    other => Err(Error::ArgumentType { expected: "list", got: other.type_name() }),
+                }
+            }
+        }
+    )*};
+}
+
+scalar_value!(
+    Bool(bool),
+    I8(i8),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    F32(f32),
+    F64(f64),
+    Interface(GoInterface)
+);
+
+impl From<u8> for Value {
+    fn from(x: u8) -> Self {
+        Value::U8(x)
+    }
+}
+
+impl<'a> FromValue<'a> for u8 {
+    fn from_value(v: &'a Value) -> Result<Self, Error> {
+        match v {
+            Value::U8(x) => Ok(*x),
+            other => Err(Error::ArgumentType {
+                expected: "u8",
+                got: other.type_name(),
+            }),
+        }
+    }
+}
+
+impl From<String> for Value {
+    fn from(s: String) -> Self {
+        Value::String(s)
+    }
+}
+
+impl From<Vec<u8>> for Value {
+    fn from(b: Vec<u8>) -> Self {
+        Value::Bytes(b)
+    }
+}
+
+impl<'a> FromValue<'a> for &'a str {
+    fn from_value(v: &'a Value) -> Result<Self, Error> {
+        match v {
+            Value::String(s) => Ok(s),
+            other => Err(Error::ArgumentType {
+                expected: "string",
+                got: other.type_name(),
+            }),
+        }
+    }
+}
+
+impl<'a> FromValue<'a> for &'a [u8] {
+    fn from_value(v: &'a Value) -> Result<Self, Error> {
+        match v {
+            Value::Bytes(b) => Ok(b),
+            other => Err(Error::ArgumentType {
+                expected: "bytes",
+                got: other.type_name(),
+            }),
+        }
+    }
+}
+
+/// What a generated guest says of one of its functions.
+#[derive(Clone, Copy, Debug)]
+pub struct FunctionInfo {
+    pub export: &'static str,
+    /// The Rust method's name.
+    pub method: &'static str,
+    pub aliases: &'static [&'static str],
+    /// The Go signature, when evidence gave one.
+    pub go: Option<&'static str>,
+    /// The Rust method's signature.
+    pub rust: &'static str,
+    /// The export's wasm type, as `(i32, i32) -> (i32)`.
+    pub wasm: &'static str,
+    /// `go-source`, `dwarf` or `wasm-only`.
+    pub evidence: &'static str,
+    pub convention: &'static str,
+    pub params: &'static [(&'static str, ValueType)],
+    pub results: &'static [ValueType],
+}
+
+/// What a generated guest says of itself.
+#[derive(Clone, Copy, Debug)]
+pub struct GuestInfo {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub compiler: &'static str,
+    pub functions: &'static [FunctionInfo],
+}
+
+impl GuestInfo {
+    /// A function by export name or Rust method name.
+    pub fn function(&self, name: &str) -> Option<&'static FunctionInfo> {
+        self.functions
+            .iter()
+            .find(|f| f.export == name || f.method == name || f.aliases.contains(&name))
+    }
+}
+
+/// A generated guest, called by name.
+pub trait DynGuest: Send {
+    fn info(&self) -> &'static GuestInfo;
+    fn instance(&mut self) -> &mut Instance;
+    /// Calls a function by export or method name with dynamic values.
+    fn call_dynamic(&mut self, function: &str, args: &[Value]) -> Result<Vec<Value>, Error>;
+}
+
+/// One entry of the generated `GUESTS` table.
+pub struct GuestEntry {
+    pub info: &'static GuestInfo,
+    pub instantiate: fn(&Runtime) -> Result<Box<dyn DynGuest>, Error>,
+}

@@ -1,0 +1,172 @@
+//! The one error type of the runtime: every failure names the guest and,
+//! where there is one, the export.
+
+use std::time::Duration;
+
+/// What went wrong with a guest.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The engine could not be created.
+    #[error("cannot create the wasm engine: {0}")]
+    Engine(String),
+    /// The module did not compile.
+    #[error("guest `{guest}`: does not compile: {reason}")]
+    Compile { guest: String, reason: String },
+    /// Instantiation failed (imports, start function, limits).
+    #[error("guest `{guest}`: cannot instantiate: {reason}")]
+    Instantiate { guest: String, reason: String },
+    /// `_initialize` or `_start` failed.
+    #[error("guest `{guest}`: start-up `{export}` failed: {reason}")]
+    Startup {
+        guest: String,
+        export: String,
+        reason: String,
+    },
+    /// The guest does not export what the bindings expect.
+    #[error("guest `{guest}`: missing export `{export}`: {reason}")]
+    MissingExport {
+        guest: String,
+        export: String,
+        reason: String,
+    },
+    /// The guest trapped (`unreachable`, a Go panic, division by zero,
+    /// stack overflow, out of memory, ...). The instance is now poisoned.
+    #[error("guest `{guest}`: `{export}` trapped: {reason}")]
+    Trap {
+        guest: String,
+        export: String,
+        reason: String,
+    },
+    /// The call ran past its deadline and was interrupted.
+    #[error("guest `{guest}`: `{export}` did not finish within {after:?} and was stopped")]
+    Timeout {
+        guest: String,
+        export: String,
+        after: Duration,
+    },
+    /// The call used up its fuel budget.
+    #[error("guest `{guest}`: `{export}` ran out of fuel ({fuel} units)")]
+    OutOfFuel {
+        guest: String,
+        export: String,
+        fuel: u64,
+    },
+    /// The guest called `proc_exit` during a call.
+    #[error("guest `{guest}`: `{export}` exited with code {code}")]
+    Exit {
+        guest: String,
+        export: String,
+        code: i32,
+    },
+    /// A pointer and length from the guest lie outside its memory.
+    #[error(
+        "guest `{guest}`: `{export}` returned {what} at {ptr:#x} of {len} bytes, outside its \
+         memory of {memory} bytes"
+    )]
+    OutOfBounds {
+        guest: String,
+        export: String,
+        what: &'static str,
+        ptr: u32,
+        len: u64,
+        memory: usize,
+    },
+    /// A Go string that is not UTF-8 where a Rust `String` was promised.
+    /// The bytes are kept: Go strings may hold any bytes.
+    #[error("guest `{guest}`: `{export}` returned a string that is not UTF-8: {source}")]
+    InvalidUtf8 {
+        guest: String,
+        export: String,
+        bytes: Vec<u8>,
+        #[source]
+        source: std::str::Utf8Error,
+    },
+    /// The guest's `malloc` returned null or memory outside its memory.
+    #[error(
+        "guest `{guest}`: `{export}`: `malloc({size})` returned {ptr:#x}, which is not usable \
+         memory of {memory} bytes"
+    )]
+    BadAllocation {
+        guest: String,
+        export: String,
+        size: u32,
+        ptr: u32,
+        memory: usize,
+    },
+    /// The export needs guest memory but the guest exports no `malloc`
+    /// (or no memory).
+    #[error("guest `{guest}`: `{export}` needs guest memory, but the guest exports no {missing}")]
+    NoAllocator {
+        guest: String,
+        export: String,
+        missing: &'static str,
+    },
+    /// Arguments larger than the guest can hold.
+    #[error("guest `{guest}`: `{export}`: arguments of {len} bytes are too large for the guest")]
+    ArgumentsTooLarge {
+        guest: String,
+        export: String,
+        len: u64,
+    },
+    /// An earlier call trapped; the instance must be reset.
+    #[error(
+        "guest `{guest}`: `{export}` not called: the instance is poisoned by an earlier trap; \
+         reset it"
+    )]
+    Poisoned { guest: String, export: String },
+    /// A dynamic call named no function of the guest.
+    #[error("guest `{guest}`: no function `{function}`")]
+    NoSuchFunction { guest: String, function: String },
+    /// A dynamic call had the wrong number of arguments.
+    #[error("guest `{guest}`: `{function}` takes {expected} arguments, got {got}")]
+    Arity {
+        guest: String,
+        function: String,
+        expected: usize,
+        got: usize,
+    },
+    /// A dynamic call had an argument of the wrong type.
+    #[error("argument of type {got} where {expected} was expected")]
+    ArgumentType {
+        expected: &'static str,
+        got: &'static str,
+    },
+    /// A WASI grant (a directory, say) could not be set up.
+    #[error("WASI set-up: {0}")]
+    Wasi(String),
+}
+
+impl Error {
+    /// Whether the error left the instance poisoned.
+    pub fn poisons(&self) -> bool {
+        matches!(
+            self,
+            Error::Trap { .. } | Error::Timeout { .. } | Error::OutOfFuel { .. } | Error::Exit { .. }
+        )
+    }
+
+    /// The bytes of a string result that was not UTF-8.
+    pub fn invalid_utf8_bytes(&self) -> Option<&[u8]> {
+        match self {
+            Error::InvalidUtf8 { bytes, .. } => Some(bytes),
+            _ => None,
+        }
+    }
+
+    pub fn no_such_function(info: &crate::GuestInfo, function: &str) -> Error {
+        Error::NoSuchFunction {
+            guest: info.name.to_string(),
+            function: function.to_string(),
+        }
+    }
+
+    pub fn arity(info: &crate::GuestInfo, function: &str, expected: usize, got: usize) -> Error {
+        Error::Arity {
+            guest: info.name.to_string(),
+            function: function.to_string(),
+            expected,
+            got,
+        }
+    }
+}

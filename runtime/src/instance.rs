@@ -1,0 +1,431 @@
+//! One guest instance: its store, start-up, calls with deadlines, and the
+//! guest memory it keeps for arguments and results.
+
+use std::time::Duration;
+
+use wasmtime::{Memory, Store, StoreLimitsBuilder, Trap, TypedFunc, WasmParams, WasmResults};
+use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+
+use crate::memory::{self, GuestSlice, Results};
+use crate::runtime::{Compiled, State, TICK};
+use crate::{Error, Runtime};
+
+/// How a guest is started before its exports are called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Startup {
+    /// A reactor: `_initialize` runs once.
+    Initialize,
+    /// A WASI command: `_start` runs once; `proc_exit(0)` there is success.
+    Command,
+    /// Nothing to run.
+    None,
+}
+
+/// A guest module as the generated code describes it.
+#[derive(Debug)]
+pub struct GuestModule {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub bytes: &'static [u8],
+    pub startup: Startup,
+    /// Bytes of the retptr area the bindings need (0: none).
+    pub retptr_size: u32,
+}
+
+/// Guest memory the instance owns, allocated with the guest's `malloc`.
+#[derive(Clone, Copy, Debug, Default)]
+struct Block {
+    ptr: u32,
+    size: u32,
+}
+
+/// A running guest. Not shared between threads: use one per thread, or a
+/// [`crate::Pool`].
+pub struct Instance {
+    runtime: Runtime,
+    module: &'static GuestModule,
+    store: Store<State>,
+    instance: Option<wasmtime::Instance>,
+    memory: Option<Memory>,
+    malloc: Option<TypedFunc<i32, i32>>,
+    free: Option<TypedFunc<i32, ()>>,
+    /// Where results come back; allocated at instantiation.
+    retptr: Option<Block>,
+    /// Where arguments go; grows on demand, reused by every call.
+    arena: Block,
+    deadline_ticks: Option<u64>,
+    timeout: Option<Duration>,
+    poisoned: bool,
+    stdout: Option<MemoryOutputPipe>,
+    stderr: Option<MemoryOutputPipe>,
+}
+
+impl Instance {
+    pub(crate) fn new(
+        runtime: Runtime,
+        module: &'static GuestModule,
+        compiled: &Compiled,
+    ) -> Result<Instance, Error> {
+        let settings = runtime.settings().clone();
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.args(&[module.name]);
+        for (k, v) in &settings.env {
+            wasi.env(k, v);
+        }
+        for d in &settings.dirs {
+            let perms = if d.read_only {
+                FsPerms::ReadOnly
+            } else {
+                FsPerms::ReadWrite
+            };
+            wasi.preopened_dir(&d.host, &d.guest, perms)
+                .map_err(|e| Error::Wasi(format!("{}: {e:#}", d.host.display())))?;
+        }
+        if let Some(bytes) = &settings.stdin {
+            wasi.stdin(MemoryInputPipe::new(bytes.clone()));
+        }
+        let (stdout, stderr) = match settings.capture_output {
+            Some(cap) => {
+                let (out, err) = (MemoryOutputPipe::new(cap), MemoryOutputPipe::new(cap));
+                wasi.stdout(out.clone());
+                wasi.stderr(err.clone());
+                (Some(out), Some(err))
+            }
+            None => {
+                wasi.inherit_stdout();
+                wasi.inherit_stderr();
+                (None, None)
+            }
+        };
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(settings.memory_limit)
+            .instances(1)
+            .trap_on_grow_failure(false)
+            .build();
+        let mut store = Store::new(
+            runtime.engine(),
+            State {
+                wasi: wasi.build_p1(),
+                limits,
+            },
+        );
+        store.limiter(|s| &mut s.limits);
+        let deadline_ticks = settings.timeout.map(ticks);
+        if deadline_ticks.is_some() {
+            store.epoch_deadline_trap();
+        }
+        let mut inst = Instance {
+            runtime: runtime.clone(),
+            module,
+            store,
+            instance: None,
+            memory: None,
+            malloc: None,
+            free: None,
+            retptr: None,
+            arena: Block::default(),
+            deadline_ticks,
+            timeout: settings.timeout,
+            poisoned: false,
+            stdout,
+            stderr,
+        };
+        inst.arm()?;
+        let instance = compiled
+            .pre
+            .instantiate(&mut inst.store)
+            .map_err(|e| Error::Instantiate {
+                guest: module.name.to_string(),
+                reason: format!("{e:#}"),
+            })?;
+        inst.memory = instance.get_memory(&mut inst.store, "memory");
+        inst.malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
+        inst.free = instance.get_typed_func(&mut inst.store, "free").ok();
+        let entry = match module.startup {
+            Startup::Initialize => Some("_initialize"),
+            Startup::Command => Some("_start"),
+            Startup::None => None,
+        };
+        if let Some(entry) = entry {
+            let start = instance
+                .get_typed_func::<(), ()>(&mut inst.store, entry)
+                .map_err(|e| inst.missing(entry, e))?;
+            inst.arm()?;
+            match start.call(&mut inst.store, ()) {
+                Ok(()) => {}
+                Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|x| x.0 == 0) => {}
+                Err(e) => {
+                    return Err(Error::Startup {
+                        guest: module.name.to_string(),
+                        export: entry.to_string(),
+                        reason: inst.classify(entry, e).to_string(),
+                    })
+                }
+            }
+        }
+        inst.instance = Some(instance);
+        if module.retptr_size > 0 && inst.malloc.is_some() {
+            inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
+        }
+        Ok(inst)
+    }
+
+    /// Resolves an export once, to call it many times.
+    pub fn typed_func<P: WasmParams, R: WasmResults>(
+        &mut self,
+        export: &'static str,
+    ) -> Result<TypedFunc<P, R>, Error> {
+        let instance = self.instance.ok_or_else(|| Error::MissingExport {
+            guest: self.module.name.to_string(),
+            export: export.to_string(),
+            reason: "the instance is not set up".into(),
+        })?;
+        instance
+            .get_typed_func::<P, R>(&mut self.store, export)
+            .map_err(|e| self.missing(export, e))
+    }
+
+    /// Calls an export with a deadline; a trap poisons the instance.
+    #[inline]
+    pub fn call<P: WasmParams, R: WasmResults>(
+        &mut self,
+        export: &'static str,
+        func: &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, Error> {
+        self.check(export)?;
+        self.arm()?;
+        match func.call(&mut self.store, params) {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                self.poisoned = true;
+                Err(self.classify(export, e))
+            }
+        }
+    }
+
+    /// Copies arguments into guest memory, into one arena that every call
+    /// reuses, and returns where each one landed.
+    pub fn write_args<const N: usize>(
+        &mut self,
+        export: &'static str,
+        args: [&[u8]; N],
+    ) -> Result<[GuestSlice; N], Error> {
+        self.check(export)?;
+        let total: u64 = args.iter().map(|a| memory::padded(a.len())).sum();
+        if total > u64::from(self.arena.size) {
+            self.grow_arena(export, total)?;
+        }
+        let memory = self.memory_or(export)?;
+        let data = memory.data_mut(&mut self.store);
+        let mut offset = self.arena.ptr;
+        let mut out = [GuestSlice::default(); N];
+        for (slot, arg) in out.iter_mut().zip(args) {
+            memory::write(data, offset, arg).ok_or_else(|| Error::OutOfBounds {
+                guest: self.module.name.to_string(),
+                export: export.to_string(),
+                what: "an argument area",
+                ptr: offset,
+                len: arg.len() as u64,
+                memory: data.len(),
+            })?;
+            // The arena fits in 32-bit memory, so each length does too.
+            *slot = GuestSlice {
+                ptr: offset as i32,
+                len: arg.len() as i32,
+            };
+            offset += memory::padded(arg.len()) as u32;
+        }
+        Ok(out)
+    }
+
+    /// The retptr area for results written by the guest.
+    pub fn retptr(&self, export: &'static str) -> Result<i32, Error> {
+        match self.retptr {
+            Some(b) => Ok(b.ptr as i32),
+            None => Err(Error::NoAllocator {
+                guest: self.module.name.to_string(),
+                export: export.to_string(),
+                missing: if self.memory.is_none() { "memory" } else { "`malloc`" },
+            }),
+        }
+    }
+
+    /// Bounds-checked access to results at `retptr`.
+    pub fn results(&self, export: &'static str, retptr: i32, size: u32) -> Result<Results<'_>, Error> {
+        let memory = self.memory_or(export)?;
+        Results::new(
+            memory.data(&self.store),
+            retptr as u32,
+            size,
+            self.module.name,
+            export,
+        )
+    }
+
+    /// The runtime this instance belongs to.
+    pub fn runtime(&self) -> &Runtime {
+        &self.runtime
+    }
+
+    /// The guest's name.
+    pub fn guest(&self) -> &'static str {
+        self.module.name
+    }
+
+    /// Whether an earlier trap poisoned this instance.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned
+    }
+
+    /// The guest's linear memory size in bytes (0 without memory).
+    pub fn memory_size(&self) -> usize {
+        self.memory.map(|m| m.data_size(&self.store)).unwrap_or(0)
+    }
+
+    /// Changes this instance's per-call deadline.
+    pub fn set_timeout(&mut self, timeout: Option<Duration>) {
+        if timeout.is_some() && self.deadline_ticks.is_none() {
+            self.store.epoch_deadline_trap();
+        }
+        self.timeout = timeout;
+        self.deadline_ticks = timeout.map(ticks);
+    }
+
+    /// What the guest wrote to stdout, when the runtime captures output.
+    pub fn stdout(&self) -> Option<Vec<u8>> {
+        self.stdout.as_ref().map(|p| p.contents().to_vec())
+    }
+
+    /// What the guest wrote to stderr, when the runtime captures output.
+    pub fn stderr(&self) -> Option<Vec<u8>> {
+        self.stderr.as_ref().map(|p| p.contents().to_vec())
+    }
+
+    fn check(&self, export: &'static str) -> Result<(), Error> {
+        if self.poisoned {
+            return Err(Error::Poisoned {
+                guest: self.module.name.to_string(),
+                export: export.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Sets the deadline and fuel for the next call.
+    #[inline]
+    fn arm(&mut self) -> Result<(), Error> {
+        if let Some(t) = self.deadline_ticks {
+            self.store.set_epoch_deadline(t);
+        }
+        if let Some(fuel) = self.runtime.settings().fuel {
+            self.store
+                .set_fuel(fuel)
+                .map_err(|e| Error::Engine(format!("{e:#}")))?;
+        }
+        Ok(())
+    }
+
+    fn memory_or(&self, export: &'static str) -> Result<Memory, Error> {
+        self.memory.ok_or_else(|| Error::NoAllocator {
+            guest: self.module.name.to_string(),
+            export: export.to_string(),
+            missing: "memory",
+        })
+    }
+
+    fn missing(&self, export: &str, e: wasmtime::Error) -> Error {
+        Error::MissingExport {
+            guest: self.module.name.to_string(),
+            export: export.to_string(),
+            reason: format!("{e:#}"),
+        }
+    }
+
+    /// Turns a failed call into the error that says what happened.
+    fn classify(&self, export: &str, e: wasmtime::Error) -> Error {
+        let guest = self.module.name.to_string();
+        let export = export.to_string();
+        if let Some(exit) = e.downcast_ref::<I32Exit>() {
+            return Error::Exit {
+                guest,
+                export,
+                code: exit.0,
+            };
+        }
+        match e.downcast_ref::<Trap>() {
+            Some(Trap::Interrupt) => Error::Timeout {
+                guest,
+                export,
+                after: self.timeout.unwrap_or_default(),
+            },
+            Some(Trap::OutOfFuel) => Error::OutOfFuel {
+                guest,
+                export,
+                fuel: self.runtime.settings().fuel.unwrap_or_default(),
+            },
+            _ => Error::Trap {
+                guest,
+                export,
+                reason: format!("{e:#}").replace('\n', " "),
+            },
+        }
+    }
+
+    /// Allocates guest memory with the guest's `malloc` and checks it.
+    fn allocate(&mut self, export: &'static str, size: u32) -> Result<Block, Error> {
+        let Some(malloc) = self.malloc.clone() else {
+            return Err(Error::NoAllocator {
+                guest: self.module.name.to_string(),
+                export: export.to_string(),
+                missing: "`malloc`",
+            });
+        };
+        let ptr = self.call("malloc", &malloc, size as i32)? as u32;
+        let memory = self.memory_size();
+        if ptr == 0 || u64::from(ptr) + u64::from(size) > memory as u64 {
+            return Err(Error::BadAllocation {
+                guest: self.module.name.to_string(),
+                export: export.to_string(),
+                size,
+                ptr,
+                memory,
+            });
+        }
+        Ok(Block { ptr, size })
+    }
+
+    fn grow_arena(&mut self, export: &'static str, needed: u64) -> Result<(), Error> {
+        let limit = self.runtime.settings().memory_limit as u64;
+        if needed > limit.min(u64::from(u32::MAX)) {
+            return Err(Error::ArgumentsTooLarge {
+                guest: self.module.name.to_string(),
+                export: export.to_string(),
+                len: needed,
+            });
+        }
+        let size = needed
+            .max(u64::from(self.arena.size) * 2)
+            .max(256)
+            .min(limit.min(u64::from(u32::MAX))) as u32;
+        self.release_arena();
+        self.arena = self.allocate(export, size)?;
+        Ok(())
+    }
+
+    fn release_arena(&mut self) {
+        let old = std::mem::take(&mut self.arena);
+        if old.size > 0 {
+            if let Some(free) = self.free.clone() {
+                // A failing `free` only leaks guest memory; the call that
+                // follows reports the guest's state.
+                let _ = self.call("free", &free, old.ptr as i32);
+            }
+        }
+    }
+}
+
+fn ticks(timeout: Duration) -> u64 {
+    (timeout.as_nanos() / TICK.as_nanos()).max(1) as u64 + 1
+}

@@ -1,0 +1,255 @@
+//! Bounds-checked access to guest memory. Every pointer and length comes
+//! from an untrusted guest: each is checked against the memory's size before
+//! anything is read or any host memory is allocated for it.
+
+use crate::{Error, GoInterface};
+
+/// Where an argument landed in guest memory.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct GuestSlice {
+    pub ptr: i32,
+    /// Length in bytes.
+    pub len: i32,
+}
+
+/// Arguments are 8-byte aligned in the arena.
+pub(crate) fn padded(len: usize) -> u64 {
+    (len as u64).next_multiple_of(8)
+}
+
+/// Copies `bytes` to `data[at..]`, or `None` when it does not fit.
+pub(crate) fn write(data: &mut [u8], at: u32, bytes: &[u8]) -> Option<()> {
+    let start = at as usize;
+    let end = start.checked_add(bytes.len())?;
+    data.get_mut(start..end)?.copy_from_slice(bytes);
+    Some(())
+}
+
+/// The region `[ptr, ptr + len)` of memory, if it lies inside.
+pub fn region(data: &[u8], ptr: u32, len: u64) -> Option<&[u8]> {
+    let start = ptr as usize;
+    let end = u64::from(ptr).checked_add(len)?;
+    if end > data.len() as u64 {
+        return None;
+    }
+    data.get(start..end as usize)
+}
+
+/// A value that has a fixed little-endian layout in guest memory.
+pub trait Scalar: Copy {
+    const SIZE: usize;
+    fn read(bytes: &[u8]) -> Self;
+    fn write(self, out: &mut Vec<u8>);
+}
+
+macro_rules! scalar {
+    ($($t:ty),*) => {$(
+        impl Scalar for $t {
+            const SIZE: usize = std::mem::size_of::<$t>();
+            fn read(bytes: &[u8]) -> Self {
+                let mut b = [0u8; std::mem::size_of::<$t>()];
+                b.copy_from_slice(&bytes[..Self::SIZE]);
+                <$t>::from_le_bytes(b)
+            }
+            fn write(self, out: &mut Vec<u8>) {
+                out.extend_from_slice(&self.to_le_bytes());
+            }
+        }
+    )*};
+}
+
+scalar!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
+
+/// The little-endian bytes of a slice of scalars, as Go lays it out.
+pub fn to_le_bytes<T: Scalar>(items: &[T]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(items.len() * T::SIZE);
+    for x in items {
+        x.write(&mut out);
+    }
+    out
+}
+
+/// Results written by the guest at a retptr, read with bounds checks.
+pub struct Results<'a> {
+    data: &'a [u8],
+    base: u32,
+    guest: &'static str,
+    export: &'static str,
+}
+
+impl<'a> Results<'a> {
+    pub(crate) fn new(
+        data: &'a [u8],
+        base: u32,
+        size: u32,
+        guest: &'static str,
+        export: &'static str,
+    ) -> Result<Self, Error> {
+        let r = Results {
+            data,
+            base,
+            guest,
+            export,
+        };
+        match region(data, base, u64::from(size)) {
+            Some(_) => Ok(r),
+            None => Err(r.out_of_bounds("the result area", base, u64::from(size))),
+        }
+    }
+
+    fn out_of_bounds(&self, what: &'static str, ptr: u32, len: u64) -> Error {
+        Error::OutOfBounds {
+            guest: self.guest.to_string(),
+            export: self.export.to_string(),
+            what,
+            ptr,
+            len,
+            memory: self.data.len(),
+        }
+    }
+
+    fn scalar<T: Scalar>(&self, offset: u32) -> Result<T, Error> {
+        let at = self.base.wrapping_add(offset);
+        region(self.data, at, T::SIZE as u64)
+            .map(T::read)
+            .ok_or_else(|| self.out_of_bounds("a result", at, T::SIZE as u64))
+    }
+
+    pub fn bool(&self, offset: u32) -> Result<bool, Error> {
+        Ok(self.scalar::<u8>(offset)? & 1 != 0)
+    }
+    pub fn i8(&self, offset: u32) -> Result<i8, Error> {
+        self.scalar(offset)
+    }
+    pub fn i16(&self, offset: u32) -> Result<i16, Error> {
+        self.scalar(offset)
+    }
+    pub fn i32(&self, offset: u32) -> Result<i32, Error> {
+        self.scalar(offset)
+    }
+    pub fn i64(&self, offset: u32) -> Result<i64, Error> {
+        self.scalar(offset)
+    }
+    pub fn u8(&self, offset: u32) -> Result<u8, Error> {
+        self.scalar(offset)
+    }
+    pub fn u16(&self, offset: u32) -> Result<u16, Error> {
+        self.scalar(offset)
+    }
+    pub fn u32(&self, offset: u32) -> Result<u32, Error> {
+        self.scalar(offset)
+    }
+    pub fn u64(&self, offset: u32) -> Result<u64, Error> {
+        self.scalar(offset)
+    }
+    pub fn f32(&self, offset: u32) -> Result<f32, Error> {
+        self.scalar(offset)
+    }
+    pub fn f64(&self, offset: u32) -> Result<f64, Error> {
+        self.scalar(offset)
+    }
+
+    /// The `{ptr, len}` at `offset` and the bytes it points to.
+    fn data_at(&self, offset: u32, elem: u64, what: &'static str) -> Result<&'a [u8], Error> {
+        let ptr = self.scalar::<u32>(offset)?;
+        let len = u64::from(self.scalar::<u32>(offset + 4)?) * elem;
+        if len == 0 {
+            return Ok(&[]);
+        }
+        region(self.data, ptr, len).ok_or_else(|| self.out_of_bounds(what, ptr, len))
+    }
+
+    /// A Go `string` at `offset`.
+    pub fn string(&self, offset: u32) -> Result<String, Error> {
+        let bytes = self.data_at(offset, 1, "a string")?;
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(s.to_owned()),
+            Err(source) => Err(Error::InvalidUtf8 {
+                guest: self.guest.to_string(),
+                export: self.export.to_string(),
+                bytes: bytes.to_vec(),
+                source,
+            }),
+        }
+    }
+
+    /// A Go `[]byte` at `offset`.
+    pub fn bytes(&self, offset: u32) -> Result<Vec<u8>, Error> {
+        Ok(self.data_at(offset, 1, "a byte slice")?.to_vec())
+    }
+
+    /// A Go slice of scalars at `offset`.
+    pub fn slice<T: Scalar>(&self, offset: u32) -> Result<Vec<T>, Error> {
+        let bytes = self.data_at(offset, T::SIZE as u64, "a slice")?;
+        Ok(bytes.chunks_exact(T::SIZE).map(T::read).collect())
+    }
+
+    /// A Go interface at `offset`.
+    pub fn interface(&self, offset: u32) -> Result<GoInterface, Error> {
+        Ok(GoInterface {
+            typecode: self.scalar(offset)?,
+            value: self.scalar(offset + 4)?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn results(data: &[u8]) -> Results<'_> {
+        Results::new(data, 0, 8, "g", "f").expect("in bounds")
+    }
+
+    fn header(ptr: u32, len: u32) -> Vec<u8> {
+        let mut d = vec![0u8; 64];
+        d[..4].copy_from_slice(&ptr.to_le_bytes());
+        d[4..8].copy_from_slice(&len.to_le_bytes());
+        d
+    }
+
+    #[test]
+    fn strings_inside_memory_are_read() {
+        let mut d = header(16, 5);
+        d[16..21].copy_from_slice(b"hello");
+        assert_eq!(results(&d).string(0).expect("string"), "hello");
+    }
+
+    #[test]
+    fn huge_lengths_and_bad_pointers_are_refused() {
+        for (ptr, len) in [(16, u32::MAX), (u32::MAX - 2, 8), (60, 5)] {
+            let d = header(ptr, len);
+            let err = results(&d).string(0).expect_err("out of bounds");
+            assert!(matches!(err, Error::OutOfBounds { .. }), "{err}");
+        }
+    }
+
+    #[test]
+    fn invalid_utf8_keeps_the_bytes() {
+        let mut d = header(16, 3);
+        d[16..19].copy_from_slice(&[0xff, 0xfe, 0xfd]);
+        let err = results(&d).string(0).expect_err("not UTF-8");
+        assert_eq!(err.invalid_utf8_bytes(), Some(&[0xff, 0xfe, 0xfd][..]));
+    }
+
+    #[test]
+    fn empty_strings_ignore_the_pointer() {
+        let d = header(u32::MAX, 0);
+        assert_eq!(results(&d).string(0).expect("empty"), "");
+    }
+
+    #[test]
+    fn result_area_outside_memory_is_refused() {
+        let d = [0u8; 16];
+        assert!(Results::new(&d, 12, 8, "g", "f").is_err());
+        assert!(Results::new(&d, u32::MAX, 8, "g", "f").is_err());
+    }
+
+    #[test]
+    fn scalar_slices_round_trip() {
+        let bytes = to_le_bytes(&[1i32, -2, 3]);
+        let mut d = header(16, 3);
+        d[16..28].copy_from_slice(&bytes);
+        assert_eq!(results(&d).slice::<i32>(0).expect("slice"), vec![1, -2, 3]);
+    }
+}

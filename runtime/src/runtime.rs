@@ -1,0 +1,262 @@
+//! The runtime: one wasmtime engine, a WASI preview 1 linker, the settings
+//! every guest instance gets, and the guests compiled so far.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use wasmtime::{Config, Engine, InstancePre, Linker, Module};
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+use crate::{Error, GuestModule, Instance};
+
+/// How often the deadline clock ticks.
+pub(crate) const TICK: Duration = Duration::from_millis(10);
+
+/// Default per-call deadline.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Default cap on one instance's linear memory.
+pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
+
+/// What one instance's store holds.
+pub struct State {
+    pub(crate) wasi: WasiP1Ctx,
+    pub(crate) limits: wasmtime::StoreLimits,
+}
+
+/// A directory granted to guests.
+#[derive(Clone, Debug)]
+pub(crate) struct DirGrant {
+    pub host: PathBuf,
+    pub guest: String,
+    pub read_only: bool,
+}
+
+/// The settings every instance of this runtime starts with.
+#[derive(Clone, Debug)]
+pub(crate) struct Settings {
+    pub timeout: Option<Duration>,
+    pub fuel: Option<u64>,
+    pub memory_limit: usize,
+    /// Capture stdout and stderr into buffers of this many bytes each,
+    /// instead of passing them through.
+    pub capture_output: Option<usize>,
+    pub env: Vec<(String, String)>,
+    pub dirs: Vec<DirGrant>,
+    pub stdin: Option<Vec<u8>>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            timeout: Some(DEFAULT_TIMEOUT),
+            fuel: None,
+            memory_limit: DEFAULT_MEMORY_LIMIT,
+            capture_output: None,
+            env: Vec::new(),
+            dirs: Vec::new(),
+            stdin: None,
+        }
+    }
+}
+
+/// A compiled guest, ready to instantiate in microseconds.
+pub(crate) struct Compiled {
+    pub pre: InstancePre<State>,
+}
+
+struct Inner {
+    engine: Engine,
+    linker: Linker<State>,
+    settings: Settings,
+    compiled: Mutex<HashMap<(usize, usize), Arc<Compiled>>>,
+}
+
+/// Runs guests. Cheap to clone, `Send + Sync`; every guest is compiled once
+/// per runtime and every instance gets its own store.
+///
+/// Defaults: WASI preview 1 with nothing granted (no directories, no
+/// environment, only the guest's name as `argv[0]`), stdout and stderr passed
+/// through, a deadline of 10 s per call, at most 1 GiB of linear memory per
+/// instance, no fuel metering.
+#[derive(Clone)]
+pub struct Runtime {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("settings", &self.inner.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Runtime {
+    /// A runtime with the default settings.
+    pub fn new() -> Result<Runtime, Error> {
+        Runtime::builder().build()
+    }
+
+    /// Settings for a runtime.
+    pub fn builder() -> RuntimeBuilder {
+        RuntimeBuilder::default()
+    }
+
+    pub fn engine(&self) -> &Engine {
+        &self.inner.engine
+    }
+
+    pub(crate) fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// Instantiates a guest and runs its start-up.
+    pub fn instantiate(&self, module: &'static GuestModule) -> Result<Instance, Error> {
+        let compiled = self.compile(module)?;
+        Instance::new(self.clone(), module, &compiled)
+    }
+
+    /// Compiles a guest, once per runtime.
+    pub(crate) fn compile(&self, module: &'static GuestModule) -> Result<Arc<Compiled>, Error> {
+        let key = (module.bytes.as_ptr() as usize, module.bytes.len());
+        if let Some(c) = self.lock_compiled().get(&key) {
+            return Ok(c.clone());
+        }
+        let compile_err = |e: wasmtime::Error| Error::Compile {
+            guest: module.name.to_string(),
+            reason: format!("{e:#}"),
+        };
+        let wasm = Module::new(&self.inner.engine, module.bytes).map_err(compile_err)?;
+        let mut linker = self.inner.linker.clone();
+        // Imports the host does not provide (`env`, `gojs`, a proxy-wasm
+        // host) trap when called, so such a guest still instantiates.
+        linker
+            .define_unknown_imports_as_traps(&wasm)
+            .map_err(compile_err)?;
+        let pre = linker.instantiate_pre(&wasm).map_err(|e| Error::Instantiate {
+            guest: module.name.to_string(),
+            reason: format!("{e:#}"),
+        })?;
+        let compiled = Arc::new(Compiled { pre });
+        self.lock_compiled().insert(key, compiled.clone());
+        Ok(compiled)
+    }
+
+    fn lock_compiled(&self) -> std::sync::MutexGuard<'_, HashMap<(usize, usize), Arc<Compiled>>> {
+        // A panic while holding this lock cannot leave the map inconsistent.
+        self.inner
+            .compiled
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Settings for a [`Runtime`].
+#[derive(Clone, Debug, Default)]
+pub struct RuntimeBuilder {
+    settings: Settings,
+    cache: bool,
+}
+
+impl RuntimeBuilder {
+    /// The deadline of every call (and of start-up); `None` for none.
+    /// Enforced with epoch interruption, to within 10 ms.
+    pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.settings.timeout = timeout;
+        self
+    }
+
+    /// A fuel budget per call, for deterministic limits (off by default).
+    pub fn fuel(mut self, fuel: Option<u64>) -> Self {
+        self.settings.fuel = fuel;
+        self
+    }
+
+    /// The cap on one instance's linear memory, in bytes (1 GiB by default).
+    /// Growth past it fails inside the guest (`memory.grow` returns -1).
+    pub fn memory_limit(mut self, bytes: usize) -> Self {
+        self.settings.memory_limit = bytes;
+        self
+    }
+
+    /// Captures each instance's stdout and stderr into buffers of at most
+    /// `bytes` bytes each, instead of passing them through. A guest that
+    /// writes more traps.
+    pub fn capture_output(mut self, bytes: usize) -> Self {
+        self.settings.capture_output = Some(bytes);
+        self
+    }
+
+    /// Grants an environment variable.
+    pub fn env(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.settings.env.push((key.into(), value.into()));
+        self
+    }
+
+    /// Grants a host directory, visible to the guest as `guest_path`.
+    pub fn dir(mut self, host: impl Into<PathBuf>, guest_path: impl Into<String>, read_only: bool) -> Self {
+        self.settings.dirs.push(DirGrant {
+            host: host.into(),
+            guest: guest_path.into(),
+            read_only,
+        });
+        self
+    }
+
+    /// Bytes the guest reads from stdin (empty by default).
+    pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.settings.stdin = Some(bytes.into());
+        self
+    }
+
+    /// Keeps compiled guests in wasmtime's on-disk cache, so that the first
+    /// start of a big guest in a new process skips compilation.
+    pub fn compilation_cache(mut self, on: bool) -> Self {
+        self.cache = on;
+        self
+    }
+
+    pub fn build(self) -> Result<Runtime, Error> {
+        let mut config = Config::new();
+        config.epoch_interruption(self.settings.timeout.is_some());
+        config.consume_fuel(self.settings.fuel.is_some());
+        if self.cache {
+            let cache = wasmtime::Cache::from_file(None).map_err(|e| Error::Engine(format!("{e:#}")))?;
+            config.cache(Some(cache));
+        }
+        let engine = Engine::new(&config).map_err(|e| Error::Engine(format!("{e:#}")))?;
+        let mut linker: Linker<State> = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
+            .map_err(|e| Error::Engine(format!("{e:#}")))?;
+        if self.settings.timeout.is_some() {
+            start_ticker(&engine);
+        }
+        Ok(Runtime {
+            inner: Arc::new(Inner {
+                engine,
+                linker,
+                settings: self.settings,
+                compiled: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+/// Advances the engine's epoch every tick until the engine is dropped.
+fn start_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    let spawned = std::thread::Builder::new()
+        .name("tinybind-epoch".into())
+        .spawn(move || loop {
+            std::thread::sleep(TICK);
+            match weak.upgrade() {
+                Some(engine) => engine.increment_epoch(),
+                None => return,
+            }
+        });
+    // Without the thread, deadlines never fire; calls still work.
+    drop(spawned);
+}
