@@ -365,7 +365,12 @@ impl Instance {
                 export,
                 fuel: self.runtime.settings().fuel.unwrap_or_default(),
             },
-            _ => Error::Trap {
+            Some(trap) => Error::Trap {
+                guest,
+                export,
+                reason: with_backtrace(trap.to_string(), &e),
+            },
+            None => Error::Trap {
                 guest,
                 export,
                 reason: format!("{e:#}").replace('\n', " "),
@@ -423,6 +428,26 @@ impl Instance {
                 let _ = self.call("free", &free, old.ptr as i32);
             }
         }
+    }
+}
+
+/// A trap's message with the Go functions it happened in, innermost first:
+/// `wasm \`unreachable\` instruction executed (in runtime.runtimePanicAt <
+/// runtime.lookupPanic < main.boom)`.
+fn with_backtrace(message: String, e: &wasmtime::Error) -> String {
+    let Some(bt) = e.downcast_ref::<wasmtime::WasmBacktrace>() else {
+        return message;
+    };
+    let frames: Vec<&str> = bt
+        .frames()
+        .iter()
+        .filter_map(|f| f.func_name())
+        .take(6)
+        .collect();
+    if frames.is_empty() {
+        message
+    } else {
+        format!("{message} (in {})", frames.join(" < "))
     }
 }
 
