@@ -6,7 +6,6 @@
 //! first parameter's type rather than its result type, so DWARF never says
 //! what a function returns.
 
-use std::collections::HashMap;
 
 use gimli::{AttributeValue, EndianSlice, LittleEndian};
 
@@ -19,14 +18,14 @@ type R<'a> = EndianSlice<'a, LittleEndian>;
 pub struct DwarfFunc {
     /// The Go name, such as `main.concatenate`.
     pub name: String,
-    /// Start address: an offset into the code section's contents.
-    pub low_pc: u64,
+    /// The symbol name: the export name for `//export` functions.
+    pub linkage_name: Option<String>,
     /// (name, Go type as written) of every formal parameter.
     pub params: Vec<(String, String)>,
 }
 
-/// Every subprogram with an address. Malformed DWARF yields what could be
-/// read before the error; it never panics.
+/// Every subprogram at the top of a compilation unit. Malformed DWARF yields
+/// what could be read before the error; it never panics.
 pub fn subprograms(info: &ModuleInfo) -> Vec<DwarfFunc> {
     if !info.debug_sections.contains_key(".debug_info") {
         return Vec::new();
@@ -43,25 +42,39 @@ pub fn subprograms(info: &ModuleInfo) -> Vec<DwarfFunc> {
     let Ok(dwarf) = gimli::Dwarf::load(load) else {
         return Vec::new();
     };
-    let mut out = Vec::new();
+    let mut headers = Vec::new();
     let mut units = dwarf.units();
     while let Ok(Some(header)) = units.next() {
-        let Ok(unit) = dwarf.unit(header) else {
+        headers.push(header);
+    }
+    let mut out = Vec::new();
+    for header in &headers {
+        let Ok(unit) = dwarf.unit(*header) else {
             break;
         };
-        if read_unit(&dwarf, &unit, &mut out).is_err() {
+        let types = Types {
+            dwarf: &dwarf,
+            headers: &headers,
+        };
+        if read_unit(&types, &unit, &mut out).is_err() {
             break;
         }
     }
     out
 }
 
+/// Resolves type references, within a unit or across units.
+struct Types<'d, 'a> {
+    dwarf: &'d gimli::Dwarf<R<'a>>,
+    headers: &'d [gimli::UnitHeader<R<'a>>],
+}
+
 fn read_unit(
-    dwarf: &gimli::Dwarf<R<'_>>,
+    types: &Types<'_, '_>,
     unit: &gimli::Unit<R<'_>>,
     out: &mut Vec<DwarfFunc>,
 ) -> gimli::Result<()> {
-    let mut type_names: HashMap<gimli::UnitOffset, Option<String>> = HashMap::new();
+    let dwarf = types.dwarf;
     let mut tree = unit.entries_tree(None)?;
     let root = tree.root()?;
     let mut children = root.children();
@@ -73,11 +86,7 @@ fn read_unit(
         let Some(name) = attr_string(dwarf, unit, entry, gimli::DW_AT_name) else {
             continue;
         };
-        let low_pc = match entry.attr_value(gimli::DW_AT_low_pc)? {
-            Some(AttributeValue::Addr(a)) => a,
-            Some(AttributeValue::DebugAddrIndex(i)) => dwarf.address(unit, i)?,
-            _ => continue,
-        };
+        let linkage_name = attr_string(dwarf, unit, entry, gimli::DW_AT_linkage_name);
         let mut params = Vec::new();
         let mut kids = node.children();
         while let Some(kid) = kids.next()? {
@@ -86,15 +95,14 @@ fn read_unit(
                 continue;
             }
             let pname = attr_string(dwarf, unit, e, gimli::DW_AT_name).unwrap_or_default();
-            let ty = match e.attr_value(gimli::DW_AT_type)? {
-                Some(AttributeValue::UnitRef(off)) => type_name(dwarf, unit, off, &mut type_names, 0),
-                _ => None,
-            };
+            let ty = e
+                .attr_value(gimli::DW_AT_type)?
+                .and_then(|v| types.name_of(unit, v, 0));
             params.push((pname, ty.unwrap_or_else(|| "?".to_string())));
         }
         out.push(DwarfFunc {
             name,
-            low_pc,
+            linkage_name,
             params,
         });
     }
@@ -112,50 +120,74 @@ fn attr_string(
     Some(s.to_string_lossy().into_owned())
 }
 
-/// The Go name of a type DIE. TinyGo names types as Go writes them
-/// (`string`, `[]uint8`, `*int32`); an unnamed pointer is named from its
-/// pointee.
-fn type_name(
-    dwarf: &gimli::Dwarf<R<'_>>,
-    unit: &gimli::Unit<R<'_>>,
-    offset: gimli::UnitOffset,
-    cache: &mut HashMap<gimli::UnitOffset, Option<String>>,
-    depth: u32,
-) -> Option<String> {
-    if depth > 8 {
-        return None;
-    }
-    if let Some(known) = cache.get(&offset) {
-        return known.clone();
-    }
-    let entry = unit.entry(offset).ok()?;
-    let name = match attr_string(dwarf, unit, &entry, gimli::DW_AT_name) {
-        Some(n) => Some(n),
-        None if entry.tag() == gimli::DW_TAG_pointer_type => {
-            match entry.attr_value(gimli::DW_AT_type).ok()? {
-                Some(AttributeValue::UnitRef(inner)) => {
-                    type_name(dwarf, unit, inner, cache, depth + 1).map(|n| format!("*{n}"))
-                }
-                _ => Some("unsafe.Pointer".to_string()),
-            }
+impl Types<'_, '_> {
+    /// The Go name of a type DIE. TinyGo names types as Go writes them
+    /// (`string`, `[]uint8`, `*int32`); an unnamed pointer is named from its
+    /// pointee.
+    fn name_of(
+        &self,
+        unit: &gimli::Unit<R<'_>>,
+        value: AttributeValue<R<'_>>,
+        depth: u32,
+    ) -> Option<String> {
+        if depth > 8 {
+            return None;
         }
-        None => None,
-    };
-    cache.insert(offset, name.clone());
-    name
+        match value {
+            AttributeValue::UnitRef(offset) => self.name_in(unit, offset, depth),
+            AttributeValue::DebugInfoRef(offset) => {
+                let header = self.headers.iter().find(|h| {
+                    offset
+                        .to_unit_offset(h)
+                        .is_some()
+                })?;
+                let other = self.dwarf.unit(*header).ok()?;
+                let local = offset.to_unit_offset(header)?;
+                self.name_in(&other, local, depth)
+            }
+            _ => None,
+        }
+    }
+
+    fn name_in(
+        &self,
+        unit: &gimli::Unit<R<'_>>,
+        offset: gimli::UnitOffset,
+        depth: u32,
+    ) -> Option<String> {
+        let entry = unit.entry(offset).ok()?;
+        if let Some(n) = attr_string(self.dwarf, unit, &entry, gimli::DW_AT_name) {
+            return Some(n);
+        }
+        if entry.tag() != gimli::DW_TAG_pointer_type {
+            return None;
+        }
+        match entry.attr_value(gimli::DW_AT_type).ok()? {
+            Some(inner) => self.name_of(unit, inner, depth + 1).map(|n| format!("*{n}")),
+            None => Some("unsafe.Pointer".to_string()),
+        }
+    }
 }
 
-/// The subprogram whose start lies in the body of function `func_index`.
-pub fn for_function<'a>(
+/// The Go function behind an export: the subprogram whose symbol is the
+/// export name, or the one the `name` section names for the function. A
+/// TinyGo `//go:wasmexport` wrapper (`main.add#wasmexport`) stands for the
+/// function it wraps (`main.add`).
+pub fn for_export<'a>(
     info: &ModuleInfo,
     subprograms: &'a [DwarfFunc],
+    export: &str,
     func_index: u32,
 ) -> Option<&'a DwarfFunc> {
-    let range = info.body_ranges.get(&func_index)?;
-    // A body's range starts after its size field; DWARF may point at the
-    // size field or at the locals, so allow the few bytes of the LEB.
-    let start = range.start.saturating_sub(5);
-    subprograms
-        .iter()
-        .find(|s| s.low_pc >= start && s.low_pc < range.end)
+    let by_symbol = |symbol: &str| {
+        subprograms
+            .iter()
+            .find(|s| s.linkage_name.as_deref() == Some(symbol))
+            .or_else(|| subprograms.iter().find(|s| s.name == symbol))
+    };
+    let found = by_symbol(export).or_else(|| by_symbol(info.func_names.get(&func_index)?))?;
+    match found.name.strip_suffix("#wasmexport") {
+        Some(inner) => subprograms.iter().find(|s| s.name == inner),
+        None => Some(found),
+    }
 }

@@ -238,6 +238,16 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
                     #dynamic_body
                 }
             }
+
+            impl tinybind_runtime::Bindings for #strukt {
+                fn instantiate(runtime: &Runtime) -> Result<Self, Error> {
+                    Self::new(runtime)
+                }
+
+                fn is_poisoned(&mut self) -> bool {
+                    self.instance.is_poisoned()
+                }
+            }
         }
     }
 }

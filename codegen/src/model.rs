@@ -270,7 +270,7 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
             ));
             continue;
         }
-        let dwarf = dwarf::for_function(info, &dwarf_funcs, export.func_index);
+        let dwarf = dwarf::for_export(info, &dwarf_funcs, &export.name, export.func_index);
         let declared = go.and_then(|g| g.find(&export.name));
         let f = bind(name, export, declared, dwarf, flavour, &mut scope, &mut warnings);
         if f.evidence == Evidence::WasmOnly {

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::ops::Range;
 
 use wasmparser::{
     Encoding, ExternalKind, KnownCustom, Name, Parser, Payload, TypeRef, ValType, Validator,
@@ -102,9 +101,6 @@ pub struct ModuleInfo {
     pub processed_by: Vec<Producer>,
     /// Function names from the `name` section, by function index.
     pub func_names: HashMap<u32, String>,
-    /// Byte ranges of defined function bodies, relative to the start of the
-    /// code section's contents (the addresses DWARF uses), by function index.
-    pub body_ranges: HashMap<u32, Range<u64>>,
     /// `.debug_*` custom sections by name.
     pub debug_sections: HashMap<String, Vec<u8>>,
 }
@@ -122,9 +118,6 @@ impl ModuleInfo {
         let mut types: Vec<FuncSig> = Vec::new();
         // Type index of every function, imported ones first.
         let mut func_types: Vec<u32> = Vec::new();
-        let mut imported_funcs = 0u32;
-        let mut code_start = 0usize;
-        let mut next_body = 0u32;
         let mut export_funcs: Vec<(String, u32)> = Vec::new();
 
         for payload in Parser::new(0).parse_all(bytes) {
@@ -154,7 +147,6 @@ impl ModuleInfo {
                         let is_func = matches!(import.ty, TypeRef::Func(_));
                         if let TypeRef::Func(ty) = import.ty {
                             func_types.push(ty);
-                            imported_funcs += 1;
                         }
                         if let TypeRef::Memory(_) = import.ty {
                             info.has_memory = true;
@@ -186,15 +178,6 @@ impl ModuleInfo {
                             _ => info.other_exports.push(export.name.to_string()),
                         }
                     }
-                }
-                Payload::CodeSectionStart { range, .. } => code_start = range.start,
-                Payload::CodeSectionEntry(body) => {
-                    let r = body.range();
-                    info.body_ranges.insert(
-                        imported_funcs + next_body,
-                        (r.start - code_start) as u64..(r.end - code_start) as u64,
-                    );
-                    next_body += 1;
                 }
                 Payload::CustomSection(section) => {
                     let name = section.name().to_string();
