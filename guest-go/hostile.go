@@ -7,7 +7,10 @@
 // the host (bad memory references, traps, fuel or time limits, memory limits).
 package main
 
-import "unsafe"
+import (
+	"os"
+	"unsafe"
+)
 
 // stringHeader has the layout of a Go string in TinyGo: pointer, length.
 type stringHeader struct {
@@ -34,6 +37,16 @@ func badPointer() string {
 func hugeLength() string {
 	s := "huge"
 	h := stringHeader{p: uintptr(unsafe.Pointer(unsafe.StringData(s))), n: 0x7FFFFFFF}
+	return *(*string)(unsafe.Pointer(&h))
+}
+
+// maxLength returns a string with a valid pointer and a length of
+// 0xFFFFFFFF (an int of -1 in 32-bit TinyGo).
+//
+//export max_length
+func maxLength() string {
+	s := "max"
+	h := stringHeader{p: uintptr(unsafe.Pointer(unsafe.StringData(s))), n: -1}
 	return *(*string)(unsafe.Pointer(&h))
 }
 
@@ -88,6 +101,47 @@ func hog() int {
 //export divide
 func divide(a, b int32) int32 {
 	return a / b
+}
+
+// depth is written around every recursive call of recurse, so that the
+// recursion can be neither removed nor turned into a loop.
+var depth [64]int
+
+// recurse calls itself until the wasm call stack overflows.
+//
+//export recurse
+func recurse(n int) int {
+	depth[n&63] = n
+	r := recurse(n + 1)
+	depth[n&63] += r
+	return r + depth[(n+1)&63]
+}
+
+// flood writes lines of 1 KiB to stdout and returns how many bytes the
+// writes reported as written (short of lines*1024 once the host's buffer is
+// full).
+//
+//export flood
+func flood(lines int) int {
+	line := make([]byte, 1024)
+	for i := range line {
+		line[i] = 'a' + byte(i%26)
+	}
+	line[len(line)-1] = '\n'
+	written := 0
+	for i := 0; i < lines; i++ {
+		n, _ := os.Stdout.Write(line)
+		written += n
+	}
+	return written
+}
+
+// quit calls WASI proc_exit during a call.
+//
+//export quit
+func quit(code int) int {
+	os.Exit(code)
+	return 0
 }
 
 func main() {}

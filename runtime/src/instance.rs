@@ -451,6 +451,10 @@ fn with_backtrace(message: String, e: &wasmtime::Error) -> String {
     }
 }
 
+/// The epoch deadline of a timeout, in ticks. Saturates far below
+/// `u64::MAX`: wasmtime adds it to the current epoch, and a wrapped sum
+/// would be a deadline in the past (`Duration::MAX` once timed out at once).
 fn ticks(timeout: Duration) -> u64 {
-    (timeout.as_nanos() / TICK.as_nanos()).max(1) as u64 + 1
+    let ticks = (timeout.as_nanos() / TICK.as_nanos()).clamp(1, u128::from(u64::MAX / 4));
+    ticks as u64 + 1
 }

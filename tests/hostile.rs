@@ -1,0 +1,325 @@
+//! A guest can never hurt the host: every way the `hostile` guest (TinyGo)
+//! and the hand-written `badalloc` guest misbehave ends in a typed error
+//! that names guest and export, never in a panic, a hang or a host
+//! allocation sized by the guest. Good calls work again afterwards.
+
+use std::time::{Duration, Instant};
+
+use tinybind::guests::badalloc::Badalloc;
+use tinybind::guests::hostile::Hostile;
+use tinybind_runtime::{Error, Runtime, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};
+
+const MIB: usize = 1 << 20;
+
+fn runtime() -> Runtime {
+    Runtime::new().expect("runtime")
+}
+
+fn hostile(runtime: &Runtime) -> Hostile {
+    Hostile::new(runtime).expect("instantiate hostile")
+}
+
+/// The error names the guest and the export, on one line.
+fn assert_names(err: &Error, guest: &str, export: &str) {
+    let text = err.to_string();
+    assert!(text.contains(&format!("`{guest}`")), "no guest in: {text}");
+    assert!(text.contains(&format!("`{export}`")), "no export in: {text}");
+    assert!(!text.contains('\n'), "more than one line: {text:?}");
+}
+
+/// After an error, a good call on the same instance (reset first if the
+/// error poisoned it) answers correctly.
+fn assert_recovers(guest: &mut Hostile, err: &Error) {
+    if err.poisons() {
+        assert!(guest.instance().is_poisoned(), "{err} should poison");
+        let again = guest.good("x").expect_err("poisoned instance refuses calls");
+        assert!(matches!(again, Error::Poisoned { .. }), "{again}");
+        assert_names(&again, "hostile", "good");
+        guest.reset().expect("reset");
+    } else {
+        assert!(!guest.instance().is_poisoned(), "{err} should not poison");
+    }
+    assert_eq!(guest.good("after").expect("good call after the failure"), "ok after");
+}
+
+#[test]
+fn defaults_are_documented_values() {
+    assert_eq!(DEFAULT_TIMEOUT, Duration::from_secs(10));
+    assert_eq!(DEFAULT_MEMORY_LIMIT, 1 << 30);
+}
+
+#[test]
+fn pointer_outside_memory_is_refused() {
+    let rt = runtime();
+    let mut g = hostile(&rt);
+    assert_eq!(g.good("Ada").unwrap(), "ok Ada");
+    let err = g.bad_pointer().expect_err("pointer outside memory");
+    match &err {
+        Error::OutOfBounds { ptr, len, memory, .. } => {
+            assert_eq!((*ptr, *len), (0xFFFF_FF00, 64));
+            assert_eq!(*memory, g.instance().memory_size());
+        }
+        other => panic!("expected OutOfBounds, got {other:?}"),
+    }
+    assert_names(&err, "hostile", "bad_pointer");
+    assert_recovers(&mut g, &err);
+}
+
+#[test]
+fn huge_lengths_are_refused_before_any_host_allocation() {
+    let rt = runtime();
+    let mut g = hostile(&rt);
+    for (export, expected) in [("huge_length", 0x7FFF_FFFFu64), ("max_length", 0xFFFF_FFFF)] {
+        let started = Instant::now();
+        let err = match export {
+            "huge_length" => g.huge_length(),
+            _ => g.max_length(),
+        }
+        .expect_err("length past the end of memory");
+        // Copying or allocating 2-4 GiB would take far longer than this.
+        assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+        match &err {
+            Error::OutOfBounds { len, .. } => assert_eq!(*len, expected),
+            other => panic!("expected OutOfBounds, got {other:?}"),
+        }
+        assert_names(&err, "hostile", export);
+        assert_recovers(&mut g, &err);
+    }
+}
+
+#[test]
+fn invalid_utf8_is_an_error_that_keeps_the_bytes() {
+    let rt = runtime();
+    let mut g = hostile(&rt);
+    let err = g.bad_utf8().expect_err("not UTF-8");
+    assert!(matches!(err, Error::InvalidUtf8 { .. }), "{err:?}");
+    assert_eq!(err.invalid_utf8_bytes(), Some(&b"\xff\xfe\xfd"[..]));
+    assert_names(&err, "hostile", "bad_utf8");
+    assert_recovers(&mut g, &err);
+}
+
+#[test]
+fn traps_name_guest_and_export_and_poison_until_reset() {
+    let rt = runtime();
+    let mut g = hostile(&rt);
+    // A Go panic (index out of range), an integer division by zero, and a
+    // stack overflow.
+    let cases: [(&str, fn(&mut Hostile) -> Result<i32, Error>, &str); 3] = [
+        ("boom", |g| g.boom(3), "unreachable"),
+        ("divide", |g| g.divide(1, 0), "divideByZeroPanic"),
+        ("recurse", |g| g.recurse(0), "call stack exhausted"),
+    ];
+    for (export, call, reason) in cases {
+        let err = call(&mut g).expect_err("trap");
+        assert!(matches!(err, Error::Trap { .. }), "{export}: {err:?}");
+        assert!(err.poisons());
+        assert!(err.to_string().contains(reason), "{export}: {err}");
+        assert_names(&err, "hostile", export);
+        // Every export, not only the one that trapped, is refused.
+        let err2 = g.divide(6, 3).expect_err("poisoned");
+        assert!(matches!(err2, Error::Poisoned { .. }), "{err2:?}");
+        assert_names(&err2, "hostile", "divide");
+        assert_recovers(&mut g, &err);
+        assert_eq!(g.divide(6, 3).unwrap(), 2);
+    }
+}
+
+#[test]
+fn proc_exit_in_a_call_is_an_error() {
+    let rt = runtime();
+    let mut g = hostile(&rt);
+    let err = g.quit(3).expect_err("exit");
+    assert!(matches!(err, Error::Exit { code: 3, .. }), "{err:?}");
+    assert_names(&err, "hostile", "quit");
+    assert_recovers(&mut g, &err);
+}
+
+#[test]
+fn endless_loop_is_stopped_by_the_deadline() {
+    let rt = Runtime::builder()
+        .timeout(Some(Duration::from_millis(300)))
+        .build()
+        .unwrap();
+    let mut g = hostile(&rt);
+    let started = Instant::now();
+    let err = g.spin(1).expect_err("deadline");
+    let took = started.elapsed();
+    eprintln!("spin stopped after {took:?} (deadline 300ms)");
+    assert!(took >= Duration::from_millis(290), "{took:?}");
+    assert!(took < Duration::from_secs(2), "{took:?}");
+    assert!(matches!(err, Error::Timeout { after, .. } if after == Duration::from_millis(300)), "{err:?}");
+    assert_names(&err, "hostile", "spin");
+    assert_recovers(&mut g, &err);
+
+    // The deadline of one instance can be changed.
+    g.instance().set_timeout(Some(Duration::from_millis(50)));
+    let started = Instant::now();
+    let err = g.spin(1).expect_err("shorter deadline");
+    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[test]
+fn an_endless_deadline_does_not_overflow() {
+    // Duration::MAX once wrapped the epoch deadline around to "now", so
+    // that every call timed out at once.
+    let rt = Runtime::builder().timeout(Some(Duration::MAX)).build().unwrap();
+    let mut g = hostile(&rt);
+    assert_eq!(g.good("forever").unwrap(), "ok forever");
+    g.instance().set_timeout(Some(Duration::from_secs(u64::MAX)));
+    assert_eq!(g.good("still").unwrap(), "ok still");
+}
+
+#[test]
+fn fuel_gives_a_deterministic_budget() {
+    // No deadline at all: fuel alone stops the loop.
+    let rt = Runtime::builder()
+        .timeout(None)
+        .fuel(Some(20_000_000))
+        .build()
+        .unwrap();
+    let mut g = hostile(&rt);
+    assert_eq!(g.good("fuel").unwrap(), "ok fuel");
+    let started = Instant::now();
+    let err = g.spin(1).expect_err("out of fuel");
+    eprintln!("spin ran out of 20M fuel after {:?}", started.elapsed());
+    assert!(matches!(err, Error::OutOfFuel { fuel: 20_000_000, .. }), "{err:?}");
+    assert_names(&err, "hostile", "spin");
+    assert_recovers(&mut g, &err);
+
+    // The budget is per call: many cheap calls in a row all succeed.
+    for i in 0..1000 {
+        assert_eq!(g.divide(i, 1).unwrap(), i);
+    }
+
+    // The same budget stops the same work at the same point: the loop's
+    // observable counter is identical in two fresh instances.
+    let tight = Runtime::builder().timeout(None).fuel(Some(2_000_000)).build().unwrap();
+    let outcome = |rt: &Runtime| {
+        let mut g = hostile(rt);
+        (g.spin(7).map_err(|e| e.to_string()), g.instance().memory_size())
+    };
+    assert_eq!(outcome(&tight), outcome(&tight));
+}
+
+/// hog allocates 1 MiB slices forever: growth past the cap fails inside the
+/// guest (TinyGo then panics "out of memory", a trap).
+fn hog_until_stopped(rt: &Runtime, cap: usize) -> (Error, usize, Duration) {
+    let mut g = hostile(rt);
+    let started = Instant::now();
+    let err = g.hog().expect_err("hog cannot succeed");
+    let took = started.elapsed();
+    let size = g.instance().memory_size();
+    assert!(size <= cap, "memory {size} above the cap {cap}");
+    assert_names(&err, "hostile", "hog");
+    assert_recovers(&mut g, &err);
+    (err, size, took)
+}
+
+#[test]
+fn memory_growth_is_capped_where_configured() {
+    let cap = 64 * MIB;
+    let rt = Runtime::builder().memory_limit(cap).build().unwrap();
+    let (err, size, took) = hog_until_stopped(&rt, cap);
+    eprintln!("hog under a 64 MiB cap: stopped at {size} bytes after {took:?}: {err}");
+    assert!(matches!(err, Error::Trap { .. }), "{err:?}");
+    assert!(err.to_string().contains("alloc"), "{err}");
+    assert!(size > cap / 2, "memory {size} never came near the cap");
+}
+
+#[test]
+fn memory_growth_is_capped_at_one_gib_by_default() {
+    // The default deadline (10 s) may stop hog before memory does; either
+    // way memory never passes 1 GiB.
+    let rt = runtime();
+    let (err, size, took) = hog_until_stopped(&rt, DEFAULT_MEMORY_LIMIT);
+    eprintln!("hog under the default cap: stopped at {size} bytes after {took:?}: {err}");
+    assert!(matches!(err, Error::Trap { .. } | Error::Timeout { .. }), "{err:?}");
+}
+
+#[test]
+fn stdout_flooding_is_captured_in_a_bounded_buffer() {
+    let cap = 64 * 1024;
+    let rt = Runtime::builder().capture_output(cap).build().unwrap();
+    let mut g = hostile(&rt);
+    // 16 MiB of output against a 64 KiB buffer.
+    let written = g.flood(16 * 1024).expect("writes past the buffer fail inside the guest");
+    let out = g.instance().stdout().expect("captured");
+    eprintln!("flood: guest saw {written} bytes written, host kept {}", out.len());
+    assert_eq!(out.len(), cap);
+    // Once the buffer is full, writes fail inside the guest (Go's
+    // os.Stdout.Write returns an error), so it sees at most the cap written.
+    assert!(written as usize <= cap, "{written}");
+    assert!(out.starts_with(b"abcdefghijklmnopqrstuvwxyz"));
+    assert_eq!(g.instance().stderr().map(|e| e.len()), Some(0));
+    assert_eq!(g.good("quiet").unwrap(), "ok quiet");
+    // A fresh instance has a fresh buffer.
+    g.reset().unwrap();
+    assert_eq!(g.instance().stdout().map(|o| o.len()), Some(0));
+    assert_eq!(g.flood(2).unwrap(), 2048);
+}
+
+#[test]
+fn the_go_panic_message_is_captured_with_output() {
+    let rt = Runtime::builder().capture_output(4096).build().unwrap();
+    let mut g = hostile(&rt);
+    g.boom(1).expect_err("trap");
+    // TinyGo prints panics on stdout.
+    let mut output = g.instance().stdout().unwrap();
+    output.extend(g.instance().stderr().unwrap());
+    let text = String::from_utf8_lossy(&output);
+    assert!(text.contains("index out of range"), "{text}");
+}
+
+#[test]
+fn malloc_returning_bad_pointers_is_refused_before_writing() {
+    let rt = runtime();
+    let mut g = Badalloc::new(&rt).expect("instantiate badalloc");
+    let end = g.instance().memory_size() as u32;
+    // Mode 1: null; mode 2: outside memory; mode 3: inside, but the block
+    // runs past the end of memory.
+    for (mode, expected_ptr) in [(1, 0), (2, 0xFFFF_0000), (3, end - 16)] {
+        g.set_mode(mode).unwrap();
+        let err = g.echo("PAYLOAD!").expect_err("bad allocation");
+        match &err {
+            Error::BadAllocation { ptr, size, memory, .. } => {
+                assert_eq!(*ptr, expected_ptr, "mode {mode}");
+                assert!(*size >= 8);
+                assert_eq!(*memory, end as usize);
+            }
+            other => panic!("mode {mode}: expected BadAllocation, got {other:?}"),
+        }
+        assert_names(&err, "badalloc", "echo");
+        assert!(!err.poisons());
+        assert!(!g.instance().is_poisoned());
+        // Nothing was written where malloc pointed.
+        let at = if mode == 3 { end - 16 } else { 0 };
+        assert_eq!(g.peek(at as i32).unwrap(), 0, "mode {mode}: memory at {at:#x} was written");
+        if mode == 3 {
+            assert_eq!(g.peek(end as i32 - 4).unwrap(), 0);
+        }
+    }
+    // A good allocator again: the same instance works.
+    g.set_mode(0).unwrap();
+    assert_eq!(g.echo("PAYLOAD!").unwrap(), "PAYLOAD!");
+    assert_eq!(g.echo(&"long ".repeat(1000)).unwrap(), "long ".repeat(1000));
+    // A length of 0xFFFFFFFF from a non-TinyGo guest is refused too.
+    let err = g.all_ones().expect_err("huge length");
+    assert!(matches!(err, Error::OutOfBounds { len: 0xFFFF_FFFF, .. }), "{err:?}");
+    // A load outside memory traps, naming the export.
+    let err = g.peek(end as i32).expect_err("out of bounds load");
+    assert!(matches!(err, Error::Trap { .. }), "{err:?}");
+    assert!(err.to_string().contains("out of bounds"), "{err}");
+    assert_names(&err, "badalloc", "peek");
+}
+
+#[test]
+fn arguments_larger_than_the_memory_cap_are_refused() {
+    let rt = Runtime::builder().memory_limit(4 * MIB).build().unwrap();
+    let mut g = hostile(&rt);
+    let big = "x".repeat(8 * MIB);
+    let err = g.good(&big).expect_err("too large");
+    assert!(matches!(err, Error::ArgumentsTooLarge { .. }), "{err:?}");
+    assert_names(&err, "hostile", "good");
+    assert_eq!(g.good("small").unwrap(), "ok small");
+}
