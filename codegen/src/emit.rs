@@ -122,32 +122,32 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     let methods = g.functions.iter().map(method);
     let arms = g.functions.iter().map(dynamic_arm);
     let infos = g.functions.iter().map(function_info);
-    let exports_struct = if g.functions.is_empty() {
-        quote! {
-            /// The guest's exported functions: it has none.
-            struct Exports;
-
-            impl Exports {
-                fn resolve(_instance: &mut Instance) -> Result<Self, Error> {
-                    Ok(Self)
-                }
-            }
-        }
+    // A guest without functions of its own has no `Exports` to resolve.
+    let (exports_struct, exports_field, resolve, exports_init) = if g.functions.is_empty() {
+        (quote!(), quote!(), quote!(let instance = runtime.instantiate(&MODULE)?;), quote!(instance))
     } else {
-        quote! {
-            /// The guest's exported functions, resolved once per instance.
-            struct Exports {
-                #(#fields),*
-            }
-
-            impl Exports {
-                fn resolve(instance: &mut Instance) -> Result<Self, Error> {
-                    Ok(Self {
-                        #(#resolves),*
-                    })
+        (
+            quote! {
+                /// The guest's exported functions, resolved once per instance.
+                struct Exports {
+                    #(#fields),*
                 }
-            }
-        }
+
+                impl Exports {
+                    fn resolve(instance: &mut Instance) -> Result<Self, Error> {
+                        Ok(Self {
+                            #(#resolves),*
+                        })
+                    }
+                }
+            },
+            quote!(exports: Exports,),
+            quote! {
+                let mut instance = runtime.instantiate(&MODULE)?;
+                let exports = Exports::resolve(&mut instance)?;
+            },
+            quote!(instance, exports),
+        )
     };
     let uses_typed_func = if g.functions.is_empty() {
         quote!()
@@ -199,15 +199,14 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
             #struct_doc
             pub struct #strukt {
                 instance: Instance,
-                exports: Exports,
+                #exports_field
             }
 
             impl #strukt {
                 /// Instantiates the guest and runs its start-up.
                 pub fn new(runtime: &Runtime) -> Result<Self, Error> {
-                    let mut instance = runtime.instantiate(&MODULE)?;
-                    let exports = Exports::resolve(&mut instance)?;
-                    Ok(Self { instance, exports })
+                    #resolve
+                    Ok(Self { #exports_init })
                 }
 
                 /// Replaces this instance by a fresh one, as after [`Self::new`].

@@ -1,0 +1,93 @@
+//! Generates bindings for every module of the corpus (`../shared/corpus`
+//! beside the repository, or `$TINYBIND_CORPUS`) twice: once from the module
+//! alone (DWARF or wasm types), once with declarations-only Go written from
+//! the signatures in the corpus's `manifest.json`. The modules are copied
+//! into `OUT_DIR`, never into the repository.
+
+use std::path::{Path, PathBuf};
+
+fn main() {
+    let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    let corpus = corpus_dir();
+    println!("cargo:rerun-if-env-changed=TINYBIND_CORPUS");
+    println!("cargo:rerun-if-changed={}", corpus.display());
+    let present = corpus.join("manifest.json").is_file();
+    std::fs::write(
+        out.join("corpus.rs"),
+        format!(
+            "/// Whether the corpus was found when this crate was built.\n\
+             pub const CORPUS_PRESENT: bool = {present};\n\
+             /// Where it was looked for.\n\
+             pub const CORPUS_DIR: &str = {:?};\n",
+            corpus.display().to_string()
+        ),
+    )
+    .expect("write corpus.rs");
+    if !present {
+        println!(
+            "cargo:warning=corpus not found at {}: its bindings are empty and the corpus tests will skip (or fail under CI=true)",
+            corpus.display()
+        );
+        for name in ["bare.rs", "declared.rs"] {
+            std::fs::write(
+                out.join(name),
+                "pub static GUESTS: &[tinybind_runtime::GuestEntry] = &[];\n",
+            )
+            .expect("write empty bindings");
+        }
+        return;
+    }
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(corpus.join("manifest.json")).expect("read manifest.json"),
+    )
+    .expect("manifest.json is JSON");
+    let modules = manifest.as_array().expect("manifest.json is a list");
+    for (flavour, with_go) in [("bare", false), ("declared", true)] {
+        let dir = out.join(flavour);
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("create guest dir");
+        for m in modules {
+            let file = m["file"].as_str().expect("file");
+            std::fs::copy(corpus.join(file), dir.join(file)).expect("copy module");
+            if with_go {
+                let stem = Path::new(file).file_stem().expect("stem").to_string_lossy();
+                std::fs::write(dir.join(format!("{stem}.go")), declarations(m))
+                    .expect("write declarations");
+            }
+        }
+        let report = tinybind_codegen::Builder::new()
+            .guest_dir(&dir)
+            .out_file(out.join(format!("{flavour}.rs")))
+            .cargo_instructions(false)
+            .generate()
+            .unwrap_or_else(|e| panic!("corpus bindings ({flavour}): {e}"));
+        std::fs::write(
+            out.join(format!("{flavour}-warnings.txt")),
+            report.warnings.join("\n"),
+        )
+        .expect("write warnings");
+    }
+}
+
+fn corpus_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("TINYBIND_CORPUS") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+}
+
+/// Declarations-only Go for one module: each exported function's signature
+/// as its source has it, under its export pragma.
+fn declarations(module: &serde_json::Value) -> String {
+    let mut go = String::from("package main\n\n");
+    for e in module["go_exports"].as_array().into_iter().flatten() {
+        let pragma = e["pragma"].as_str().unwrap_or_default();
+        if pragma == "//go:wasmimport" {
+            continue;
+        }
+        let name = e["name"].as_str().unwrap_or_default();
+        let sig = e["sig"].as_str().unwrap_or_default();
+        go.push_str(&format!("{pragma} {name}\n{sig}\n\n"));
+    }
+    go
+}

@@ -1,0 +1,20 @@
+//! Bindings generated for every module of the corpus, compiled with
+//! warnings denied: generated code must build cleanly for any real module.
+#![deny(warnings)]
+
+include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
+
+/// From the modules alone: DWARF where present, otherwise wasm types.
+pub mod bare {
+    include!(concat!(env!("OUT_DIR"), "/bare.rs"));
+}
+
+/// With declarations-only Go written from the manifest's signatures.
+pub mod declared {
+    include!(concat!(env!("OUT_DIR"), "/declared.rs"));
+}
+
+/// The warnings the code generator gave, one per line.
+pub const BARE_WARNINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/bare-warnings.txt"));
+pub const DECLARED_WARNINGS: &str =
+    include_str!(concat!(env!("OUT_DIR"), "/declared-warnings.txt"));

@@ -1,0 +1,259 @@
+//! The corpus of real modules from many TinyGo versions (and standard Go):
+//! every module inspects cleanly, no runtime export leaks into the API,
+//! declarations from the manifest's ground truth give `go-source` bindings
+//! with the predicted lowering, a contradicting Go source is reported and not
+//! trusted, and real functions that need no host import answer correctly.
+//!
+//! The corpus lives beside the repository (`../shared/corpus`). Without it
+//! these tests fail under `CI=true` and otherwise say loudly that they skip.
+
+use std::path::{Path, PathBuf};
+
+use tinybind_codegen::model::{is_runtime_export, Binding};
+use tinybind_codegen::Evidence;
+use tinybind_corpus_bindings::{declared, CORPUS_DIR, CORPUS_PRESENT};
+use tinybind_runtime::{Error, Runtime};
+
+/// The corpus directory, or `None` (after saying so) when it is missing.
+fn corpus() -> Option<PathBuf> {
+    if CORPUS_PRESENT {
+        return Some(PathBuf::from(CORPUS_DIR));
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("the corpus is missing at {CORPUS_DIR}; CI needs it");
+    }
+    eprintln!("\n!!! SKIPPED: corpus not found at {CORPUS_DIR}; corpus tests did not run !!!\n");
+    None
+}
+
+fn manifest(dir: &Path) -> Vec<serde_json::Value> {
+    let bytes = std::fs::read(dir.join("manifest.json")).expect("manifest.json");
+    let v: serde_json::Value = serde_json::from_slice(&bytes).expect("JSON");
+    v.as_array().expect("a list").clone()
+}
+
+fn declarations_for(m: &serde_json::Value) -> PathBuf {
+    let stem = Path::new(m["file"].as_str().expect("file"))
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .into_owned();
+    let tmp = std::env::temp_dir().join(format!("tinybind-corpus-decl-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let path = tmp.join(format!("{stem}.go"));
+    let mut go = String::from("package main\n\n");
+    for e in m["go_exports"].as_array().into_iter().flatten() {
+        if e["pragma"] == "//go:wasmimport" {
+            continue;
+        }
+        go.push_str(&format!(
+            "{} {}\n{}\n\n",
+            e["pragma"].as_str().unwrap_or_default(),
+            e["name"].as_str().unwrap_or_default(),
+            e["sig"].as_str().unwrap_or_default()
+        ));
+    }
+    std::fs::write(&path, go).expect("write declarations");
+    path
+}
+
+/// Whether a Go signature uses only types the bindings know.
+fn plain(sig: &str) -> bool {
+    let Some(open) = sig.find('(') else { return false };
+    let rest = &sig[open..];
+    let rest = rest.split('{').next().unwrap_or(rest);
+    rest.split(|c: char| "(), ".contains(c))
+        .filter(|w| !w.is_empty())
+        .all(|w| {
+            let w = w.trim_start_matches("[]").trim_start_matches('*');
+            matches!(
+                w,
+                "int" | "int8" | "int16" | "int32" | "int64" | "uint" | "uint8" | "uint16"
+                    | "uint32" | "uint64" | "uintptr" | "bool" | "byte" | "rune" | "float32"
+                    | "float64" | "string" | "unsafe.Pointer"
+            ) || w.chars().next().is_some_and(|c| c.is_lowercase() || c == '_')
+                && !w.contains('.')
+        })
+}
+
+#[test]
+fn every_module_inspects_and_hides_runtime_exports() {
+    let Some(dir) = corpus() else { return };
+    for m in manifest(&dir) {
+        let file = dir.join(m["file"].as_str().expect("file"));
+        for go in [Vec::new(), vec![declarations_for(&m)]] {
+            let model = tinybind_codegen::inspect_file(&file, &go)
+                .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let api: Vec<&str> = model.functions.iter().map(|f| f.export.as_str()).collect();
+            for f in &model.functions {
+                assert!(
+                    !is_runtime_export(&f.export),
+                    "{}: runtime export `{}` leaked into the API",
+                    file.display(),
+                    f.export
+                );
+            }
+            // Every exported function is either in the API or hidden.
+            for e in m["exports"].as_array().expect("exports") {
+                if e["kind"] != "func" {
+                    continue;
+                }
+                let name = e["name"].as_str().expect("name");
+                let aliased = model.functions.iter().any(|f| f.aliases.iter().any(|a| a == name));
+                assert!(
+                    api.contains(&name) || aliased || model.runtime_exports.iter().any(|r| r == name),
+                    "{}: export `{name}` neither bound nor hidden",
+                    file.display()
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn declarations_with_plain_types_give_go_source_bindings_with_the_predicted_lowering() {
+    let Some(dir) = corpus() else { return };
+    let mut checked = 0;
+    for m in manifest(&dir) {
+        let file = dir.join(m["file"].as_str().expect("file"));
+        let decl = declarations_for(&m);
+        let model = tinybind_codegen::inspect_file(&file, &[decl]).expect("inspects");
+        for e in m["go_exports"].as_array().into_iter().flatten() {
+            let name = e["name"].as_str().expect("name");
+            let sig = e["sig"].as_str().expect("sig");
+            if e["pragma"] == "//go:wasmimport" || is_runtime_export(name) || !plain(sig) {
+                continue;
+            }
+            let Some(f) = model.functions.iter().find(|f| f.export == name) else {
+                continue; // declared in the source, not exported by this build
+            };
+            let wasm = m["exports"]
+                .as_array()
+                .expect("exports")
+                .iter()
+                .find(|x| x["name"] == name)
+                .and_then(|x| x["sig"].as_str())
+                .expect("the manifest has the wasm type");
+            assert_eq!(f.evidence, Evidence::GoSource, "{}: {name}", file.display());
+            assert_eq!(f.wasm.to_string(), wasm, "{}: {name}", file.display());
+            let Binding::Typed(l) = &f.binding else {
+                panic!("{}: `{sig}` should be typed: {:?}", file.display(), model.warnings);
+            };
+            assert_eq!(l.wasm.to_string(), wasm, "{}: lowering of `{sig}`", file.display());
+            checked += 1;
+        }
+    }
+    eprintln!("{checked} exports checked against their declared Go signatures");
+    assert!(checked >= 30, "only {checked} exports checked");
+}
+
+#[test]
+fn a_contradicting_go_source_is_reported_and_not_trusted() {
+    let Some(dir) = corpus() else { return };
+    let file = dir.join("tg0.35.0-wasm-rmarchet-concat-RETPTR.wasm");
+    let tmp = std::env::temp_dir().join(format!("tinybind-contradict-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let go = tmp.join("concat.go");
+    std::fs::write(
+        &go,
+        "//export add\nfunc add(x int64, y int64) int64\n//export concatenate\nfunc concatenate(a string) string\n",
+    )
+    .expect("write");
+    let model = tinybind_codegen::inspect_file(&file, &[go]).expect("inspects");
+    for name in ["add", "concatenate"] {
+        let f = model.functions.iter().find(|f| f.export == name).expect("bound");
+        assert!(matches!(f.binding, Binding::Raw { .. }), "{name} must fall back to raw");
+        assert!(
+            model
+                .warnings
+                .iter()
+                .any(|w| w.contains(&format!("export `{name}`")) && w.contains("does not match")),
+            "no warning for {name}: {:?}",
+            model.warnings
+        );
+    }
+}
+
+#[test]
+fn real_functions_answer_through_generated_bindings() -> Result<(), Error> {
+    if corpus().is_none() {
+        return Ok(());
+    }
+    use declared::tg0_20_wasi_wazero_benchcase_2021::Tg020WasiWazeroBenchcase2021 as Bench020;
+    use declared::tg0_31_1_wasi_wazero_benchcase::Tg0311WasiWazeroBenchcase as Bench031;
+    use declared::tg0_35_0_wasip1_wazero_add_cshared::Tg0350Wasip1WazeroAddCshared as AddCshared;
+    use declared::tg0_35_0_wasm_rmarchet_concat_retptr::Tg0350WasmRmarchetConcatRetptr as Concat;
+    let rt = Runtime::new()?;
+
+    // TinyGo 0.35 browser build: no `_start`, exports run the constructors.
+    let mut concat = Concat::new(&rt)?;
+    assert_eq!(concat.concatenate("Hello, ", "World")?, "Hello, World");
+    assert_eq!(concat.add(2, 3)?, 5);
+    assert_eq!(concat.multiply(6, 7)?, 42);
+    for i in 0..200 {
+        let a = format!("left-{i}-");
+        assert_eq!(concat.concatenate(&a, "right")?, format!("{a}right"));
+    }
+
+    // TinyGo 0.35 c-shared reactor: `_initialize`.
+    let mut add = AddCshared::new(&rt)?;
+    assert_eq!(add.add(2, 3)?, 5);
+
+    // TinyGo 0.20 and 0.31 WASI commands: `_start` first.
+    assert_eq!(Bench020::new(&rt)?.fibonacci(20)?, 6765);
+    assert_eq!(Bench031::new(&rt)?.fibonacci(20)?, 6765);
+    Ok(())
+}
+
+#[test]
+fn dwarf_alone_types_parameters() -> Result<(), Error> {
+    if corpus().is_none() {
+        return Ok(());
+    }
+    use tinybind_corpus_bindings::bare::tg0_20_wasi_wazero_benchcase_2021::Tg020WasiWazeroBenchcase2021 as Bench;
+    let info = &tinybind_corpus_bindings::bare::tg0_20_wasi_wazero_benchcase_2021::INFO;
+    let fib = info.function("fibonacci").expect("bound");
+    assert_eq!(fib.evidence, "dwarf");
+    assert_eq!(fib.go, Some("func fibonacci(in uint32)"));
+    // The parameter's type comes from DWARF (`uint32`); the result is the
+    // raw wasm `i32`, since DWARF does not say what a function returns.
+    let rt = Runtime::new()?;
+    assert_eq!(Bench::new(&rt)?.fibonacci(20u32)?, 6765i32);
+    Ok(())
+}
+
+#[test]
+fn host_imports_the_runtime_does_not_provide_trap_with_a_typed_error() -> Result<(), Error> {
+    if corpus().is_none() {
+        return Ok(());
+    }
+    use tinybind_corpus_bindings::bare::tg0_13_wasm_wazero_hostfunc_2020::Tg013WasmWazeroHostfunc2020 as HostFunc;
+    let rt = Runtime::new()?;
+    let mut g = HostFunc::new(&rt)?;
+    let err = g.call_host_func(1).expect_err("calls an import the host lacks");
+    assert!(matches!(err, Error::Trap { .. }), "{err}");
+    assert!(err.to_string().contains("call_host_func"), "{err}");
+    Ok(())
+}
+
+#[test]
+fn every_module_instantiates_or_fails_with_a_typed_error() {
+    if corpus().is_none() {
+        return;
+    }
+    let rt = Runtime::new().expect("runtime");
+    let mut started = 0;
+    for entry in tinybind_corpus_bindings::bare::GUESTS {
+        match (entry.instantiate)(&rt) {
+            Ok(_) => started += 1,
+            Err(e) => {
+                // Start-up may call a host import the runtime stubs with a
+                // trap; that must be a typed start-up error naming the guest.
+                assert!(matches!(e, Error::Startup { .. }), "{}: {e}", entry.info.name);
+                assert!(e.to_string().contains(entry.info.name), "{e}");
+            }
+        }
+    }
+    eprintln!("{started} of {} corpus modules started", tinybind_corpus_bindings::bare::GUESTS.len());
+    assert!(started >= 15, "only {started} corpus modules started");
+}
