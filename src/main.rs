@@ -34,6 +34,7 @@ enum Command {
         guest: String,
         /// The export name or the Rust method name.
         function: String,
+        #[arg(allow_negative_numbers = true)]
         args: Vec<String>,
         /// Deadline of the call, such as `2s` or `500ms` (default 10s).
         #[arg(long, value_parser = parse_duration)]
@@ -41,6 +42,10 @@ enum Command {
         /// Cap on the guest's memory, in MiB (default 1024).
         #[arg(long)]
         memory_limit_mib: Option<usize>,
+        /// A fuel budget for the call (and for start-up): a deterministic
+        /// limit on the work the guest may do (default: none).
+        #[arg(long)]
+        fuel: Option<u64>,
     },
     /// What the code generator infers for any module, without a rebuild.
     Inspect {
@@ -72,7 +77,8 @@ fn main() -> ExitCode {
             args,
             timeout,
             memory_limit_mib,
-        }) => call(&guest, &function, &args, timeout, memory_limit_mib),
+            fuel,
+        }) => call(&guest, &function, &args, timeout, memory_limit_mib, fuel),
         Some(Command::Inspect { file, go, json }) => inspect(&file, &go, json),
     };
     match result {
@@ -128,6 +134,7 @@ fn call(
     args: &[String],
     timeout: Option<Duration>,
     memory_limit_mib: Option<usize>,
+    fuel: Option<u64>,
 ) -> Result<(), String> {
     let entry = find_guest(guest)?;
     let f = entry.info.function(function).ok_or_else(|| {
@@ -165,15 +172,36 @@ fn call(
     if let Some(mib) = memory_limit_mib {
         builder = builder.memory_limit(mib.saturating_mul(1 << 20));
     }
+    if fuel.is_some() {
+        builder = builder.fuel(fuel);
+    }
     let runtime = builder.build().map_err(|e| e.to_string())?;
     let mut instance = (entry.instantiate)(&runtime).map_err(|e| e.to_string())?;
     let results = instance
         .call_dynamic(f.export, &values)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| describe(&e))?;
     for r in &results {
         println!("{}", show(r));
     }
     Ok(())
+}
+
+/// An error of a call, on one line, with the bytes of a string that was not
+/// UTF-8 (a Go string may hold any bytes) as context.
+fn describe(e: &tinybind_runtime::Error) -> String {
+    match e.invalid_utf8_bytes() {
+        Some(bytes) => {
+            const SHOWN: usize = 64;
+            let hex: String = bytes.iter().take(SHOWN).map(|b| format!("{b:02x}")).collect();
+            let more = if bytes.len() > SHOWN {
+                format!("... ({} bytes)", bytes.len())
+            } else {
+                String::new()
+            };
+            format!("{e}; the bytes: 0x{hex}{more}")
+        }
+        None => e.to_string(),
+    }
 }
 
 fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {

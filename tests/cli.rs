@@ -1,0 +1,149 @@
+//! The `tinybind` command as a user runs it: listings, calls with typed
+//! arguments, inspection of any module, and errors as one line on stderr.
+
+use std::process::{Command, Output};
+
+fn tinybind(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tinybind"))
+        .args(args)
+        .output()
+        .expect("runs tinybind")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn call_parses_arguments_by_type_and_prints_results() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["call", "greeter", "greet", "Ada"], "Hello, Ada!\n"),
+        (&["call", "greeter", "count_vowels", "Ada Lovelace"], "6\n"),
+        (&["call", "mathx", "add", "2", "3"], "5\n"),
+        (&["call", "mathx", "divmod", "17", "5"], "3\n2\n"),
+        (&["call", "mathx", "is_even", "4"], "true\n"),
+        (&["call", "mathx", "neg_i8", "-100"], "100\n"),
+        (&["call", "mathx", "mul_u64", "18446744073709551615", "1"], "18446744073709551615\n"),
+        (&["call", "mathx", "hypot", "3", "4"], "5\n"),
+        (&["call", "bytesx", "reverse", "0x010203"], "030201\n"),
+        (&["call", "bytesx", "echo", "hi"], "6869\n"),
+        (&["call", "bytesx", "split_name", "Ada Lovelace"], "Ada\nLovelace\n"),
+        (&["call", "bytesx", "stats", "0x0a14"], "2\n30\ntrue\n"),
+        (&["call", "concat", "concatenate", "Hello, ", "World"], "Hello, World\n"),
+    ];
+    for (args, expected) in cases {
+        let o = tinybind(args);
+        assert!(o.status.success(), "{args:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), *expected, "{args:?}");
+    }
+}
+
+#[test]
+fn functions_are_found_by_export_or_method_name() {
+    // `count_vowels` is both; Go's own name is `countVowels`, not exported.
+    let o = tinybind(&["call", "greeter", "count_vowels", "aeiou"]);
+    assert_eq!(stdout(&o), "5\n");
+    let o = tinybind(&["call", "greeter", "countVowels", "aeiou"]);
+    assert!(!o.status.success());
+}
+
+#[test]
+fn errors_are_one_line_on_stderr_with_a_non_zero_exit() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["call", "nosuch", "f"], "no guest `nosuch`"),
+        (&["call", "greeter", "nosuch"], "has no function `nosuch`"),
+        (&["call", "greeter", "greet"], "takes 1 arguments"),
+        (&["call", "mathx", "add", "two", "3"], "`two` is not a i32"),
+        (&["call", "mathx", "clamp_u8", "70000"], "is not a i16"),
+        (&["call", "bytesx", "reverse", "0xabc"], "odd number of hex digits"),
+    ];
+    for (args, expected) in cases {
+        let o = tinybind(args);
+        assert!(!o.status.success(), "{args:?} should fail");
+        let err = stderr(&o);
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{args:?}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        assert!(stdout(&o).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn list_shows_rust_and_go_signatures() {
+    let o = tinybind(&["list"]);
+    assert!(o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains("fn greet(&mut self, name: &str) -> Result<String, Error>"), "{out}");
+    assert!(out.contains("go: func greet(name string) string"), "{out}");
+    assert!(
+        out.contains("fn divmod(&mut self, a: i32, b: i32) -> Result<(i32, i32), Error>"),
+        "{out}"
+    );
+    assert!(!out.contains("malloc"), "runtime exports are not listed: {out}");
+}
+
+#[test]
+fn inspect_json_reports_what_is_inferred() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let o = tinybind(&[
+        "inspect",
+        &format!("{root}/guest-go/bytesx.wasm"),
+        "--go",
+        &format!("{root}/guest-go/bytesx.go"),
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(v["guest"], "bytesx");
+    assert_eq!(v["compiler"], "TinyGo 0.41.1");
+    let concat = v["functions"]
+        .as_array()
+        .expect("functions")
+        .iter()
+        .find(|f| f["export"] == "concatenate")
+        .expect("concatenate");
+    assert_eq!(concat["go"], "func concatenate(a string, b string) string");
+    assert_eq!(concat["wasm"], "(i32, i32, i32, i32, i32) -> ()");
+    assert_eq!(concat["evidence"], "go-source");
+    assert_eq!(
+        concat["rust"],
+        "fn concatenate(&mut self, a: &str, b: &str) -> Result<String, Error>"
+    );
+    let hidden = v["runtime_exports"].as_array().expect("runtime_exports");
+    assert!(hidden.iter().any(|h| h == "malloc"));
+    assert!(hidden.iter().any(|h| h == "_start"));
+    assert!(v["warnings"].as_array().expect("warnings").is_empty());
+
+    // Without the Go source: DWARF names the parameters, the retptr result
+    // stays raw, and a warning says what to add.
+    let o = tinybind(&["inspect", &format!("{root}/guest-go/bytesx.wasm"), "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let warnings = v["warnings"].as_array().expect("warnings");
+    assert!(
+        warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("concatenate"))),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn inspect_refuses_a_file_that_is_not_wasm() {
+    let o = tinybind(&["inspect", &format!("{}/Cargo.toml", env!("CARGO_MANIFEST_DIR"))]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("Cargo.toml"), "{err}");
+    assert!(err.contains("invalid WebAssembly"), "{err}");
+}
+
+#[test]
+fn the_demo_runs_every_guest() {
+    let o = tinybind(&[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("greet(\"Ada\") -> \"Hello, Ada!\""), "{out}");
+    assert!(out.contains("concatenate(\"Ada\", \"Lovelace\") -> \"AdaLovelace\""), "{out}");
+    assert!(out.contains("divmod(7, 3) -> (2, 1)"), "{out}");
+}
