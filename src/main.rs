@@ -62,7 +62,20 @@ enum Command {
 fn main() -> ExitCode {
     // Nothing a guest does should panic; if a bug does, say so in one line.
     std::panic::set_hook(Box::new(|info| {
-        eprintln!("error: internal error in tinybind: {info}");
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error in tinybind{at}: {}",
+            message.replace('\n', " ")
+        );
     }));
     let cli = Cli::parse();
     let result = match cli.command {
@@ -84,7 +97,9 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // One line, whatever the message (a wasm compile error, say).
+            let line = e.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>();
+            eprintln!("error: {}", line.join(" "));
             ExitCode::FAILURE
         }
     }
