@@ -16,20 +16,20 @@ const KEYWORDS: &[&str] = &[
 /// A `snake_case` identifier for any name: `HTTP#handle` is `http_handle`,
 /// `9lives` is `_9lives`, `type` is `type_`.
 pub fn snake(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
-    fix(cleaned.to_snake_case(), "unnamed")
+    fix(words(name).to_snake_case(), "unnamed")
 }
 
 /// An `UpperCamelCase` identifier for any name.
 pub fn upper_camel(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
+    fix(words(name).to_upper_camel_case(), "Unnamed")
+}
+
+/// The name with every character that cannot be in an identifier made a
+/// word break.
+fn words(name: &str) -> String {
+    name.chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
-        .collect();
-    fix(cleaned.to_upper_camel_case(), "Unnamed")
+        .collect()
 }
 
 fn fix(mut ident: String, empty: &str) -> String {
