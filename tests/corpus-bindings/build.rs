@@ -1,4 +1,4 @@
-//! Generates bindings for every module of the corpus (`../shared/corpus`
+//! Generates bindings for the guests of `guest-go/`, and for every module of the corpus (`../shared/corpus`
 //! beside the repository, or `$TINYBIND_CORPUS`) twice: once from the module
 //! alone (DWARF or wasm types), once with declarations-only Go written from
 //! the signatures in the corpus's `manifest.json`. The modules are copied
@@ -8,6 +8,16 @@ use std::path::{Path, PathBuf};
 
 fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
+    // The project's own guests too, so that their generated code is also
+    // compiled with warnings denied.
+    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest-go");
+    println!("cargo:rerun-if-changed={}", local.display());
+    tinybind_codegen::Builder::new()
+        .guest_dir(&local)
+        .out_file(out.join("local.rs"))
+        .cargo_instructions(false)
+        .generate()
+        .unwrap_or_else(|e| panic!("guest-go bindings: {e}"));
     let corpus = corpus_dir();
     println!("cargo:rerun-if-env-changed=TINYBIND_CORPUS");
     println!("cargo:rerun-if-changed={}", corpus.display());

@@ -1,8 +1,14 @@
-//! Bindings generated for every module of the corpus, compiled with
-//! warnings denied: generated code must build cleanly for any real module.
+//! Bindings generated for the guests of `guest-go/` and for every module of
+//! the corpus, compiled with warnings denied: generated code must build
+//! cleanly for any real module.
 #![deny(warnings)]
 
 include!(concat!(env!("OUT_DIR"), "/corpus.rs"));
+
+/// The project's own guests, from `guest-go/`.
+pub mod local {
+    include!(concat!(env!("OUT_DIR"), "/local.rs"));
+}
 
 /// From the modules alone: DWARF where present, otherwise wasm types.
 pub mod bare {
