@@ -1,7 +1,7 @@
 //! The `tinybind` command: a demo of the guests built into this binary,
 //! listings, calls from the shell, and inspection of any module.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -261,7 +261,7 @@ fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
 }
 
 fn parse_hex(hex: &str) -> Result<Vec<u8>, String> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return Err(format!("`0x{hex}` has an odd number of hex digits"));
     }
     (0..hex.len())
@@ -300,7 +300,7 @@ fn sample(ty: ValueType, index: usize) -> Value {
     const INTS: [i64; 3] = [7, 3, 20];
     let n = INTS[index % INTS.len()];
     match ty {
-        ValueType::Bool => Value::Bool(index % 2 == 0),
+        ValueType::Bool => Value::Bool(index.is_multiple_of(2)),
         ValueType::I8 => Value::I8(-(n as i8)),
         ValueType::I16 => Value::I16(300 * n as i16),
         ValueType::I32 => Value::I32(n as i32),
@@ -397,7 +397,7 @@ fn demo_call(
     }
 }
 
-fn inspect(file: &PathBuf, go: &[PathBuf], json: bool) -> Result<(), String> {
+fn inspect(file: &Path, go: &[PathBuf], json: bool) -> Result<(), String> {
     let model = tinybind_codegen::inspect_file(file, go).map_err(|e| e.to_string())?;
     let report = tinybind_codegen::Inspection::from(&model);
     if json {

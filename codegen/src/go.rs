@@ -256,13 +256,13 @@ fn gather_signature(lines: &[&str]) -> String {
             match ch {
                 '(' | '[' => depth += 1,
                 ')' | ']' => depth -= 1,
-                '{' if depth == 0 => {
-                    // `interface{}` and `struct{...}` in a signature open a
-                    // brace inside a type, never at depth 0 after `)`.
-                    if !out.trim_end().ends_with("interface") && !out.trim_end().ends_with("struct")
-                    {
-                        return out;
-                    }
+                // A brace at depth 0 opens the body, unless it belongs to an
+                // `interface{}` or `struct{...}` type.
+                '{' if depth == 0
+                    && !out.trim_end().ends_with("interface")
+                    && !out.trim_end().ends_with("struct") =>
+                {
+                    return out;
                 }
                 _ => {}
             }

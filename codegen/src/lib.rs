@@ -2,12 +2,10 @@
 //! guests of a directory and writes typed Rust bindings for them.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     if let Err(e) = tinybind_codegen::Builder::new().guest_dir("guest-go").generate() {
-//!         println!("cargo::error={e}");
-//!         std::process::exit(1);
-//!     }
+//! // build.rs: `fn main` calls this.
+//! if let Err(e) = tinybind_codegen::Builder::new().guest_dir("guest-go").generate() {
+//!     println!("cargo::error={e}");
+//!     std::process::exit(1);
 //! }
 //! ```
 //!

@@ -77,7 +77,6 @@ pub struct ExportedFunc {
 pub struct Import {
     pub module: String,
     pub name: String,
-    pub is_func: bool,
 }
 
 /// The compiler named by the `producers` section.
@@ -93,9 +92,6 @@ pub struct ModuleInfo {
     pub imports: Vec<Import>,
     /// Exported functions, in export-section order.
     pub exports: Vec<ExportedFunc>,
-    /// Names of exports that are not functions (memories, globals, tables).
-    pub other_exports: Vec<String>,
-    pub has_memory: bool,
     /// `language` and `processed-by` entries of the `producers` section.
     pub languages: Vec<Producer>,
     pub processed_by: Vec<Producer>,
@@ -123,10 +119,8 @@ impl ModuleInfo {
         for payload in Parser::new(0).parse_all(bytes) {
             let payload = payload.map_err(|e| format!("invalid WebAssembly: {e}"))?;
             match payload {
-                Payload::Version { encoding, .. } => {
-                    if encoding != Encoding::Module {
-                        return Err("a component, not a core module".into());
-                    }
+                Payload::Version { encoding, .. } if encoding != Encoding::Module => {
+                    return Err("a component, not a core module".into());
                 }
                 Payload::TypeSection(reader) => {
                     for ty in reader.into_iter_err_on_gc_types() {
@@ -144,17 +138,12 @@ impl ModuleInfo {
                 Payload::ImportSection(reader) => {
                     for import in reader {
                         let import = import.map_err(|e| format!("import section: {e}"))?;
-                        let is_func = matches!(import.ty, TypeRef::Func(_));
                         if let TypeRef::Func(ty) = import.ty {
                             func_types.push(ty);
-                        }
-                        if let TypeRef::Memory(_) = import.ty {
-                            info.has_memory = true;
                         }
                         info.imports.push(Import {
                             module: import.module.to_string(),
                             name: import.name.to_string(),
-                            is_func,
                         });
                     }
                 }
@@ -163,19 +152,11 @@ impl ModuleInfo {
                         func_types.push(ty.map_err(|e| format!("function section: {e}"))?);
                     }
                 }
-                Payload::MemorySection(reader) => {
-                    if reader.count() > 0 {
-                        info.has_memory = true;
-                    }
-                }
                 Payload::ExportSection(reader) => {
                     for export in reader {
                         let export = export.map_err(|e| format!("export section: {e}"))?;
-                        match export.kind {
-                            ExternalKind::Func => {
-                                export_funcs.push((export.name.to_string(), export.index))
-                            }
-                            _ => info.other_exports.push(export.name.to_string()),
+                        if export.kind == ExternalKind::Func {
+                            export_funcs.push((export.name.to_string(), export.index));
                         }
                     }
                 }
