@@ -38,7 +38,11 @@ const RUNTIME_EXPORTS: &[&str] = &[
 ];
 
 /// Method names the generated struct uses itself.
-pub const RESERVED_METHODS: &[&str] = &["new", "reset", "runtime", "guest"];
+pub const RESERVED_METHODS: &[&str] = &["new", "reset", "runtime", "guest", "instance"];
+
+/// The most parameters, and the most results, a binding can pass: wasmtime's
+/// typed calls take tuples of up to 17 values.
+pub const MAX_WASM_VALUES: usize = 17;
 
 pub fn is_runtime_export(name: &str) -> bool {
     RUNTIME_EXPORTS.contains(&name) || name.starts_with("asyncify_") || name.contains('.')
@@ -270,6 +274,16 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
             ));
             continue;
         }
+        if export.sig.params.len() > MAX_WASM_VALUES || export.sig.results.len() > MAX_WASM_VALUES {
+            warnings.push(format!(
+                "guest `{name}`: export `{}` has {} parameters and {} results; a binding passes \
+                 at most {MAX_WASM_VALUES} of each, so it is left out",
+                export.name,
+                export.sig.params.len(),
+                export.sig.results.len()
+            ));
+            continue;
+        }
         let dwarf = dwarf::for_export(info, &dwarf_funcs, &export.name, export.func_index);
         let declared = go.and_then(|g| g.find(&export.name));
         let f = bind(name, export, declared, dwarf, flavour, &mut scope, &mut warnings);
@@ -307,8 +321,8 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
     GuestModel {
         name: name.to_string(),
         file: file.to_string(),
-        module: names::snake(name),
-        strukt: names::upper_camel(name),
+        module: names::guest_module(name),
+        strukt: names::guest_struct(name),
         compiler,
         flavour,
         startup,

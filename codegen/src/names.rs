@@ -32,6 +32,41 @@ fn words(name: &str) -> String {
         .collect()
 }
 
+/// Type names that every generated guest module uses itself (imports, its
+/// `Exports` struct, the prelude types in signatures): a guest struct by one
+/// of these names would shadow it.
+const TAKEN_TYPES: &[&str] = &[
+    "Bindings", "Box", "DynGuest", "Err", "Error", "Exports", "GuestEntry", "GuestInfo",
+    "GuestModule", "Instance", "None", "Ok", "Option", "Result", "Runtime", "Some", "String",
+    "TypedFunc", "Value", "Vec",
+];
+
+/// Crate names that the generated file's paths start with: a guest module by
+/// one of these names would make those paths ambiguous.
+const TAKEN_MODULES: &[&str] = &["alloc", "core", "std", "tinybind_runtime"];
+
+/// The module name of a guest: `snake`, but never one of the crate names
+/// the generated code refers to (`std.wasm` gives `std_guest`).
+pub fn guest_module(name: &str) -> String {
+    let m = snake(name);
+    if TAKEN_MODULES.contains(&m.as_str()) {
+        format!("{m}_guest")
+    } else {
+        m
+    }
+}
+
+/// The struct name of a guest: `upper_camel`, but never one of the types
+/// the generated module uses (`error.wasm` gives `ErrorGuest`).
+pub fn guest_struct(name: &str) -> String {
+    let s = upper_camel(name);
+    if TAKEN_TYPES.contains(&s.as_str()) {
+        format!("{s}Guest")
+    } else {
+        s
+    }
+}
+
 fn fix(mut ident: String, empty: &str) -> String {
     if ident.is_empty() {
         ident = empty.to_string();
@@ -90,6 +125,12 @@ mod tests {
         assert_eq!(upper_camel("tg0.35.0-wasm-concat"), "Tg0350WasmConcat");
         assert_eq!(upper_camel("greeter"), "Greeter");
         assert_eq!(upper_camel("self"), "Self_");
+        assert_eq!(guest_struct("error"), "ErrorGuest");
+        assert_eq!(guest_struct("vec"), "VecGuest");
+        assert_eq!(guest_struct("greeter"), "Greeter");
+        assert_eq!(guest_module("std"), "std_guest");
+        assert_eq!(guest_module("tinybind-runtime"), "tinybind_runtime_guest");
+        assert_eq!(guest_module("greeter"), "greeter");
     }
 
     #[test]

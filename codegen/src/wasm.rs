@@ -104,6 +104,9 @@ pub struct ModuleInfo {
 impl ModuleInfo {
     /// Validates and reads a binary module. Never panics on bad input.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        if !bytes.starts_with(b"\0asm") {
+            return Err("not a WebAssembly module: it does not start with the magic number `\\0asm`".into());
+        }
         let mut features = WasmFeatures::default();
         features.remove(WasmFeatures::COMPONENT_MODEL);
         Validator::new_with_features(features)
