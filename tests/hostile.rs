@@ -323,3 +323,86 @@ fn arguments_larger_than_the_memory_cap_are_refused() {
     assert_names(&err, "hostile", "good");
     assert_eq!(g.good("small").unwrap(), "ok small");
 }
+
+/// A guest with one page of memory and a bump `malloc`, for the reader
+/// property test: the test writes `{ptr, len}` headers into its memory.
+static READER_GUEST: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
+    name: "reader",
+    file: "reader.wat",
+    bytes: br#"(module
+        (memory (export "memory") 1)
+        (global $next (mut i32) (i32.const 1024))
+        (func (export "malloc") (param $n i32) (result i32)
+            (local $p i32)
+            (local.set $p (global.get $next))
+            (global.set $next (i32.add (local.get $p) (local.get $n)))
+            (local.get $p))
+        (func (export "free") (param i32)))"#,
+    startup: tinybind_runtime::Startup::None,
+    retptr_size: 0,
+};
+
+#[test]
+fn memory_readers_check_every_header_against_memory() {
+    let rt = runtime();
+    let mut inst = rt.instantiate(&READER_GUEST).expect("reader guest");
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut rand = move || {
+        seed ^= seed >> 12;
+        seed ^= seed << 25;
+        seed ^= seed >> 27;
+        seed.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    };
+    const PAYLOAD: usize = 256;
+    let mut buf = vec![0u8; 16 + PAYLOAD];
+    let [first] = inst.write_args("reader", [&buf]).unwrap();
+    let base = first.ptr as u32;
+    let mem = inst.memory_size() as u64;
+    let started = Instant::now();
+    for case in 0..20_000u32 {
+        for b in &mut buf[16..] {
+            *b = rand() as u8;
+        }
+        let (ptr, len): (u32, u32) = match case % 5 {
+            // Inside the payload: the exact bytes come back.
+            0 => {
+                let off = rand() as u32 % PAYLOAD as u32;
+                let n = rand() as u32 % (PAYLOAD as u32 - off + 1);
+                (base + 16 + off, n)
+            }
+            1 => (rand() as u32, rand() as u32),
+            2 => (rand() as u32, 0),
+            // Around the end of memory.
+            3 => ((mem as u32).wrapping_sub(rand() as u32 % 64), rand() as u32 % 128),
+            _ => (rand() as u32 % 1024, u32::MAX - rand() as u32 % 4),
+        };
+        buf[..4].copy_from_slice(&ptr.to_le_bytes());
+        buf[4..8].copy_from_slice(&len.to_le_bytes());
+        let [slot] = inst.write_args("reader", [&buf]).unwrap();
+        assert_eq!(slot.ptr as u32, base, "the argument arena is reused");
+        let r = inst.results("reader", base as i32, 8).unwrap();
+        let fits = |elem: u64| len == 0 || u64::from(ptr) + u64::from(len) * elem <= mem;
+        let bytes = r.bytes(0);
+        assert_eq!(bytes.is_ok(), fits(1), "case {case}: ptr {ptr:#x} len {len}");
+        if let Err(e) = &bytes {
+            assert!(matches!(e, Error::OutOfBounds { .. }), "{e:?}");
+        }
+        if case % 5 == 0 {
+            let off = (ptr - base - 16) as usize;
+            assert_eq!(bytes.unwrap(), &buf[16 + off..16 + off + len as usize]);
+        }
+        let slice = r.slice::<i32>(0);
+        assert_eq!(slice.is_ok(), fits(4), "case {case}: ptr {ptr:#x} len {len} (i32)");
+        match r.string(0) {
+            Ok(_) | Err(Error::InvalidUtf8 { .. }) => assert!(fits(1)),
+            Err(Error::OutOfBounds { .. }) => assert!(!fits(1)),
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+    // The result area itself is checked too.
+    for base in [mem as u32 - 4, mem as u32, u32::MAX - 3, u32::MAX] {
+        let err = inst.results("reader", base as i32, 8).err().expect("outside memory");
+        assert!(matches!(err, Error::OutOfBounds { .. }), "{err:?}");
+    }
+    eprintln!("memory readers: 20,000 headers checked in {:?}", started.elapsed());
+}
