@@ -492,3 +492,67 @@ fn cargo_build_fails_cleanly_on_a_broken_module() {
         assert!(line.contains("WebAssembly"), "{name}: {line}");
     }
 }
+
+/// The corpus of real third-party modules (shared/corpus beside the repo,
+/// or `$TINYBIND_CORPUS`). Missing: a failure in CI, a loud skip elsewhere.
+fn corpus() -> Option<Vec<PathBuf>> {
+    let dir = std::env::var_os("TINYBIND_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("../shared/corpus"));
+    let mut modules: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+                .collect()
+        })
+        .unwrap_or_default();
+    if modules.is_empty() {
+        if std::env::var("CI").as_deref() == Ok("true") {
+            panic!("the corpus is missing at {}; CI needs it", dir.display());
+        }
+        eprintln!("!!! SKIPPED: corpus not found at {} !!!", dir.display());
+        return None;
+    }
+    modules.sort();
+    Some(modules)
+}
+
+#[test]
+fn truncated_and_damaged_corpus_modules_never_panic() {
+    let Some(modules) = corpus() else { return };
+    let mut rng = Rng(0xC0DE);
+    let mut rejected = 0;
+    for module in &modules {
+        let real = std::fs::read(module).unwrap();
+        let name = module.file_name().unwrap().to_string_lossy().into_owned();
+        // The real module itself generates.
+        let dir = TempDir::new("corpus");
+        let guests = dir.path().join("guests");
+        std::fs::create_dir_all(&guests).unwrap();
+        std::fs::write(guests.join("real.wasm"), &real).unwrap();
+        generate(&guests, dir.path()).unwrap_or_else(|e| panic!("{name}: {e}"));
+        // Truncations: rejected naming the file, unless still valid.
+        let engine = wasmtime::Engine::default();
+        for _ in 0..8 {
+            let cut = 1 + rng.below(real.len() - 1);
+            if wasmtime::Module::validate(&engine, &real[..cut]).is_err() {
+                assert_rejected("truncated.wasm", &real[..cut]);
+                rejected += 1;
+            }
+        }
+        // Damage: whatever the generator says, it says it without panicking.
+        for _ in 0..8 {
+            let mut bytes = real.clone();
+            for _ in 0..1 + rng.below(8) {
+                let at = 8 + rng.below(bytes.len() - 8);
+                bytes[at] = rng.next() as u8;
+            }
+            std::fs::write(guests.join("real.wasm"), &bytes).unwrap();
+            if let Err(e) = generate(&guests, dir.path()) {
+                assert!(e.contains("real.wasm"), "{name}: {e}");
+            }
+        }
+    }
+    eprintln!("corpus: {} modules, {rejected} truncations rejected", modules.len());
+}
