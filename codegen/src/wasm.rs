@@ -105,7 +105,7 @@ impl ModuleInfo {
     /// Validates and reads a binary module. Never panics on bad input.
     pub fn parse(bytes: &[u8]) -> Result<Self, String> {
         if !bytes.starts_with(b"\0asm") {
-            return Err("not a WebAssembly module: it does not start with the magic number `\\0asm`".into());
+            return Err("invalid WebAssembly: not a module, it does not start with the magic number `\\0asm`".into());
         }
         let mut features = WasmFeatures::default();
         features.remove(WasmFeatures::COMPONENT_MODEL);
