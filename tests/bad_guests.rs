@@ -170,29 +170,49 @@ fn broken_text_and_go_files_are_rejected_naming_the_file() {
     assert!(err.contains("g.go"), "{err}");
 }
 
-/// The `tinybind_runtime` rlib this test binary was linked with, and the
-/// directory of its dependencies.
-fn runtime_rlib() -> (PathBuf, PathBuf) {
+/// The `tinybind_runtime` rlibs next to this test binary, newest first, and
+/// the directory of their dependencies. (Another build into the same target
+/// directory, such as `fuzz/`'s, can leave a second one.)
+fn runtime_rlibs() -> (Vec<PathBuf>, PathBuf) {
     let deps = std::env::current_exe()
         .unwrap()
         .parent()
         .expect("deps dir")
         .to_path_buf();
-    let newest = std::fs::read_dir(&deps)
+    let mut rlibs: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(&deps)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| {
             let n = e.file_name().to_string_lossy().into_owned();
             n.starts_with("libtinybind_runtime-") && n.ends_with(".rlib")
         })
-        .max_by_key(|e| e.metadata().and_then(|m| m.modified()).ok())
-        .expect("libtinybind_runtime-*.rlib next to the test binary");
-    (newest.path(), deps)
+        .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+        .collect();
+    rlibs.sort();
+    rlibs.reverse();
+    assert!(!rlibs.is_empty(), "no libtinybind_runtime-*.rlib in {}", deps.display());
+    (rlibs.into_iter().map(|(_, p)| p).collect(), deps)
 }
 
-/// Type-checks a generated file with rustc, as `src/lib.rs` includes it.
+/// The rustc of the toolchain that runs this test: `$RUSTC`, or the one
+/// beside `$CARGO`, or `rustc` on the PATH.
+fn rustc() -> PathBuf {
+    if let Some(r) = std::env::var_os("RUSTC") {
+        return r.into();
+    }
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let beside = Path::new(&cargo).with_file_name("rustc");
+        if beside.is_file() {
+            return beside;
+        }
+    }
+    "rustc".into()
+}
+
+/// Type-checks a generated file with rustc, as `src/lib.rs` includes it,
+/// with warnings denied.
 fn rustc_check(generated: &Path, scratch: &Path) {
-    let (rlib, deps) = runtime_rlib();
+    let (rlibs, deps) = runtime_rlibs();
     let lib = scratch.join("check.rs");
     std::fs::write(
         &lib,
@@ -202,23 +222,28 @@ fn rustc_check(generated: &Path, scratch: &Path) {
         ),
     )
     .unwrap();
-    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
-    let out = Command::new(rustc)
-        .args(["--edition", "2021", "--crate-type", "lib", "--crate-name", "bad_guests_check"])
-        .args(["--emit", "metadata", "--cap-lints", "warn"])
-        .arg("-o")
-        .arg(scratch.join("check.rmeta"))
-        .arg("-L")
-        .arg(format!("dependency={}", deps.display()))
-        .arg("--extern")
-        .arg(format!("tinybind_runtime={}", rlib.display()))
-        .arg(&lib)
-        .output()
-        .expect("run rustc");
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "the generated code does not compile:\n{stderr}\n(generated file kept at {})",
+    let mut first_error = None;
+    for rlib in &rlibs {
+        let out = Command::new(rustc())
+            .args(["--edition", "2021", "--crate-type", "lib", "--crate-name", "bad_guests_check"])
+            .args(["--emit", "metadata"])
+            .arg("-o")
+            .arg(scratch.join("check.rmeta"))
+            .arg("-L")
+            .arg(format!("dependency={}", deps.display()))
+            .arg("--extern")
+            .arg(format!("tinybind_runtime={}", rlib.display()))
+            .arg(&lib)
+            .output()
+            .expect("run rustc");
+        if out.status.success() {
+            return;
+        }
+        first_error.get_or_insert_with(|| String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    panic!(
+        "the generated code does not compile:\n{}\n(generated file kept at {})",
+        first_error.unwrap_or_default(),
         keep(generated).display()
     );
 }

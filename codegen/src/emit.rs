@@ -166,7 +166,10 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         quote!(#field: instance.typed_func(#export)?)
     });
     let methods = g.functions.iter().map(method);
-    let arms = g.functions.iter().map(dynamic_arm);
+    // An export named like another function's method is reached by the
+    // method name alone (a second arm for it would be unreachable).
+    let method_names: Vec<&str> = g.functions.iter().map(|f| f.method.as_str()).collect();
+    let arms = g.functions.iter().map(|f| dynamic_arm(f, &method_names));
     let infos = g.functions.iter().map(function_info);
     // A guest without functions of its own has no `Exports` to resolve.
     let (exports_struct, exports_field, resolve, exports_init) = if g.functions.is_empty() {
@@ -562,11 +565,11 @@ fn read_tail(out: &Ident, field: &crate::abi::Field) -> TokenStream {
 }
 
 /// One `match` arm of `call_dynamic`.
-fn dynamic_arm(f: &FunctionModel) -> TokenStream {
+fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
     let name = ident(&f.method);
     let method = &f.method;
     let export = &f.export;
-    let pattern = if method == export {
+    let pattern = if method == export || method_names.contains(&export.as_str()) {
         quote!(#method)
     } else {
         quote!(#method | #export)

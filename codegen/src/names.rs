@@ -99,9 +99,14 @@ impl Scope {
         if self.taken.insert(ident.clone()) {
             return ident;
         }
+        // `a_b_2` and `type_2`, but `Guests2` and `Self2` (`Guests_2` and
+        // `Self_2` are not upper camel case to rustc's lint).
+        let camel = ident.starts_with(|c: char| c.is_ascii_uppercase());
+        let stem = if camel { ident.trim_end_matches('_') } else { ident.as_str() };
+        let sep = if camel || stem.ends_with('_') { "" } else { "_" };
         let mut n = 2;
         loop {
-            let candidate = format!("{ident}_{n}");
+            let candidate = format!("{stem}{sep}{n}");
             if self.taken.insert(candidate.clone()) {
                 return candidate;
             }
@@ -140,5 +145,12 @@ mod tests {
         assert_eq!(scope.unique(snake("a-b")), "a_b");
         assert_eq!(scope.unique(snake("a_b")), "a_b_2");
         assert_eq!(scope.unique(snake("A B")), "a_b_3");
+        assert_eq!(scope.unique(snake("self")), "self_");
+        assert_eq!(scope.unique(snake("self")), "self_2");
+        let mut structs = Scope::default();
+        assert_eq!(structs.unique(upper_camel("guests")), "Guests");
+        assert_eq!(structs.unique(upper_camel("guests")), "Guests2");
+        assert_eq!(structs.unique(upper_camel("self")), "Self_");
+        assert_eq!(structs.unique(upper_camel("self")), "Self2");
     }
 }
