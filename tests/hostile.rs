@@ -104,7 +104,8 @@ fn traps_name_guest_and_export_and_poison_until_reset() {
     let mut g = hostile(&rt);
     // A Go panic (index out of range), an integer division by zero, and a
     // stack overflow.
-    let cases: [(&str, fn(&mut Hostile) -> Result<i32, Error>, &str); 3] = [
+    type Call = fn(&mut Hostile) -> Result<i32, Error>;
+    let cases: [(&str, Call, &str); 3] = [
         ("boom", |g| g.boom(3), "unreachable"),
         ("divide", |g| g.divide(1, 0), "divideByZeroPanic"),
         ("recurse", |g| g.recurse(0), "call stack exhausted"),
