@@ -183,8 +183,10 @@ impl RuntimeBuilder {
     }
 
     /// Captures each instance's stdout and stderr into buffers of at most
-    /// `bytes` bytes each, instead of passing them through. A guest that
-    /// writes more traps.
+    /// `bytes` bytes each, instead of passing them through. Once a buffer is
+    /// full, the guest's writes to it fail (WASI returns an error; a Go
+    /// guest's `os.Stdout.Write` reports it) and the bytes are dropped: the
+    /// host keeps the first `bytes` bytes and the call goes on.
     pub fn capture_output(mut self, bytes: usize) -> Self {
         self.settings.capture_output = Some(bytes);
         self
