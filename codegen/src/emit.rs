@@ -420,6 +420,7 @@ fn method(f: &FunctionModel) -> TokenStream {
             let (_, results) = typed_func_types(f);
             quote! {
                 #docs
+                #[inline]
                 pub fn #name(&mut self, #(#params: #tys),*) -> Result<#results, Error> {
                     self.instance.call(#export, &self.exports.#field, (#(#params,)*))
                 }
@@ -532,14 +533,14 @@ fn method(f: &FunctionModel) -> TokenStream {
                         ty,
                         quote! {
                             #call;
-                            let #out = self.instance.results(#export, #r, #size)?;
-                            #value
+                            self.instance.read_results(#export, #r, #size, |#out| #value)
                         },
                     )
                 }
             };
             quote! {
                 #docs
+                #[inline]
                 pub fn #name(&mut self, #(#params: #tys),*) -> Result<#result_ty, Error> {
                     #(#body)*
                     #tail

@@ -1,6 +1,8 @@
 //! One guest instance: its store, start-up, calls with deadlines, and the
 //! guest memory it keeps for arguments and results.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{Memory, Store, StoreLimitsBuilder, Trap, TypedFunc, WasmParams, WasmResults};
@@ -10,6 +12,12 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 use crate::memory::{self, GuestSlice, Results};
 use crate::runtime::{Compiled, State, TICK};
 use crate::{Error, Runtime};
+
+/// Most tables an instance may have.
+pub const MAX_TABLES: usize = 4;
+
+/// Most elements one table may grow to (about 1 M: 8-16 MiB of host memory).
+pub const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
 /// How a guest is started before its exports are called.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +64,12 @@ pub struct Instance {
     arena: Block,
     deadline_ticks: Option<u64>,
     timeout: Option<Duration>,
+    /// The runtime's deadline clock, and its value when the deadline was
+    /// last armed (`u64::MAX`: never, or the timeout changed).
+    clock: Arc<AtomicU64>,
+    armed_at: u64,
+    /// The runtime's fuel per call, kept here for the hot path.
+    fuel: Option<u64>,
     poisoned: bool,
     stdout: Option<MemoryOutputPipe>,
     stderr: Option<MemoryOutputPipe>,
@@ -98,8 +112,14 @@ impl Instance {
                 (None, None)
             }
         };
+        // The memory cap is per memory: one memory makes it the instance's
+        // cap. Tables are host memory too (8+ bytes an element), so they are
+        // capped as well; TinyGo needs one table of a few thousand.
         let limits = StoreLimitsBuilder::new()
             .memory_size(settings.memory_limit)
+            .memories(1)
+            .tables(MAX_TABLES)
+            .table_elements(MAX_TABLE_ELEMENTS)
             .instances(1)
             .trap_on_grow_failure(false)
             .build();
@@ -127,6 +147,9 @@ impl Instance {
             arena: Block::default(),
             deadline_ticks,
             timeout: settings.timeout,
+            clock: runtime.clock().clone(),
+            armed_at: u64::MAX,
+            fuel: settings.fuel,
             poisoned: false,
             stdout,
             stderr,
@@ -187,7 +210,7 @@ impl Instance {
     }
 
     /// Calls an export with a deadline; a trap poisons the instance.
-    #[inline]
+    #[inline(always)]
     pub fn call<P: WasmParams, R: WasmResults>(
         &mut self,
         export: &'static str,
@@ -198,15 +221,13 @@ impl Instance {
         self.arm()?;
         match func.call(&mut self.store, params) {
             Ok(r) => Ok(r),
-            Err(e) => {
-                self.poisoned = true;
-                Err(self.classify(export, e))
-            }
+            Err(e) => Err(self.failed(export, e)),
         }
     }
 
     /// Copies arguments into guest memory, into one arena that every call
     /// reuses, and returns where each one landed.
+    #[inline(always)]
     pub fn write_args<const N: usize>(
         &mut self,
         export: &'static str,
@@ -222,14 +243,10 @@ impl Instance {
         let mut offset = self.arena.ptr;
         let mut out = [GuestSlice::default(); N];
         for (slot, arg) in out.iter_mut().zip(args) {
-            memory::write(data, offset, arg).ok_or_else(|| Error::OutOfBounds {
-                guest: self.module.name.to_string(),
-                export: export.to_string(),
-                what: "an argument area",
-                ptr: offset,
-                len: arg.len() as u64,
-                memory: data.len(),
-            })?;
+            if memory::write(data, offset, arg).is_none() {
+                let guest = self.module.name;
+                return Err(argument_out_of_bounds(guest, export, offset, arg.len(), data.len()));
+            }
             // The arena fits in 32-bit memory, so each length does too.
             *slot = GuestSlice {
                 ptr: offset as i32,
@@ -241,18 +258,16 @@ impl Instance {
     }
 
     /// The retptr area for results written by the guest.
+    #[inline(always)]
     pub fn retptr(&self, export: &'static str) -> Result<i32, Error> {
         match self.retptr {
             Some(b) => Ok(b.ptr as i32),
-            None => Err(Error::NoAllocator {
-                guest: self.module.name.to_string(),
-                export: export.to_string(),
-                missing: if self.memory.is_none() { "memory" } else { "`malloc`" },
-            }),
+            None => Err(self.no_retptr(export)),
         }
     }
 
     /// Bounds-checked access to results at `retptr`.
+    #[inline(always)]
     pub fn results(&self, export: &'static str, retptr: i32, size: u32) -> Result<Results<'_>, Error> {
         let memory = self.memory_or(export)?;
         Results::new(
@@ -261,6 +276,31 @@ impl Instance {
             size,
             self.module.name,
             export,
+        )
+    }
+
+    /// Reads the results at `retptr` with `read`, given a bounds-checked
+    /// reader over the `size` bytes there: the same checks as
+    /// [`Self::results`], without moving the reader around in a `Result`
+    /// (what the generated methods call).
+    #[inline(always)]
+    pub fn read_results<T>(
+        &self,
+        export: &'static str,
+        retptr: i32,
+        size: u32,
+        read: impl FnOnce(&Results<'_>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let Some(memory) = self.memory else {
+            return Err(self.no_memory(export));
+        };
+        Results::read(
+            memory.data(&self.store),
+            retptr as u32,
+            size,
+            self.module.name,
+            export,
+            read,
         )
     }
 
@@ -291,6 +331,7 @@ impl Instance {
         }
         self.timeout = timeout;
         self.deadline_ticks = timeout.map(ticks);
+        self.armed_at = u64::MAX;
     }
 
     /// What the guest wrote to stdout, when the runtime captures output.
@@ -303,36 +344,90 @@ impl Instance {
         self.stderr.as_ref().map(|p| p.contents().to_vec())
     }
 
+    #[inline(always)]
     fn check(&self, export: &'static str) -> Result<(), Error> {
         if self.poisoned {
-            return Err(Error::Poisoned {
-                guest: self.module.name.to_string(),
-                export: export.to_string(),
-            });
+            return Err(self.poisoned_error(export));
         }
         Ok(())
     }
 
     /// Sets the deadline and fuel for the next call.
-    #[inline]
+    ///
+    /// The deadline is the engine's epoch when armed plus the timeout in
+    /// ticks. Calling into wasmtime for that on every call costs more than
+    /// a short call itself, so it is re-armed only when the runtime's clock
+    /// moved since the last arming: at most once per 10 ms tick, one atomic
+    /// load otherwise. The engine's epoch moves only with that clock, just
+    /// before it, so a deadline armed earlier in the same tick is at most
+    /// one tick older than a fresh one; one more tick makes up for it, and a
+    /// deadline never fires before the timeout (but up to two ticks after).
+    #[inline(always)]
     fn arm(&mut self) -> Result<(), Error> {
         if let Some(t) = self.deadline_ticks {
-            self.store.set_epoch_deadline(t);
+            let now = self.clock.load(Ordering::Acquire);
+            if now != self.armed_at {
+                self.store.set_epoch_deadline(t.saturating_add(1));
+                self.armed_at = now;
+            }
         }
-        if let Some(fuel) = self.runtime.settings().fuel {
-            self.store
-                .set_fuel(fuel)
-                .map_err(|e| Error::Engine(format!("{e:#}")))?;
+        if let Some(fuel) = self.fuel {
+            self.refuel(fuel)?;
         }
         Ok(())
     }
 
+    fn refuel(&mut self, fuel: u64) -> Result<(), Error> {
+        self.store
+            .set_fuel(fuel)
+            .map_err(|e| Error::Engine(format!("{e:#}")))
+    }
+
+    #[inline(always)]
     fn memory_or(&self, export: &'static str) -> Result<Memory, Error> {
-        self.memory.ok_or_else(|| Error::NoAllocator {
+        match self.memory {
+            Some(m) => Ok(m),
+            None => Err(self.no_memory(export)),
+        }
+    }
+
+    // The errors of the hot path, out of line so that the calls stay small.
+
+    #[cold]
+    #[inline(never)]
+    fn poisoned_error(&self, export: &'static str) -> Error {
+        Error::Poisoned {
+            guest: self.module.name.to_string(),
+            export: export.to_string(),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn no_memory(&self, export: &'static str) -> Error {
+        Error::NoAllocator {
             guest: self.module.name.to_string(),
             export: export.to_string(),
             missing: "memory",
-        })
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn no_retptr(&self, export: &'static str) -> Error {
+        Error::NoAllocator {
+            guest: self.module.name.to_string(),
+            export: export.to_string(),
+            missing: if self.memory.is_none() { "memory" } else { "`malloc`" },
+        }
+    }
+
+    /// A failed call: the instance is poisoned and the error says why.
+    #[cold]
+    #[inline(never)]
+    fn failed(&mut self, export: &'static str, e: wasmtime::Error) -> Error {
+        self.poisoned = true;
+        self.classify(export, e)
     }
 
     fn missing(&self, export: &str, e: wasmtime::Error) -> Error {
@@ -428,6 +523,19 @@ impl Instance {
                 let _ = self.call("free", &free, old.ptr as i32);
             }
         }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn argument_out_of_bounds(guest: &str, export: &str, ptr: u32, len: usize, memory: usize) -> Error {
+    Error::OutOfBounds {
+        guest: guest.to_string(),
+        export: export.to_string(),
+        what: "an argument area",
+        ptr,
+        len: len as u64,
+        memory,
     }
 }
 

@@ -13,19 +13,47 @@ pub struct GuestSlice {
 }
 
 /// Arguments are 8-byte aligned in the arena.
+#[inline(always)]
 pub(crate) fn padded(len: usize) -> u64 {
     (len as u64).next_multiple_of(8)
 }
 
 /// Copies `bytes` to `data[at..]`, or `None` when it does not fit.
+#[inline(always)]
 pub(crate) fn write(data: &mut [u8], at: u32, bytes: &[u8]) -> Option<()> {
     let start = at as usize;
     let end = start.checked_add(bytes.len())?;
-    data.get_mut(start..end)?.copy_from_slice(bytes);
+    copy(data.get_mut(start..end)?, bytes);
     Some(())
 }
 
+/// `dst.copy_from_slice(src)`, with short copies (most string arguments)
+/// done inline with two overlapping loads and stores instead of a call to
+/// `memcpy`.
+#[inline(always)]
+pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
+    let n = src.len();
+    if n != dst.len() || n > 16 {
+        dst.copy_from_slice(src);
+    } else if n >= 8 {
+        let head = u64::from_ne_bytes(src[..8].try_into().unwrap_or_default());
+        let tail = u64::from_ne_bytes(src[n - 8..].try_into().unwrap_or_default());
+        dst[n - 8..].copy_from_slice(&tail.to_ne_bytes());
+        dst[..8].copy_from_slice(&head.to_ne_bytes());
+    } else if n >= 4 {
+        let head = u32::from_ne_bytes(src[..4].try_into().unwrap_or_default());
+        let tail = u32::from_ne_bytes(src[n - 4..].try_into().unwrap_or_default());
+        dst[n - 4..].copy_from_slice(&tail.to_ne_bytes());
+        dst[..4].copy_from_slice(&head.to_ne_bytes());
+    } else {
+        for (d, s) in dst.iter_mut().zip(src) {
+            *d = *s;
+        }
+    }
+}
+
 /// The region `[ptr, ptr + len)` of memory, if it lies inside.
+#[inline(always)]
 pub fn region(data: &[u8], ptr: u32, len: u64) -> Option<&[u8]> {
     let start = ptr as usize;
     let end = u64::from(ptr).checked_add(len)?;
@@ -46,6 +74,7 @@ macro_rules! scalar {
     ($($t:ty),*) => {$(
         impl Scalar for $t {
             const SIZE: usize = std::mem::size_of::<$t>();
+            #[inline(always)]
             fn read(bytes: &[u8]) -> Self {
                 let mut b = [0u8; std::mem::size_of::<$t>()];
                 b.copy_from_slice(&bytes[..Self::SIZE]);
@@ -78,6 +107,7 @@ pub struct Results<'a> {
 }
 
 impl<'a> Results<'a> {
+    #[inline(always)]
     pub(crate) fn new(
         data: &'a [u8],
         base: u32,
@@ -97,6 +127,31 @@ impl<'a> Results<'a> {
         }
     }
 
+    /// Checks the result area as [`Self::new`] does, then reads it with
+    /// `read`, the reader staying in place (no `Result<Results, _>` moves).
+    #[inline(always)]
+    pub(crate) fn read<T>(
+        data: &'a [u8],
+        base: u32,
+        size: u32,
+        guest: &'static str,
+        export: &'static str,
+        read: impl FnOnce(&Results<'a>) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let r = Results {
+            data,
+            base,
+            guest,
+            export,
+        };
+        if region(data, base, u64::from(size)).is_none() {
+            return Err(r.out_of_bounds("the result area", base, u64::from(size)));
+        }
+        read(&r)
+    }
+
+    #[cold]
+    #[inline(never)]
     fn out_of_bounds(&self, what: &'static str, ptr: u32, len: u64) -> Error {
         Error::OutOfBounds {
             guest: self.guest.to_string(),
@@ -108,72 +163,97 @@ impl<'a> Results<'a> {
         }
     }
 
+    #[inline(always)]
     fn scalar<T: Scalar>(&self, offset: u32) -> Result<T, Error> {
         let at = self.base.wrapping_add(offset);
-        region(self.data, at, T::SIZE as u64)
-            .map(T::read)
-            .ok_or_else(|| self.out_of_bounds("a result", at, T::SIZE as u64))
+        match region(self.data, at, T::SIZE as u64) {
+            Some(bytes) => Ok(T::read(bytes)),
+            None => Err(self.out_of_bounds("a result", at, T::SIZE as u64)),
+        }
     }
 
+    #[inline(always)]
     pub fn bool(&self, offset: u32) -> Result<bool, Error> {
         Ok(self.scalar::<u8>(offset)? & 1 != 0)
     }
+    #[inline(always)]
     pub fn i8(&self, offset: u32) -> Result<i8, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn i16(&self, offset: u32) -> Result<i16, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn i32(&self, offset: u32) -> Result<i32, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn i64(&self, offset: u32) -> Result<i64, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn u8(&self, offset: u32) -> Result<u8, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn u16(&self, offset: u32) -> Result<u16, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn u32(&self, offset: u32) -> Result<u32, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn u64(&self, offset: u32) -> Result<u64, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn f32(&self, offset: u32) -> Result<f32, Error> {
         self.scalar(offset)
     }
+    #[inline(always)]
     pub fn f64(&self, offset: u32) -> Result<f64, Error> {
         self.scalar(offset)
     }
 
     /// The `{ptr, len}` at `offset` and the bytes it points to.
+    #[inline(always)]
     fn data_at(&self, offset: u32, elem: u64, what: &'static str) -> Result<&'a [u8], Error> {
         let ptr = self.scalar::<u32>(offset)?;
-        let len = u64::from(self.scalar::<u32>(offset + 4)?) * elem;
+        let len = u64::from(self.scalar::<u32>(offset.wrapping_add(4))?) * elem;
         if len == 0 {
             return Ok(&[]);
         }
-        region(self.data, ptr, len).ok_or_else(|| self.out_of_bounds(what, ptr, len))
+        match region(self.data, ptr, len) {
+            Some(bytes) => Ok(bytes),
+            None => Err(self.out_of_bounds(what, ptr, len)),
+        }
     }
 
     /// A Go `string` at `offset`.
+    #[inline(always)]
     pub fn string(&self, offset: u32) -> Result<String, Error> {
         let bytes = self.data_at(offset, 1, "a string")?;
         match std::str::from_utf8(bytes) {
             Ok(s) => Ok(s.to_owned()),
-            Err(source) => Err(Error::InvalidUtf8 {
-                guest: self.guest.to_string(),
-                export: self.export.to_string(),
-                bytes: bytes.to_vec(),
-                source,
-            }),
+            Err(source) => Err(self.invalid_utf8(bytes, source)),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn invalid_utf8(&self, bytes: &[u8], source: std::str::Utf8Error) -> Error {
+        Error::InvalidUtf8 {
+            guest: self.guest.to_string(),
+            export: self.export.to_string(),
+            bytes: bytes.to_vec(),
+            source,
         }
     }
 
     /// A Go `[]byte` at `offset`.
+    #[inline(always)]
     pub fn bytes(&self, offset: u32) -> Result<Vec<u8>, Error> {
         Ok(self.data_at(offset, 1, "a byte slice")?.to_vec())
     }
@@ -243,6 +323,19 @@ mod tests {
         let d = [0u8; 16];
         assert!(Results::new(&d, 12, 8, "g", "f").is_err());
         assert!(Results::new(&d, u32::MAX, 8, "g", "f").is_err());
+    }
+
+    #[test]
+    fn short_and_long_copies_copy_every_byte() {
+        for n in 0..=40usize {
+            let src: Vec<u8> = (1..=n as u8).collect();
+            let mut data = vec![0xAAu8; 64];
+            write(&mut data, 3, &src).expect("fits");
+            assert_eq!(&data[3..3 + n], &src[..], "length {n}");
+            assert!(data[..3].iter().chain(&data[3 + n..]).all(|&b| b == 0xAA), "length {n}");
+        }
+        assert!(write(&mut [0u8; 8], 4, &[1, 2, 3, 4, 5]).is_none());
+        assert!(write(&mut [0u8; 8], u32::MAX, &[1]).is_none());
     }
 
     #[test]
