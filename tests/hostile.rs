@@ -407,3 +407,56 @@ fn memory_readers_check_every_header_against_memory() {
     }
     eprintln!("memory readers: 20,000 headers checked in {:?}", started.elapsed());
 }
+
+/// A hand-written guest that grows its table and has more than one memory:
+/// host memory that the 1 GiB cap on linear memory alone would not bound.
+static GREEDY: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
+    name: "greedy",
+    file: "greedy.wat",
+    bytes: br#"(module
+        (memory (export "memory") 1)
+        (table $t 1 funcref)
+        ;; Grows the table by n elements at once; -1 when refused.
+        (func (export "grow_table") (param $n i32) (result i32)
+            (table.grow $t (ref.null func) (local.get $n))))"#,
+    startup: tinybind_runtime::Startup::None,
+    retptr_size: 0,
+};
+
+static TWO_MEMORIES: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
+    name: "two_memories",
+    file: "two_memories.wat",
+    bytes: br#"(module
+        (memory (export "memory") 1)
+        (memory $second 1)
+        (func (export "grow_second") (param $pages i32) (result i32)
+            (memory.grow $second (local.get $pages))))"#,
+    startup: tinybind_runtime::Startup::None,
+    retptr_size: 0,
+};
+
+#[test]
+fn table_growth_is_capped_too() {
+    let rt = runtime();
+    let mut inst = rt.instantiate(&GREEDY).expect("greedy guest");
+    let grow = inst.typed_func::<i32, i32>("grow_table").unwrap();
+    // 100 million funcrefs would be 800 MiB or more of host memory.
+    let started = Instant::now();
+    let old = inst.call("grow_table", &grow, 100_000_000).expect("no trap");
+    eprintln!("table.grow by 100M: {old} after {:?}", started.elapsed());
+    assert_eq!(old, -1, "the table grew by 100M elements");
+    // Growth up to the cap works, one element past it does not.
+    let limit = tinybind_runtime::MAX_TABLE_ELEMENTS as i32;
+    assert_eq!(inst.call("grow_table", &grow, limit - 1).unwrap(), 1);
+    assert_eq!(inst.call("grow_table", &grow, 1).unwrap(), -1);
+    assert!(!inst.is_poisoned());
+}
+
+#[test]
+fn a_guest_cannot_multiply_the_memory_cap_with_more_memories() {
+    let rt = Runtime::builder().memory_limit(16 * MIB).build().unwrap();
+    // The cap is per memory, so a second memory is refused at instantiation.
+    let err = rt.instantiate(&TWO_MEMORIES).err().expect("two memories refused");
+    assert!(matches!(err, Error::Instantiate { .. }), "{err:?}");
+    assert!(err.to_string().contains("two_memories"), "{err}");
+}

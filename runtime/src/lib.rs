@@ -18,7 +18,7 @@ mod runtime;
 
 pub use dynamic::{DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, Value, ValueType};
 pub use error::Error;
-pub use instance::{GuestModule, Instance, Startup};
+pub use instance::{GuestModule, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
 pub use memory::{to_le_bytes, GuestSlice, Results};
 pub use pool::{Bindings, Pool, Pooled};
 pub use runtime::{Runtime, RuntimeBuilder, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};
