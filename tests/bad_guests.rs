@@ -152,7 +152,10 @@ fn truncated_real_modules_are_rejected_naming_the_file() {
 
 #[test]
 fn broken_text_and_go_files_are_rejected_naming_the_file() {
-    assert_rejected("broken.wat", b"(module (func (export \"f\") (param i32) (result i32)");
+    assert_rejected(
+        "broken.wat",
+        b"(module (func (export \"f\") (param i32) (result i32)",
+    );
     assert_rejected("notutf8.wat", b"(module)\xff");
 
     // A good module with a Go file that is not UTF-8.
@@ -190,7 +193,11 @@ fn runtime_rlibs() -> (Vec<PathBuf>, PathBuf) {
         .collect();
     rlibs.sort();
     rlibs.reverse();
-    assert!(!rlibs.is_empty(), "no libtinybind_runtime-*.rlib in {}", deps.display());
+    assert!(
+        !rlibs.is_empty(),
+        "no libtinybind_runtime-*.rlib in {}",
+        deps.display()
+    );
     (rlibs.into_iter().map(|(_, p)| p).collect(), deps)
 }
 
@@ -225,7 +232,14 @@ fn rustc_check(generated: &Path, scratch: &Path) {
     let mut first_error = None;
     for rlib in &rlibs {
         let out = Command::new(rustc())
-            .args(["--edition", "2021", "--crate-type", "lib", "--crate-name", "bad_guests_check"])
+            .args([
+                "--edition",
+                "2021",
+                "--crate-type",
+                "lib",
+                "--crate-name",
+                "bad_guests_check",
+            ])
             .args(["--emit", "metadata"])
             .arg("-o")
             .arg(scratch.join("check.rmeta"))
@@ -251,7 +265,10 @@ fn rustc_check(generated: &Path, scratch: &Path) {
 /// Copies a generated file somewhere it survives the test, for a failure
 /// message.
 fn keep(generated: &Path) -> PathBuf {
-    let kept = std::env::temp_dir().join(format!("tinybind-bad-guests-failed-{}.rs", std::process::id()));
+    let kept = std::env::temp_dir().join(format!(
+        "tinybind-bad-guests-failed-{}.rs",
+        std::process::id()
+    ));
     let _ = std::fs::copy(generated, &kept);
     kept
 }
@@ -305,7 +322,17 @@ fn absurd_but_valid_modules_get_bindings_that_compile() {
     )
     .unwrap();
     // Guest names that are also names the generated code uses.
-    for name in ["error", "result", "instance", "string", "exports", "tinybind_runtime", "self", "std", "core"] {
+    for name in [
+        "error",
+        "result",
+        "instance",
+        "string",
+        "exports",
+        "tinybind_runtime",
+        "self",
+        "std",
+        "core",
+    ] {
         std::fs::write(
             guests.join(format!("{name}.wat")),
             "(module (memory (export \"memory\") 1) (func (export \"f\") (param i32) (result i32) (local.get 0)))",
@@ -321,11 +348,22 @@ fn absurd_but_valid_modules_get_bindings_that_compile() {
     for left_out in ["many", "too_wide", "simd", "simd_result", "externref"] {
         assert!(!exported.contains(&left_out), "{left_out} has a binding");
         assert!(
-            report.warnings.iter().any(|w| w.contains(&format!("`{left_out}`")) && w.contains("left out")),
+            report
+                .warnings
+                .iter()
+                .any(|w| w.contains(&format!("`{left_out}`")) && w.contains("left out")),
             "no warning for {left_out}"
         );
     }
-    for kept in ["wide", "results17", "multi", "shout", "instance", "info", "self"] {
+    for kept in [
+        "wide",
+        "results17",
+        "multi",
+        "shout",
+        "instance",
+        "info",
+        "self",
+    ] {
         assert!(exported.contains(&kept), "{kept} lost: {exported:?}");
     }
     rustc_check(&report.out_file, dir.path());
@@ -336,17 +374,95 @@ fn absurd_but_valid_modules_get_bindings_that_compile() {
 /// declarations that match or not, and names that are awkward in Rust.
 fn random_guest(rng: &mut Rng, index: usize) -> (String, String, Option<String>) {
     const NAMES: &[&str] = &[
-        "f", "new", "reset", "instance", "runtime", "guest", "info", "call_dynamic", "instantiate",
-        "is_poisoned", "exports", "MODULE", "INFO", "self", "Self", "type", "fn", "r#x", "", "0", "9lives",
-        "a b", "a-b", "a_b", "A_B", "ünï", "日本", "*/", "/*", "//", "\\", "\"", "\r", "\n", "\u{2028}",
-        "\t", "\0", "e\u{301}", "\u{202e}evil", "\u{2066}", "_", "__", "Ok", "Err", "None", "String", "Result", "Value", "Error",
-        "args", "function", "retptr", "out", "result", "a0", "r0",
+        "f",
+        "new",
+        "reset",
+        "instance",
+        "runtime",
+        "guest",
+        "info",
+        "call_dynamic",
+        "instantiate",
+        "is_poisoned",
+        "exports",
+        "MODULE",
+        "INFO",
+        "self",
+        "Self",
+        "type",
+        "fn",
+        "r#x",
+        "",
+        "0",
+        "9lives",
+        "a b",
+        "a-b",
+        "a_b",
+        "A_B",
+        "ünï",
+        "日本",
+        "*/",
+        "/*",
+        "//",
+        "\\",
+        "\"",
+        "\r",
+        "\n",
+        "\u{2028}",
+        "\t",
+        "\0",
+        "e\u{301}",
+        "\u{202e}evil",
+        "\u{2066}",
+        "_",
+        "__",
+        "Ok",
+        "Err",
+        "None",
+        "String",
+        "Result",
+        "Value",
+        "Error",
+        "args",
+        "function",
+        "retptr",
+        "out",
+        "result",
+        "a0",
+        "r0",
     ];
     const GUEST_NAMES: &[&str] = &[
-        "error", "result", "option", "string", "vec", "box", "value", "instance", "runtime",
-        "exports", "guests", "tinybind_runtime", "std", "core", "alloc", "self", "super", "crate",
-        "Self", "type", "9", "a b", "ünï", "we\"ird", "back\\slash", "dyn_guest", "guest_info",
-        "typed_func", "MODULE", "INFO", "GUESTS",
+        "error",
+        "result",
+        "option",
+        "string",
+        "vec",
+        "box",
+        "value",
+        "instance",
+        "runtime",
+        "exports",
+        "guests",
+        "tinybind_runtime",
+        "std",
+        "core",
+        "alloc",
+        "self",
+        "super",
+        "crate",
+        "Self",
+        "type",
+        "9",
+        "a b",
+        "ünï",
+        "we\"ird",
+        "back\\slash",
+        "dyn_guest",
+        "guest_info",
+        "typed_func",
+        "MODULE",
+        "INFO",
+        "GUESTS",
     ];
     const TYPES: &[&str] = &["i32", "i32", "i32", "i64", "f32", "f64"];
     // Go declarations and the wasm types they lower to.
@@ -357,7 +473,11 @@ fn random_guest(rng: &mut Rng, index: usize) -> (String, String, Option<String>)
         ("(x float64) (int, bool)", "i32 f64", ""),
         ("(n uint64) uint8", "i64", "i32"),
         ("()", "", ""),
-        ("(x []float32, y []int16) (string, []uint64, int8)", "i32 i32 i32 i32 i32 i32 i32", ""),
+        (
+            "(x []float32, y []int16) (string, []uint64, int8)",
+            "i32 i32 i32 i32 i32 i32 i32",
+            "",
+        ),
         ("(v interface{}) error", "i32 i32 i32", ""),
     ];
     let guest = if index < GUEST_NAMES.len() {
@@ -371,7 +491,9 @@ fn random_guest(rng: &mut Rng, index: usize) -> (String, String, Option<String>)
     if with_memory {
         wat.push_str("  (memory (export \"memory\") 1)\n");
         if rng.below(2) == 0 {
-            wat.push_str("  (func (export \"malloc\") (param i32) (result i32) (i32.const 1024))\n");
+            wat.push_str(
+                "  (func (export \"malloc\") (param i32) (result i32) (i32.const 1024))\n",
+            );
             wat.push_str("  (func (export \"free\") (param i32))\n");
         }
     }
@@ -394,13 +516,18 @@ fn random_guest(rng: &mut Rng, index: usize) -> (String, String, Option<String>)
             taken.insert(name.clone());
         }
         // Go's `//export NAME` takes one word.
-        let go_name = !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control());
+        let go_name =
+            !name.is_empty() && !name.chars().any(|c| c.is_whitespace() || c.is_control());
         let (params, results) = match rng.below(10) {
             0..=3 if go_name => {
                 let (decl, params, results) = *rng.pick(TYPED);
                 // The declaration matches the wasm type, or (one in four)
                 // belongs to another function's type.
-                let decl = if rng.below(4) == 0 { rng.pick(TYPED).0 } else { decl };
+                let decl = if rng.below(4) == 0 {
+                    rng.pick(TYPED).0
+                } else {
+                    decl
+                };
                 go.push_str(&format!("//export {name}\nfunc f{f}{decl}\n\n"));
                 declared = true;
                 (params.to_string(), results.to_string())
@@ -414,8 +541,16 @@ fn random_guest(rng: &mut Rng, index: usize) -> (String, String, Option<String>)
                 (p.join(" "), r.join(" "))
             }
         };
-        let params = if params.is_empty() { String::new() } else { format!("(param {params})") };
-        let results = if results.is_empty() { String::new() } else { format!("(result {results})") };
+        let params = if params.is_empty() {
+            String::new()
+        } else {
+            format!("(param {params})")
+        };
+        let results = if results.is_empty() {
+            String::new()
+        } else {
+            format!("(result {results})")
+        };
         let alias_name = format!("{name}_alias{f}");
         let alias = if rng.below(5) == 0 && taken.insert(alias_name.clone()) {
             format!(" (export \"{}\")", escape(&alias_name))
@@ -506,7 +641,10 @@ fn cargo_build_fails_cleanly_on_a_broken_module() {
             .output()
             .expect("run cargo");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        eprintln!("cargo build with guest-go/{name}: {:?}\n{stderr}", started.elapsed());
+        eprintln!(
+            "cargo build with guest-go/{name}: {:?}\n{stderr}",
+            started.elapsed()
+        );
         assert!(!out.status.success(), "{name}: the build succeeded");
         assert!(!stderr.contains("panicked"), "{name}: {stderr}");
         let line = stderr
@@ -579,5 +717,8 @@ fn truncated_and_damaged_corpus_modules_never_panic() {
             }
         }
     }
-    eprintln!("corpus: {} modules, {rejected} truncations rejected", modules.len());
+    eprintln!(
+        "corpus: {} modules, {rejected} truncations rejected",
+        modules.len()
+    );
 }

@@ -102,7 +102,9 @@ fn a_pool_drops_poisoned_instances() {
 fn a_million_string_calls_leave_guest_memory_flat() {
     let rt = Runtime::new().unwrap();
     let mut g = Greeter::new(&rt).unwrap();
-    let names: Vec<String> = (0..64).map(|i| format!("{}{i}", "n".repeat(i * 3))).collect();
+    let names: Vec<String> = (0..64)
+        .map(|i| format!("{}{i}", "n".repeat(i * 3)))
+        .collect();
     let call = |g: &mut Greeter, i: usize| {
         let name = &names[i % names.len()];
         let got = g.greet(name).expect("greet");

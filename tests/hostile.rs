@@ -23,7 +23,10 @@ fn hostile(runtime: &Runtime) -> Hostile {
 fn assert_names(err: &Error, guest: &str, export: &str) {
     let text = err.to_string();
     assert!(text.contains(&format!("`{guest}`")), "no guest in: {text}");
-    assert!(text.contains(&format!("`{export}`")), "no export in: {text}");
+    assert!(
+        text.contains(&format!("`{export}`")),
+        "no export in: {text}"
+    );
     assert!(!text.contains('\n'), "more than one line: {text:?}");
 }
 
@@ -32,14 +35,19 @@ fn assert_names(err: &Error, guest: &str, export: &str) {
 fn assert_recovers(guest: &mut Hostile, err: &Error) {
     if err.poisons() {
         assert!(guest.instance().is_poisoned(), "{err} should poison");
-        let again = guest.good("x").expect_err("poisoned instance refuses calls");
+        let again = guest
+            .good("x")
+            .expect_err("poisoned instance refuses calls");
         assert!(matches!(again, Error::Poisoned { .. }), "{again}");
         assert_names(&again, "hostile", "good");
         guest.reset().expect("reset");
     } else {
         assert!(!guest.instance().is_poisoned(), "{err} should not poison");
     }
-    assert_eq!(guest.good("after").expect("good call after the failure"), "ok after");
+    assert_eq!(
+        guest.good("after").expect("good call after the failure"),
+        "ok after"
+    );
 }
 
 #[test]
@@ -55,7 +63,9 @@ fn pointer_outside_memory_is_refused() {
     assert_eq!(g.good("Ada").unwrap(), "ok Ada");
     let err = g.bad_pointer().expect_err("pointer outside memory");
     match &err {
-        Error::OutOfBounds { ptr, len, memory, .. } => {
+        Error::OutOfBounds {
+            ptr, len, memory, ..
+        } => {
             assert_eq!((*ptr, *len), (0xFFFF_FF00, 64));
             assert_eq!(*memory, g.instance().memory_size());
         }
@@ -77,7 +87,11 @@ fn huge_lengths_are_refused_before_any_host_allocation() {
         }
         .expect_err("length past the end of memory");
         // Copying or allocating 2-4 GiB would take far longer than this.
-        assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+        assert!(
+            started.elapsed() < Duration::from_millis(500),
+            "{:?}",
+            started.elapsed()
+        );
         match &err {
             Error::OutOfBounds { len, .. } => assert_eq!(*len, expected),
             other => panic!("expected OutOfBounds, got {other:?}"),
@@ -148,7 +162,10 @@ fn endless_loop_is_stopped_by_the_deadline() {
     eprintln!("spin stopped after {took:?} (deadline 300ms)");
     assert!(took >= Duration::from_millis(290), "{took:?}");
     assert!(took < Duration::from_secs(2), "{took:?}");
-    assert!(matches!(err, Error::Timeout { after, .. } if after == Duration::from_millis(300)), "{err:?}");
+    assert!(
+        matches!(err, Error::Timeout { after, .. } if after == Duration::from_millis(300)),
+        "{err:?}"
+    );
     assert_names(&err, "hostile", "spin");
     assert_recovers(&mut g, &err);
 
@@ -156,7 +173,11 @@ fn endless_loop_is_stopped_by_the_deadline() {
     g.instance().set_timeout(Some(Duration::from_millis(50)));
     let started = Instant::now();
     let err = g.spin(1).expect_err("shorter deadline");
-    assert!(started.elapsed() < Duration::from_millis(500), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_millis(500),
+        "{:?}",
+        started.elapsed()
+    );
     assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
 }
 
@@ -164,10 +185,14 @@ fn endless_loop_is_stopped_by_the_deadline() {
 fn an_endless_deadline_does_not_overflow() {
     // Duration::MAX once wrapped the epoch deadline around to "now", so
     // that every call timed out at once.
-    let rt = Runtime::builder().timeout(Some(Duration::MAX)).build().unwrap();
+    let rt = Runtime::builder()
+        .timeout(Some(Duration::MAX))
+        .build()
+        .unwrap();
     let mut g = hostile(&rt);
     assert_eq!(g.good("forever").unwrap(), "ok forever");
-    g.instance().set_timeout(Some(Duration::from_secs(u64::MAX)));
+    g.instance()
+        .set_timeout(Some(Duration::from_secs(u64::MAX)));
     assert_eq!(g.good("still").unwrap(), "ok still");
 }
 
@@ -184,7 +209,16 @@ fn fuel_gives_a_deterministic_budget() {
     let started = Instant::now();
     let err = g.spin(1).expect_err("out of fuel");
     eprintln!("spin ran out of 20M fuel after {:?}", started.elapsed());
-    assert!(matches!(err, Error::OutOfFuel { fuel: 20_000_000, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::OutOfFuel {
+                fuel: 20_000_000,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert_names(&err, "hostile", "spin");
     assert_recovers(&mut g, &err);
 
@@ -195,10 +229,17 @@ fn fuel_gives_a_deterministic_budget() {
 
     // The same budget stops the same work at the same point: the loop's
     // observable counter is identical in two fresh instances.
-    let tight = Runtime::builder().timeout(None).fuel(Some(2_000_000)).build().unwrap();
+    let tight = Runtime::builder()
+        .timeout(None)
+        .fuel(Some(2_000_000))
+        .build()
+        .unwrap();
     let outcome = |rt: &Runtime| {
         let mut g = hostile(rt);
-        (g.spin(7).map_err(|e| e.to_string()), g.instance().memory_size())
+        (
+            g.spin(7).map_err(|e| e.to_string()),
+            g.instance().memory_size(),
+        )
     };
     assert_eq!(outcome(&tight), outcome(&tight));
 }
@@ -235,7 +276,10 @@ fn memory_growth_is_capped_at_one_gib_by_default() {
     let rt = runtime();
     let (err, size, took) = hog_until_stopped(&rt, DEFAULT_MEMORY_LIMIT);
     eprintln!("hog under the default cap: stopped at {size} bytes after {took:?}: {err}");
-    assert!(matches!(err, Error::Trap { .. } | Error::Timeout { .. }), "{err:?}");
+    assert!(
+        matches!(err, Error::Trap { .. } | Error::Timeout { .. }),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -244,9 +288,14 @@ fn stdout_flooding_is_captured_in_a_bounded_buffer() {
     let rt = Runtime::builder().capture_output(cap).build().unwrap();
     let mut g = hostile(&rt);
     // 16 MiB of output against a 64 KiB buffer.
-    let written = g.flood(16 * 1024).expect("writes past the buffer fail inside the guest");
+    let written = g
+        .flood(16 * 1024)
+        .expect("writes past the buffer fail inside the guest");
     let out = g.instance().stdout().expect("captured");
-    eprintln!("flood: guest saw {written} bytes written, host kept {}", out.len());
+    eprintln!(
+        "flood: guest saw {written} bytes written, host kept {}",
+        out.len()
+    );
     assert_eq!(out.len(), cap);
     // Once the buffer is full, writes fail inside the guest (Go's
     // os.Stdout.Write returns an error), so it sees at most the cap written.
@@ -283,7 +332,9 @@ fn malloc_returning_bad_pointers_is_refused_before_writing() {
         g.set_mode(mode).unwrap();
         let err = g.echo("PAYLOAD!").expect_err("bad allocation");
         match &err {
-            Error::BadAllocation { ptr, size, memory, .. } => {
+            Error::BadAllocation {
+                ptr, size, memory, ..
+            } => {
                 assert_eq!(*ptr, expected_ptr, "mode {mode}");
                 assert!(*size >= 8);
                 assert_eq!(*memory, end as usize);
@@ -295,7 +346,11 @@ fn malloc_returning_bad_pointers_is_refused_before_writing() {
         assert!(!g.instance().is_poisoned());
         // Nothing was written where malloc pointed.
         let at = if mode == 3 { end - 16 } else { 0 };
-        assert_eq!(g.peek(at as i32).unwrap(), 0, "mode {mode}: memory at {at:#x} was written");
+        assert_eq!(
+            g.peek(at as i32).unwrap(),
+            0,
+            "mode {mode}: memory at {at:#x} was written"
+        );
         if mode == 3 {
             assert_eq!(g.peek(end as i32 - 4).unwrap(), 0);
         }
@@ -306,7 +361,16 @@ fn malloc_returning_bad_pointers_is_refused_before_writing() {
     assert_eq!(g.echo(&"long ".repeat(1000)).unwrap(), "long ".repeat(1000));
     // A length of 0xFFFFFFFF from a non-TinyGo guest is refused too.
     let err = g.all_ones().expect_err("huge length");
-    assert!(matches!(err, Error::OutOfBounds { len: 0xFFFF_FFFF, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::OutOfBounds {
+                len: 0xFFFF_FFFF,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     // A load outside memory traps, naming the export.
     let err = g.peek(end as i32).expect_err("out of bounds load");
     assert!(matches!(err, Error::Trap { .. }), "{err:?}");
@@ -374,7 +438,10 @@ fn memory_readers_check_every_header_against_memory() {
             1 => (rand() as u32, rand() as u32),
             2 => (rand() as u32, 0),
             // Around the end of memory.
-            3 => ((mem as u32).wrapping_sub(rand() as u32 % 64), rand() as u32 % 128),
+            3 => (
+                (mem as u32).wrapping_sub(rand() as u32 % 64),
+                rand() as u32 % 128,
+            ),
             _ => (rand() as u32 % 1024, u32::MAX - rand() as u32 % 4),
         };
         buf[..4].copy_from_slice(&ptr.to_le_bytes());
@@ -384,7 +451,11 @@ fn memory_readers_check_every_header_against_memory() {
         let r = inst.results("reader", base as i32, 8).unwrap();
         let fits = |elem: u64| len == 0 || u64::from(ptr) + u64::from(len) * elem <= mem;
         let bytes = r.bytes(0);
-        assert_eq!(bytes.is_ok(), fits(1), "case {case}: ptr {ptr:#x} len {len}");
+        assert_eq!(
+            bytes.is_ok(),
+            fits(1),
+            "case {case}: ptr {ptr:#x} len {len}"
+        );
         if let Err(e) = &bytes {
             assert!(matches!(e, Error::OutOfBounds { .. }), "{e:?}");
         }
@@ -393,7 +464,11 @@ fn memory_readers_check_every_header_against_memory() {
             assert_eq!(bytes.unwrap(), &buf[16 + off..16 + off + len as usize]);
         }
         let slice = r.slice::<i32>(0);
-        assert_eq!(slice.is_ok(), fits(4), "case {case}: ptr {ptr:#x} len {len} (i32)");
+        assert_eq!(
+            slice.is_ok(),
+            fits(4),
+            "case {case}: ptr {ptr:#x} len {len} (i32)"
+        );
         match r.string(0) {
             Ok(_) | Err(Error::InvalidUtf8 { .. }) => assert!(fits(1)),
             Err(Error::OutOfBounds { .. }) => assert!(!fits(1)),
@@ -402,10 +477,16 @@ fn memory_readers_check_every_header_against_memory() {
     }
     // The result area itself is checked too.
     for base in [mem as u32 - 4, mem as u32, u32::MAX - 3, u32::MAX] {
-        let err = inst.results("reader", base as i32, 8).err().expect("outside memory");
+        let err = inst
+            .results("reader", base as i32, 8)
+            .err()
+            .expect("outside memory");
         assert!(matches!(err, Error::OutOfBounds { .. }), "{err:?}");
     }
-    eprintln!("memory readers: 20,000 headers checked in {:?}", started.elapsed());
+    eprintln!(
+        "memory readers: 20,000 headers checked in {:?}",
+        started.elapsed()
+    );
 }
 
 /// A hand-written guest that grows its table and has more than one memory:
@@ -442,7 +523,9 @@ fn table_growth_is_capped_too() {
     let grow = inst.typed_func::<i32, i32>("grow_table").unwrap();
     // 100 million funcrefs would be 800 MiB or more of host memory.
     let started = Instant::now();
-    let old = inst.call("grow_table", &grow, 100_000_000).expect("no trap");
+    let old = inst
+        .call("grow_table", &grow, 100_000_000)
+        .expect("no trap");
     eprintln!("table.grow by 100M: {old} after {:?}", started.elapsed());
     assert_eq!(old, -1, "the table grew by 100M elements");
     // Growth up to the cap works, one element past it does not.
@@ -456,7 +539,10 @@ fn table_growth_is_capped_too() {
 fn a_guest_cannot_multiply_the_memory_cap_with_more_memories() {
     let rt = Runtime::builder().memory_limit(16 * MIB).build().unwrap();
     // The cap is per memory, so a second memory is refused at instantiation.
-    let err = rt.instantiate(&TWO_MEMORIES).err().expect("two memories refused");
+    let err = rt
+        .instantiate(&TWO_MEMORIES)
+        .err()
+        .expect("two memories refused");
     assert!(matches!(err, Error::Instantiate { .. }), "{err:?}");
     assert!(err.to_string().contains("two_memories"), "{err}");
 }

@@ -45,7 +45,10 @@ fn tinybind(args: &[&str], limit: Duration) -> Outcome {
         if started.elapsed() > limit {
             let _ = child.kill();
             let _ = child.wait();
-            panic!("`tinybind {}` still running after {limit:?}", args.join(" "));
+            panic!(
+                "`tinybind {}` still running after {limit:?}",
+                args.join(" ")
+            );
         }
         std::thread::sleep(Duration::from_millis(20));
     };
@@ -70,12 +73,22 @@ fn assert_fails(args: &[&str], limit: Duration, words: &[&str]) -> Outcome {
         o.stderr
     );
     let lines: Vec<&str> = o.stderr.lines().collect();
-    assert_eq!(lines.len(), 1, "{cmd}: stderr is not one line: {:?}", o.stderr);
+    assert_eq!(
+        lines.len(),
+        1,
+        "{cmd}: stderr is not one line: {:?}",
+        o.stderr
+    );
     assert!(lines[0].starts_with("error: "), "{cmd}: {:?}", o.stderr);
     for w in words {
         assert!(lines[0].contains(w), "{cmd}: {w:?} not in {:?}", lines[0]);
     }
-    for bad in ["panicked", "RUST_BACKTRACE", "stack backtrace", "internal error"] {
+    for bad in [
+        "panicked",
+        "RUST_BACKTRACE",
+        "stack backtrace",
+        "internal error",
+    ] {
         let all = format!("{}{}", o.stdout, o.stderr);
         assert!(!all.contains(bad), "{cmd}: {bad:?} in output: {all}");
     }
@@ -100,7 +113,12 @@ fn bad_results_fail_cleanly() {
     assert_fails(
         &["call", "hostile", "bad_pointer"],
         QUICK,
-        &["`hostile`", "`bad_pointer`", "0xffffff00", "outside its memory"],
+        &[
+            "`hostile`",
+            "`bad_pointer`",
+            "0xffffff00",
+            "outside its memory",
+        ],
     );
     assert_fails(
         &["call", "hostile", "huge_length"],
@@ -150,7 +168,11 @@ fn traps_fail_cleanly() {
         QUICK,
         &["`badalloc`", "`peek` trapped", "out of bounds"],
     );
-    assert_fails(&["call", "hostile", "quit", "3"], QUICK, &["`quit` exited with code 3"]);
+    assert_fails(
+        &["call", "hostile", "quit", "3"],
+        QUICK,
+        &["`quit` exited with code 3"],
+    );
 }
 
 #[test]
@@ -161,7 +183,11 @@ fn an_endless_loop_stops_at_the_timeout() {
         &["`hostile`", "`spin` did not finish within 2s"],
     );
     assert!(o.took >= Duration::from_secs(2), "{:?}", o.took);
-    assert!(o.took < Duration::from_secs(6), "stopped only after {:?}", o.took);
+    assert!(
+        o.took < Duration::from_secs(6),
+        "stopped only after {:?}",
+        o.took
+    );
     let o = assert_fails(
         &["call", "hostile", "spin", "1", "--fuel", "10000000"],
         Duration::from_secs(15),
@@ -194,16 +220,38 @@ fn bad_allocations_fail_cleanly() {
     assert_fails(
         &["call", "badalloc", "echo", "hello"],
         QUICK,
-        &["`badalloc`", "`echo`", "malloc(", "0xffff0000", "not usable memory"],
+        &[
+            "`badalloc`",
+            "`echo`",
+            "malloc(",
+            "0xffff0000",
+            "not usable memory",
+        ],
     );
 }
 
 #[test]
 fn usage_errors_fail_cleanly() {
-    assert_fails(&["call", "nosuchguest", "f"], QUICK, &["no guest `nosuchguest`", "hostile"]);
-    assert_fails(&["call", "hostile", "nosuch"], QUICK, &["no function `nosuch`", "good"]);
-    assert_fails(&["call", "hostile", "divide", "1"], QUICK, &["takes 2 arguments", "got 1"]);
-    assert_fails(&["call", "hostile", "divide", "x", "1"], QUICK, &["argument `a`", "`x`"]);
+    assert_fails(
+        &["call", "nosuchguest", "f"],
+        QUICK,
+        &["no guest `nosuchguest`", "hostile"],
+    );
+    assert_fails(
+        &["call", "hostile", "nosuch"],
+        QUICK,
+        &["no function `nosuch`", "good"],
+    );
+    assert_fails(
+        &["call", "hostile", "divide", "1"],
+        QUICK,
+        &["takes 2 arguments", "got 1"],
+    );
+    assert_fails(
+        &["call", "hostile", "divide", "x", "1"],
+        QUICK,
+        &["argument `a`", "`x`"],
+    );
     assert_fails(
         &["call", "hostile", "good", "x", "--memory-limit-mib", "0"],
         QUICK,

@@ -42,7 +42,10 @@ fn sandbox(runtime: &Runtime) -> Sandbox {
 
 fn assert_denied(result: Result<String, Error>, what: &str) {
     let text = result.expect("a denied access is the guest's error, not the host's");
-    assert!(text.starts_with("error: "), "{what}: the guest got {text:?}");
+    assert!(
+        text.starts_with("error: "),
+        "{what}: the guest got {text:?}"
+    );
 }
 
 /// A file in `dir` and another beside it (outside), for escape attempts.
@@ -73,7 +76,10 @@ fn nothing_is_granted_by_default() {
     }
     assert_denied(g.list_dir("/"), "list /");
     assert_denied(g.list_dir("."), "list .");
-    assert_denied(g.write_file("/tmp/tinybind-sandbox-escape", "x"), "write /tmp");
+    assert_denied(
+        g.write_file("/tmp/tinybind-sandbox-escape", "x"),
+        "write /tmp",
+    );
     assert!(!Path::new("/tmp/tinybind-sandbox-escape").exists());
 
     assert_eq!(g.env_var("PATH").unwrap(), "");
@@ -89,23 +95,40 @@ fn a_read_only_directory_can_be_read_but_not_written_or_escaped() {
     let granted = layout(&root);
     // A symlink inside the grant that points outside it.
     std::os::unix::fs::symlink(root.path().join("outside.txt"), granted.join("link.txt")).unwrap();
-    let rt = Runtime::builder().dir(&granted, "/data", true).build().unwrap();
+    let rt = Runtime::builder()
+        .dir(&granted, "/data", true)
+        .build()
+        .unwrap();
     let mut g = sandbox(&rt);
 
     assert_eq!(g.read_file("/data/secret.txt").unwrap(), "granted contents");
-    let mut names: Vec<String> = g.list_dir("/data").unwrap().lines().map(String::from).collect();
+    let mut names: Vec<String> = g
+        .list_dir("/data")
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
     names.sort();
     assert_eq!(names, ["link.txt", "secret.txt"]);
 
-    assert_denied(g.write_file("/data/new.txt", "x"), "write into a read-only grant");
+    assert_denied(
+        g.write_file("/data/new.txt", "x"),
+        "write into a read-only grant",
+    );
     assert!(!granted.join("new.txt").exists());
     assert_denied(g.write_file("/data/secret.txt", "overwritten"), "overwrite");
-    assert_eq!(std::fs::read_to_string(granted.join("secret.txt")).unwrap(), "granted contents");
+    assert_eq!(
+        std::fs::read_to_string(granted.join("secret.txt")).unwrap(),
+        "granted contents"
+    );
 
     assert_denied(g.read_file("/data/../outside.txt"), "dot-dot escape");
     assert_denied(g.read_file("/data/link.txt"), "symlink escape");
     assert_denied(g.read_file("/etc/passwd"), "ungranted file");
-    assert_denied(g.read_file(&root.path().join("outside.txt").display().to_string()), "host path");
+    assert_denied(
+        g.read_file(&root.path().join("outside.txt").display().to_string()),
+        "host path",
+    );
     // Still nothing else granted.
     assert_eq!(g.env_list().unwrap(), "");
 }
@@ -114,10 +137,19 @@ fn a_read_only_directory_can_be_read_but_not_written_or_escaped() {
 fn a_writable_directory_can_be_written() {
     let root = TempDir::new("rw");
     let granted = layout(&root);
-    let rt = Runtime::builder().dir(&granted, "/work", false).build().unwrap();
+    let rt = Runtime::builder()
+        .dir(&granted, "/work", false)
+        .build()
+        .unwrap();
     let mut g = sandbox(&rt);
-    assert_eq!(g.write_file("/work/new.txt", "from the guest").unwrap(), "ok");
-    assert_eq!(std::fs::read_to_string(granted.join("new.txt")).unwrap(), "from the guest");
+    assert_eq!(
+        g.write_file("/work/new.txt", "from the guest").unwrap(),
+        "ok"
+    );
+    assert_eq!(
+        std::fs::read_to_string(granted.join("new.txt")).unwrap(),
+        "from the guest"
+    );
     assert_denied(g.write_file("/work/../escaped.txt", "x"), "dot-dot escape");
     assert!(!root.path().join("escaped.txt").exists());
 }
@@ -139,7 +171,10 @@ fn environment_variables_are_granted_one_by_one() {
 
 #[test]
 fn stdin_bytes_are_granted() {
-    let rt = Runtime::builder().stdin(b"line one\nline two\n".to_vec()).build().unwrap();
+    let rt = Runtime::builder()
+        .stdin(b"line one\nline two\n".to_vec())
+        .build()
+        .unwrap();
     let mut g = sandbox(&rt);
     assert_eq!(g.read_stdin().unwrap(), "line one\nline two\n");
     // Read once: the pipe is drained.
@@ -155,7 +190,12 @@ fn a_missing_directory_grant_is_a_typed_error() {
         .dir("/nonexistent/tinybind/grant", "/data", true)
         .build()
         .unwrap();
-    let err = Sandbox::new(&rt).err().expect("cannot preopen a missing directory");
+    let err = Sandbox::new(&rt)
+        .err()
+        .expect("cannot preopen a missing directory");
     assert!(matches!(err, Error::Wasi(_)), "{err:?}");
-    assert!(err.to_string().contains("/nonexistent/tinybind/grant"), "{err}");
+    assert!(
+        err.to_string().contains("/nonexistent/tinybind/grant"),
+        "{err}"
+    );
 }

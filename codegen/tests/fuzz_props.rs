@@ -53,10 +53,39 @@ fn pipeline(bytes: &[u8], go: Option<&str>) -> Option<String> {
 /// what TinyGo supports and what it does not.
 fn go_for(info: &ModuleInfo, rng: &mut Rng) -> String {
     const TYPES: &[&str] = &[
-        "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64",
-        "uintptr", "float32", "float64", "bool", "string", "[]byte", "[]int32", "[]float64",
-        "[]string", "*int", "unsafe.Pointer", "error", "any", "interface{}", "map[string]int",
-        "chan int", "struct{}", "[4]byte", "func()", "MyInt", "rune", "complex128", "",
+        "int",
+        "int8",
+        "int16",
+        "int32",
+        "int64",
+        "uint",
+        "uint8",
+        "uint16",
+        "uint32",
+        "uint64",
+        "uintptr",
+        "float32",
+        "float64",
+        "bool",
+        "string",
+        "[]byte",
+        "[]int32",
+        "[]float64",
+        "[]string",
+        "*int",
+        "unsafe.Pointer",
+        "error",
+        "any",
+        "interface{}",
+        "map[string]int",
+        "chan int",
+        "struct{}",
+        "[4]byte",
+        "func()",
+        "MyInt",
+        "rune",
+        "complex128",
+        "",
     ];
     let mut go = String::from("package main\n\ntype MyInt int32\n\n");
     for (i, e) in info.exports.iter().enumerate() {
@@ -66,14 +95,24 @@ fn go_for(info: &ModuleInfo, rng: &mut Rng) -> String {
         let params: Vec<String> = (0..rng.below(5))
             .map(|j| format!("p{j} {}", TYPES[rng.below(TYPES.len())]))
             .collect();
-        let results: Vec<&str> = (0..rng.below(4)).map(|_| TYPES[rng.below(TYPES.len())]).collect();
+        let results: Vec<&str> = (0..rng.below(4))
+            .map(|_| TYPES[rng.below(TYPES.len())])
+            .collect();
         let results = match results.as_slice() {
             [] => String::new(),
             [one] => format!(" {one}"),
             many => format!(" ({})", many.join(", ")),
         };
-        let pragma = if rng.below(8) == 0 { "go:wasmexport" } else { "export" };
-        go.push_str(&format!("//{pragma} {}\nfunc f{i}({}){results}\n\n", e.name, params.join(", ")));
+        let pragma = if rng.below(8) == 0 {
+            "go:wasmexport"
+        } else {
+            "export"
+        };
+        go.push_str(&format!(
+            "//{pragma} {}\nfunc f{i}({}){results}\n\n",
+            e.name,
+            params.join(", ")
+        ));
     }
     go
 }
@@ -136,7 +175,10 @@ fn wasm_smith_modules_never_break_the_pipeline() {
         }
     }
     eprintln!("wasm-smith: {parsed} of {CASES} modules read, {bound} methods emitted");
-    assert!(parsed > CASES as usize / 2, "only {parsed} modules were read");
+    assert!(
+        parsed > CASES as usize / 2,
+        "only {parsed} modules were read"
+    );
 }
 
 #[test]
@@ -151,7 +193,10 @@ fn arbitrary_modules_from_unstructured_bytes_never_break_the_pipeline() {
                 pipeline(&module.to_bytes(), None);
             }
         });
-        assert!(outcome.is_ok(), "arbitrary module with seed {seed} panicked");
+        assert!(
+            outcome.is_ok(),
+            "arbitrary module with seed {seed} panicked"
+        );
     }
 }
 
@@ -242,7 +287,10 @@ fn corrupted_debug_info_never_breaks_inference() {
                 let path = BytesPath::Absolute("/nonexistent/fuzz.wasm".to_string());
                 emit::file(&[(model, path)]).expect("emit");
             });
-            assert!(outcome.is_ok(), "DWARF corruption {seed} of {name} panicked");
+            assert!(
+                outcome.is_ok(),
+                "DWARF corruption {seed} of {name} panicked"
+            );
         }
     }
     assert!(with_dwarf > 0, "no guest has DWARF");
@@ -250,16 +298,39 @@ fn corrupted_debug_info_never_breaks_inference() {
 
 #[test]
 fn arbitrary_go_text_never_breaks_the_go_reader() {
-    let sources: Vec<String> = guest_modules().into_iter().filter_map(|(_, _, go)| go).collect();
+    let sources: Vec<String> = guest_modules()
+        .into_iter()
+        .filter_map(|(_, _, go)| go)
+        .collect();
     for seed in 0..300u64 {
         let outcome = std::panic::catch_unwind(|| {
             let mut rng = Rng::new(seed ^ 0x60);
             let base = &sources[seed as usize % sources.len()];
             let mut chars: Vec<char> = base.chars().collect();
             const PIECES: &[&str] = &[
-                "//export ", "//go:wasmexport ", "func ", "(", ")", ",", " ", "\n", "[]", "*",
-                "interface{", "}", "type ", "struct {", "string", "int32", "...", "\"", "`", "/*",
-                "*/", "\u{feff}", "é",
+                "//export ",
+                "//go:wasmexport ",
+                "func ",
+                "(",
+                ")",
+                ",",
+                " ",
+                "\n",
+                "[]",
+                "*",
+                "interface{",
+                "}",
+                "type ",
+                "struct {",
+                "string",
+                "int32",
+                "...",
+                "\"",
+                "`",
+                "/*",
+                "*/",
+                "\u{feff}",
+                "é",
             ];
             for _ in 0..1 + rng.below(20) {
                 let at = rng.below(chars.len() + 1);

@@ -7,8 +7,8 @@ use libfuzzer_sys::arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use tinybind_codegen::emit::{self, BytesPath};
 use tinybind_codegen::go::GoSource;
-use tinybind_codegen::wasm::ModuleInfo;
 use tinybind_codegen::model;
+use tinybind_codegen::wasm::ModuleInfo;
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
