@@ -624,7 +624,11 @@ fn cargo_build_fails_cleanly_on_a_broken_module() {
         ("random.wasm", Rng(7).bytes(300)),
         ("truncated.wasm", real[..real.len() / 3].to_vec()),
     ];
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    // The cargo running this test, else the one that built it, else PATH's.
+    let cargo = std::env::var("CARGO")
+        .ok()
+        .or(option_env!("CARGO").map(String::from))
+        .unwrap_or_else(|| "cargo".into());
     for (name, bytes) in cases {
         for f in std::fs::read_dir(krate.join("guest-go")).unwrap() {
             std::fs::remove_file(f.unwrap().path()).unwrap();
