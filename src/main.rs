@@ -333,6 +333,7 @@ fn demo() -> Result<(), String> {
     let runtime = Runtime::builder()
         .timeout(Some(Duration::from_secs(1)))
         .memory_limit(64 << 20)
+        .capture_output(DEMO_OUTPUT_CAP)
         .build()
         .map_err(|e| e.to_string())?;
     println!("tinybind demo: {} guests built into this binary\n", GUESTS.len());
@@ -383,7 +384,10 @@ fn demo_call(
             }
         },
     };
-    match guest.call_dynamic(f.export, &args) {
+    let written_before = guest_output_len(guest.as_mut());
+    let result = guest.call_dynamic(f.export, &args);
+    show_guest_output(guest.as_mut(), written_before);
+    match result {
         Ok(results) => {
             let shown: Vec<String> = results.iter().map(show_arg).collect();
             let out = match shown.as_slice() {
@@ -394,6 +398,36 @@ fn demo_call(
             println!("{call} -> {out}");
         }
         Err(e) => println!("{call} -> error: {e}"),
+    }
+}
+
+/// The demo captures what guests print (up to this many bytes per stream)
+/// and shows the start of it under each call.
+const DEMO_OUTPUT_CAP: usize = 64 * 1024;
+
+fn guest_output_len(guest: &mut dyn DynGuest) -> (usize, usize) {
+    let i = guest.instance();
+    (
+        i.stdout().map_or(0, |b| b.len()),
+        i.stderr().map_or(0, |b| b.len()),
+    )
+}
+
+fn show_guest_output(guest: &mut dyn DynGuest, (out_before, err_before): (usize, usize)) {
+    let i = guest.instance();
+    let streams = [("stdout", i.stdout(), out_before), ("stderr", i.stderr(), err_before)];
+    for (name, bytes, before) in streams {
+        let Some(new) = bytes.as_deref().and_then(|b| b.get(before..)) else {
+            continue;
+        };
+        if new.is_empty() {
+            continue;
+        }
+        let text = String::from_utf8_lossy(new);
+        let first = text.lines().next().unwrap_or_default();
+        let excerpt: String = first.chars().take(60).collect();
+        let more = if excerpt.len() < text.trim_end().len() { "..." } else { "" };
+        println!("      (guest {name}, {} bytes: {excerpt:?}{more})", new.len());
     }
 }
 
