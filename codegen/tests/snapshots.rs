@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 
 fn generate_one(module: &Path, go: Option<&Path>) -> String {
     let name = module.file_name().expect("file name");
+    // One directory per test: two tests of one module run in parallel.
     let dir = std::env::temp_dir().join(format!(
-        "tinybind-snap-{}-{}",
+        "tinybind-snap-{}-{}-{}",
         std::process::id(),
-        name.to_string_lossy()
+        name.to_string_lossy(),
+        if go.is_some() { "go" } else { "bare" }
     ));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("temp dir");
