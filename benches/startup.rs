@@ -1,0 +1,146 @@
+//! Start-up costs, generated bindings against hand-written wasmtime code:
+//!
+//! - `startup/instance_concat`, `startup/instance_json`: a new instance of a
+//!   guest that is already compiled, created and dropped. `generated` is
+//!   `Concat::new(&rt)` / `Json::new(&rt)` (the runtime's cached
+//!   `InstancePre`, a WASI context, `_initialize`, the exports resolved, the
+//!   retptr area allocated); `hand` does the same with an `InstancePre` on
+//!   `Engine::default()`.
+//! - `startup/first_start_json`: the first start of the 1.2 MB bench guest
+//!   `benches/guests/json.wasm` in a fresh runtime, up to its first call:
+//!   `compile` (`Runtime::new()`: compiles with Cranelift), `compilation_cache`
+//!   (`Runtime::builder().compilation_cache(true)`, the cache warm: what a new
+//!   process sees after the first one), and by hand `hand_compile`
+//!   (`Module::new`) and `hand_deserialize` (`Module::deserialize` of
+//!   `Module::serialize`d bytes held in memory, no I/O).
+
+mod common;
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use common::EngineKind;
+use criterion::{criterion_group, criterion_main, Criterion};
+use tinybind::guests::concat::Concat;
+use tinybind::Runtime;
+use tinybind_bench_guests::bench::json::Json;
+use wasmtime::{Engine, Func, InstancePre, Module, Store};
+use wasmtime_wasi::p1::WasiP1Ctx;
+
+const CONCAT: &[u8] = include_bytes!("../guest-go/concat.wasm");
+const JSON: &[u8] = include_bytes!("guests/json.wasm");
+
+/// What a hand-written instance holds after start-up.
+#[allow(dead_code)]
+struct HandInstance {
+    store: Store<WasiP1Ctx>,
+    exports: Vec<Func>,
+    retptr: i32,
+}
+
+/// A new instance from an `InstancePre`: WASI context, `_initialize`, each
+/// export resolved once, an 8-byte retptr area from `malloc`.
+fn hand_instance(engine: &Engine, pre: &InstancePre<WasiP1Ctx>, exports: &[&str]) -> HandInstance {
+    let mut store = common::store(engine, EngineKind::Default);
+    let instance = pre.instantiate(&mut store).expect("instantiate");
+    let init = instance
+        .get_typed_func::<(), ()>(&mut store, "_initialize")
+        .expect("_initialize");
+    init.call(&mut store, ()).expect("_initialize");
+    let exports = exports
+        .iter()
+        .map(|name| instance.get_func(&mut store, name).expect(name))
+        .collect();
+    let malloc = instance
+        .get_typed_func::<i32, i32>(&mut store, "malloc")
+        .expect("malloc");
+    let retptr = malloc.call(&mut store, 8).expect("malloc");
+    HandInstance { store, exports, retptr }
+}
+
+fn pre(engine: &Engine, wasm: &[u8]) -> InstancePre<WasiP1Ctx> {
+    let module = Module::new(engine, wasm).expect("compile");
+    common::linker(engine, &module).instantiate_pre(&module).expect("instantiate_pre")
+}
+
+fn instances(c: &mut Criterion) {
+    let rt = Runtime::new().expect("runtime");
+    let engine = common::engine(EngineKind::Default);
+
+    let mut g = c.benchmark_group("startup/instance_concat");
+    drop(Concat::new(&rt).expect("compile once"));
+    g.bench_function("generated", |b| b.iter(|| black_box(Concat::new(&rt).expect("new"))));
+    let concat = pre(&engine, CONCAT);
+    g.bench_function("hand", |b| {
+        b.iter(|| black_box(hand_instance(&engine, &concat, &["add", "multiply", "concatenate"])))
+    });
+    g.finish();
+
+    let mut g = c.benchmark_group("startup/instance_json");
+    drop(Json::new(&rt).expect("compile once"));
+    g.bench_function("generated", |b| b.iter(|| black_box(Json::new(&rt).expect("new"))));
+    let json = pre(&engine, JSON);
+    g.bench_function("hand", |b| {
+        b.iter(|| {
+            black_box(hand_instance(
+                &engine,
+                &json,
+                &["pretty", "describe", "sum", "quote", "count_fields"],
+            ))
+        })
+    });
+    g.finish();
+}
+
+fn first_start(c: &mut Criterion) {
+    let mut g = c.benchmark_group("startup/first_start_json");
+    g.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_millis(1));
+    g.bench_function("compile", |b| {
+        b.iter(|| {
+            let rt = Runtime::new().expect("runtime");
+            black_box(Json::new(&rt).expect("new").sum("1, 2.5").expect("call"))
+        })
+    });
+    {
+        // Fills the cache.
+        let rt = Runtime::builder().compilation_cache(true).build().expect("runtime");
+        drop(Json::new(&rt).expect("new"));
+    }
+    g.bench_function("compilation_cache", |b| {
+        b.iter(|| {
+            let rt = Runtime::builder().compilation_cache(true).build().expect("runtime");
+            black_box(Json::new(&rt).expect("new").sum("1, 2.5").expect("call"))
+        })
+    });
+    g.bench_function("hand_compile", |b| {
+        b.iter(|| {
+            let engine = common::engine(EngineKind::Default);
+            let pre = pre(&engine, JSON);
+            black_box(hand_instance(&engine, &pre, &["sum"]).retptr)
+        })
+    });
+    let serialized = {
+        let engine = common::engine(EngineKind::Default);
+        Module::new(&engine, JSON).expect("compile").serialize().expect("serialize")
+    };
+    g.bench_function("hand_deserialize", |b| {
+        b.iter(|| {
+            let engine = common::engine(EngineKind::Default);
+            // SAFETY: the bytes come from `Module::serialize` on an engine
+            // with the same configuration, just above.
+            let module = unsafe { Module::deserialize(&engine, &serialized) }.expect("deserialize");
+            let pre = common::linker(&engine, &module)
+                .instantiate_pre(&module)
+                .expect("instantiate_pre");
+            black_box(hand_instance(&engine, &pre, &["sum"]).retptr)
+        })
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = common::criterion();
+    targets = instances, first_start
+}
+criterion_main!(benches);
