@@ -7,7 +7,8 @@
 //! word looks like one) and `bytes/echo_1MiB_binary` (pseudo-random bytes,
 //! many do).
 //!
-//! - `generated`: `tinybind::guests::bytesx::Bytesx::echo` on `Runtime::new()`.
+//! - `generated`: `tinybind::guests::bytesx::Bytesx::echo` on `Runtime::new()`;
+//!   `generated_no_deadline` on `Runtime::builder().timeout(None)`.
 //! - `hand_best`: `Engine::default()`, the argument written through
 //!   `Memory::data_mut` into a buffer allocated once, the result copied out of
 //!   `Memory::data`.
@@ -37,12 +38,17 @@ fn echo(c: &mut Criterion) {
 
 fn echo_group(c: &mut Criterion, payload: &str, data: &[u8]) {
     let mut g = c.benchmark_group(format!("bytes/echo_1MiB_{payload}"));
-    g.throughput(Throughput::Bytes(MIB as u64));
+    g.throughput(Throughput::Bytes(MIB as u64)).sample_size(20);
 
     let rt = Runtime::new().expect("runtime");
     let mut guest = Bytesx::new(&rt).expect("instantiate");
     assert_eq!(guest.echo(data).expect("echo"), data);
     g.bench_function("generated", |b| b.iter(|| black_box(guest.echo(black_box(data)).expect("echo"))));
+    let rt0 = Runtime::builder().timeout(None).build().expect("runtime");
+    let mut guest0 = Bytesx::new(&rt0).expect("instantiate");
+    g.bench_function("generated_no_deadline", |b| {
+        b.iter(|| black_box(guest0.echo(black_box(data)).expect("echo")))
+    });
 
     let wasm = include_bytes!("../guest-go/bytesx.wasm");
     let engine = common::engine(EngineKind::Default);

@@ -4,8 +4,9 @@
 //!   guest that is already compiled, created and dropped. `generated` is
 //!   `Concat::new(&rt)` / `Json::new(&rt)` (the runtime's cached
 //!   `InstancePre`, a WASI context, `_initialize`, the exports resolved, the
-//!   retptr area allocated); `hand` does the same with an `InstancePre` on
-//!   `Engine::default()`.
+//!   retptr area allocated); `generated_no_deadline` the same on
+//!   `Runtime::builder().timeout(None)`; `hand` does the same with an
+//!   `InstancePre` on `Engine::default()`.
 //! - `startup/first_start_json`: the first start of the 1.2 MB bench guest
 //!   `benches/guests/json.wasm` in a fresh runtime, up to its first call:
 //!   `compile` (`Runtime::new()`: compiles with Cranelift), `compilation_cache`
@@ -67,9 +68,13 @@ fn instances(c: &mut Criterion) {
     let rt = Runtime::new().expect("runtime");
     let engine = common::engine(EngineKind::Default);
 
+    let rt0 = Runtime::builder().timeout(None).build().expect("runtime");
+
     let mut g = c.benchmark_group("startup/instance_concat");
     drop(Concat::new(&rt).expect("compile once"));
+    drop(Concat::new(&rt0).expect("compile once"));
     g.bench_function("generated", |b| b.iter(|| black_box(Concat::new(&rt).expect("new"))));
+    g.bench_function("generated_no_deadline", |b| b.iter(|| black_box(Concat::new(&rt0).expect("new"))));
     let concat = pre(&engine, CONCAT);
     g.bench_function("hand", |b| {
         b.iter(|| black_box(hand_instance(&engine, &concat, &["add", "multiply", "concatenate"])))
@@ -78,7 +83,9 @@ fn instances(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("startup/instance_json");
     drop(Json::new(&rt).expect("compile once"));
+    drop(Json::new(&rt0).expect("compile once"));
     g.bench_function("generated", |b| b.iter(|| black_box(Json::new(&rt).expect("new"))));
+    g.bench_function("generated_no_deadline", |b| b.iter(|| black_box(Json::new(&rt0).expect("new"))));
     let json = pre(&engine, JSON);
     g.bench_function("hand", |b| {
         b.iter(|| {
