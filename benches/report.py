@@ -10,7 +10,7 @@ import json
 import os
 import sys
 
-ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join("target", "criterion")
+ROOT = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.environ.get("CARGO_TARGET_DIR", "target"), "criterion")
 
 # The baseline of a group: the first of these that the group has.
 BASELINES = ["hand_best", "bare_typed_func", "hand", "hand_compile"]

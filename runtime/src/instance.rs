@@ -1,14 +1,13 @@
 //! One guest instance: its store, start-up, calls with deadlines, and the
 //! guest memory it keeps for arguments and results.
 
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
 use std::time::Duration;
 
-use wasmtime::{Memory, Store, StoreLimitsBuilder, Trap, TypedFunc, WasmParams, WasmResults};
+use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, TypedFunc, Val, WasmParams, WasmResults};
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 
+use crate::deadline::{self, Clock};
 use crate::memory::{self, GuestSlice, Results};
 use crate::runtime::{Compiled, State, TICK};
 use crate::{Error, Runtime};
@@ -64,10 +63,14 @@ pub struct Instance {
     arena: Block,
     deadline_ticks: Option<u64>,
     timeout: Option<Duration>,
-    /// The runtime's deadline clock, and its value when the deadline was
-    /// last armed (`u64::MAX`: never, or the timeout changed).
-    clock: Arc<AtomicU64>,
+    /// The runtime's deadline clock and the guest's deadline global (both
+    /// `None` without deadlines), the clock's value when the deadline was
+    /// last armed (`u64::MAX`: never, or the timeout changed), and the
+    /// deadline armed then.
+    clock: Option<Clock>,
+    deadline: Option<Global>,
     armed_at: u64,
+    deadline_at: u64,
     /// The runtime's fuel per call, kept here for the hot path.
     fuel: Option<u64>,
     poisoned: bool,
@@ -132,9 +135,6 @@ impl Instance {
         );
         store.limiter(|s| &mut s.limits);
         let deadline_ticks = settings.timeout.map(ticks);
-        if deadline_ticks.is_some() {
-            store.epoch_deadline_trap();
-        }
         let mut inst = Instance {
             runtime: runtime.clone(),
             module,
@@ -147,14 +147,20 @@ impl Instance {
             arena: Block::default(),
             deadline_ticks,
             timeout: settings.timeout,
-            clock: runtime.clock().clone(),
+            clock: runtime.clock().cloned(),
+            deadline: None,
             armed_at: u64::MAX,
+            deadline_at: u64::MAX,
             fuel: settings.fuel,
             poisoned: false,
             stdout,
             stderr,
         };
-        inst.arm()?;
+        // Instantiation itself runs no guest code (a start function is
+        // deferred), but with fuel on it needs some.
+        if let Some(fuel) = inst.fuel {
+            inst.refuel(fuel)?;
+        }
         let instance = compiled
             .pre
             .instantiate(&mut inst.store)
@@ -162,6 +168,28 @@ impl Instance {
                 guest: module.name.to_string(),
                 reason: format!("{e:#}"),
             })?;
+        if inst.clock.is_some() {
+            let global = instance
+                .get_global(&mut inst.store, deadline::DEADLINE_EXPORT)
+                .ok_or_else(|| Error::Instantiate {
+                    guest: module.name.to_string(),
+                    reason: "the deadline checks are missing".into(),
+                })?;
+            inst.deadline = Some(global);
+        }
+        if compiled.deferred_start {
+            let start = instance
+                .get_typed_func::<(), ()>(&mut inst.store, deadline::START_EXPORT)
+                .map_err(|e| inst.missing("start function", e))?;
+            inst.arm()?;
+            if let Err(e) = start.call(&mut inst.store, ()) {
+                return Err(Error::Startup {
+                    guest: module.name.to_string(),
+                    export: "start function".to_string(),
+                    reason: inst.classify("start function", e).to_string(),
+                });
+            }
+        }
         inst.memory = instance.get_memory(&mut inst.store, "memory");
         inst.malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
         inst.free = instance.get_typed_func(&mut inst.store, "free").ok();
@@ -325,13 +353,17 @@ impl Instance {
     }
 
     /// Changes this instance's per-call deadline.
+    ///
+    /// On a runtime built without a timeout the guest has no deadline
+    /// checks, and a timeout set here has no effect.
     pub fn set_timeout(&mut self, timeout: Option<Duration>) {
-        if timeout.is_some() && self.deadline_ticks.is_none() {
-            self.store.epoch_deadline_trap();
-        }
         self.timeout = timeout;
         self.deadline_ticks = timeout.map(ticks);
         self.armed_at = u64::MAX;
+        if timeout.is_none() {
+            // A deadline armed before must not fire any more.
+            let _ = self.set_deadline(u64::MAX);
+        }
     }
 
     /// What the guest wrote to stdout, when the runtime captures output.
@@ -354,27 +386,49 @@ impl Instance {
 
     /// Sets the deadline and fuel for the next call.
     ///
-    /// The deadline is the engine's epoch when armed plus the timeout in
-    /// ticks. Calling into wasmtime for that on every call costs more than
-    /// a short call itself, so it is re-armed only when the runtime's clock
-    /// moved since the last arming: at most once per 10 ms tick, one atomic
-    /// load otherwise. The engine's epoch moves only with that clock, just
-    /// before it, so a deadline armed earlier in the same tick is at most
-    /// one tick older than a fresh one; one more tick makes up for it, and a
-    /// deadline never fires before the timeout (but up to two ticks after).
+    /// The deadline is the clock's value when armed plus the timeout in
+    /// ticks, plus one: the guest's checks trap once the clock reaches it.
+    /// Setting the guest's global costs more than a short call itself, so it
+    /// is re-armed only when the clock moved since the last arming: at most
+    /// once per 10 ms tick, one atomic load otherwise. A deadline armed
+    /// earlier in the same tick is still at least the timeout away from any
+    /// moment in that tick, so a deadline never fires before the timeout
+    /// (but up to two ticks after).
     #[inline(always)]
     fn arm(&mut self) -> Result<(), Error> {
-        if let Some(t) = self.deadline_ticks {
-            let now = self.clock.load(Ordering::Acquire);
+        if let (Some(t), Some(clock)) = (self.deadline_ticks, &self.clock) {
+            let now = clock.now();
             if now != self.armed_at {
-                self.store.set_epoch_deadline(t.saturating_add(1));
-                self.armed_at = now;
+                self.rearm(now, t)?;
             }
         }
         if let Some(fuel) = self.fuel {
             self.refuel(fuel)?;
         }
         Ok(())
+    }
+
+    #[inline(never)]
+    fn rearm(&mut self, now: u64, ticks: u64) -> Result<(), Error> {
+        self.set_deadline(now.saturating_add(ticks).saturating_add(1))?;
+        self.armed_at = now;
+        Ok(())
+    }
+
+    fn set_deadline(&mut self, at: u64) -> Result<(), Error> {
+        if let Some(global) = self.deadline {
+            // The guest compares it unsigned: the bits are what count.
+            global
+                .set(&mut self.store, Val::I64(at as i64))
+                .map_err(|e| Error::Engine(format!("{e:#}")))?;
+            self.deadline_at = at;
+        }
+        Ok(())
+    }
+
+    /// The deadline armed last has passed.
+    fn deadline_passed(&self) -> bool {
+        self.deadline_ticks.is_some() && self.clock.as_ref().is_some_and(|c| c.now() >= self.deadline_at)
     }
 
     fn refuel(&mut self, fuel: u64) -> Result<(), Error> {
@@ -450,7 +504,10 @@ impl Instance {
             };
         }
         match e.downcast_ref::<Trap>() {
-            Some(Trap::Interrupt) => Error::Timeout {
+            // The woven checks trap with `unreachable` once the deadline
+            // passed; a guest's own `unreachable` at that moment is
+            // reported as the timeout it also is.
+            Some(Trap::UnreachableCodeReached) if self.deadline_passed() => Error::Timeout {
                 guest,
                 export,
                 after: self.timeout.unwrap_or_default(),
@@ -559,9 +616,9 @@ fn with_backtrace(message: String, e: &wasmtime::Error) -> String {
     }
 }
 
-/// The epoch deadline of a timeout, in ticks. Saturates far below
-/// `u64::MAX`: wasmtime adds it to the current epoch, and a wrapped sum
-/// would be a deadline in the past (`Duration::MAX` once timed out at once).
+/// A timeout in clock ticks. Saturates far below `u64::MAX`: it is added to
+/// the clock's value, and a wrapped sum would be a deadline in the past
+/// (`Duration::MAX` once timed out at once).
 fn ticks(timeout: Duration) -> u64 {
     let ticks = (timeout.as_nanos() / TICK.as_nanos()).clamp(1, u128::from(u64::MAX / 4));
     ticks as u64 + 1

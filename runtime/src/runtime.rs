@@ -3,13 +3,14 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, InstancePre, Linker, Module};
+use wasmtime::{Config, Engine, InstancePre, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::WasiCtxBuilder;
 
+use crate::deadline::{self, Clock};
 use crate::{Error, GuestModule, Instance};
 
 /// How often the deadline clock ticks.
@@ -66,6 +67,8 @@ impl Default for Settings {
 /// A compiled guest, ready to instantiate in microseconds.
 pub(crate) struct Compiled {
     pub pre: InstancePre<State>,
+    /// The module's start function was deferred by [`deadline::weave`].
+    pub deferred_start: bool,
 }
 
 struct Inner {
@@ -73,9 +76,8 @@ struct Inner {
     linker: Linker<State>,
     settings: Settings,
     compiled: Mutex<HashMap<(usize, usize), Arc<Compiled>>>,
-    /// Ticks of the deadline clock so far, advanced right after the
-    /// engine's epoch: instances re-arm their deadline only when it moved.
-    clock: Arc<AtomicU64>,
+    /// The deadline clock guests check (`None` without deadlines).
+    clock: Option<Clock>,
 }
 
 /// Runs guests. Cheap to clone, `Send + Sync`; every guest is compiled once
@@ -117,9 +119,10 @@ impl Runtime {
         &self.inner.settings
     }
 
-    /// The deadline clock (see [`Instance`]'s arming).
-    pub(crate) fn clock(&self) -> &Arc<AtomicU64> {
-        &self.inner.clock
+    /// The deadline clock (see [`crate::deadline`]); `None` when the
+    /// runtime has no deadlines.
+    pub(crate) fn clock(&self) -> Option<&Clock> {
+        self.inner.clock.as_ref()
     }
 
     /// Instantiates a guest and runs its start-up.
@@ -138,7 +141,21 @@ impl Runtime {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
         };
-        let wasm = Module::new(&self.inner.engine, module.bytes).map_err(compile_err)?;
+        // With deadlines, the guest gets its checks woven in first.
+        let (wasm, deferred_start) = match self.inner.clock {
+            Some(_) => {
+                let woven = deadline::weave(module.bytes).map_err(|reason| Error::Compile {
+                    guest: module.name.to_string(),
+                    reason,
+                })?;
+                let wasm = Module::new(&self.inner.engine, &woven.bytes).map_err(compile_err)?;
+                (wasm, woven.deferred_start)
+            }
+            None => (
+                Module::new(&self.inner.engine, module.bytes).map_err(compile_err)?,
+                false,
+            ),
+        };
         let mut linker = self.inner.linker.clone();
         // Imports the host does not provide (`env`, `gojs`, a proxy-wasm
         // host) trap when called, so such a guest still instantiates.
@@ -149,7 +166,7 @@ impl Runtime {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
         })?;
-        let compiled = Arc::new(Compiled { pre });
+        let compiled = Arc::new(Compiled { pre, deferred_start });
         self.lock_compiled().insert(key, compiled.clone());
         Ok(compiled)
     }
@@ -172,7 +189,8 @@ pub struct RuntimeBuilder {
 
 impl RuntimeBuilder {
     /// The deadline of every call (and of start-up); `None` for none.
-    /// Enforced with epoch interruption, to within 20 ms (never early).
+    /// Enforced by checks woven into the guest's loops (see
+    /// `deadline.rs`), to within 20 ms (never early).
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.settings.timeout = timeout;
         self
@@ -232,7 +250,9 @@ impl RuntimeBuilder {
 
     pub fn build(self) -> Result<Runtime, Error> {
         let mut config = Config::new();
-        config.epoch_interruption(self.settings.timeout.is_some());
+        // The deadline clock is a shared memory; guests' own shared
+        // memories are refused when their checks are woven in.
+        config.shared_memory(self.settings.timeout.is_some());
         config.consume_fuel(self.settings.fuel.is_some());
         if self.cache {
             let cache = wasmtime::Cache::from_file(None).map_err(|e| Error::Engine(format!("{e:#}")))?;
@@ -242,34 +262,52 @@ impl RuntimeBuilder {
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
             .map_err(|e| Error::Engine(format!("{e:#}")))?;
-        let clock = Arc::new(AtomicU64::new(0));
-        if self.settings.timeout.is_some() {
-            start_ticker(&engine, clock.clone());
+        let engine_err = |e: wasmtime::Error| Error::Engine(format!("{e:#}"));
+        let clock = match self.settings.timeout {
+            Some(_) => {
+                let clock = Clock::new(&engine).map_err(engine_err)?;
+                // `Linker::define` wants a store; a shared memory belongs to
+                // the engine, not to it.
+                let store = Store::new(
+                    &engine,
+                    State {
+                        wasi: WasiCtxBuilder::new().build_p1(),
+                        limits: wasmtime::StoreLimits::default(),
+                    },
+                );
+                let (module, name) = deadline::CLOCK_IMPORT;
+                linker
+                    .define(&store, module, name, clock.memory().clone())
+                    .map_err(engine_err)?;
+                Some(clock)
+            }
+            None => None,
+        };
+        let inner = Arc::new(Inner {
+            engine,
+            linker,
+            settings: self.settings,
+            compiled: Mutex::new(HashMap::new()),
+            clock,
+        });
+        if inner.clock.is_some() {
+            start_ticker(Arc::downgrade(&inner));
         }
-        Ok(Runtime {
-            inner: Arc::new(Inner {
-                engine,
-                linker,
-                settings: self.settings,
-                compiled: Mutex::new(HashMap::new()),
-                clock,
-            }),
-        })
+        Ok(Runtime { inner })
     }
 }
 
-/// Advances the engine's epoch, then `clock`, every tick until the engine
-/// is dropped.
-fn start_ticker(engine: &Engine, clock: Arc<AtomicU64>) {
-    let weak = engine.weak();
+/// Advances the runtime's clock every tick until the runtime is dropped.
+fn start_ticker(runtime: Weak<Inner>) {
     let spawned = std::thread::Builder::new()
-        .name("tinybind-epoch".into())
+        .name("tinybind-clock".into())
         .spawn(move || loop {
             std::thread::sleep(TICK);
-            match weak.upgrade() {
-                Some(engine) => {
-                    engine.increment_epoch();
-                    clock.fetch_add(1, Ordering::Release);
+            match runtime.upgrade() {
+                Some(inner) => {
+                    if let Some(clock) = &inner.clock {
+                        clock.tick();
+                    }
                 }
                 None => return,
             }

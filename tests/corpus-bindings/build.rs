@@ -10,7 +10,7 @@ fn main() {
     let out = PathBuf::from(std::env::var_os("OUT_DIR").expect("OUT_DIR is set by cargo"));
     // The project's own guests too, so that their generated code is also
     // compiled with warnings denied.
-    let local = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guest-go");
+    let local = manifest_dir().join("../../guest-go");
     println!("cargo:rerun-if-changed={}", local.display());
     tinybind_codegen::Builder::new()
         .guest_dir(&local)
@@ -83,7 +83,7 @@ fn corpus_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("TINYBIND_CORPUS") {
         return PathBuf::from(dir);
     }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/corpus")
+    manifest_dir().join("../../../shared/corpus")
 }
 
 /// Declarations-only Go for one module: each exported function's signature
@@ -100,4 +100,10 @@ fn declarations(module: &serde_json::Value) -> String {
         go.push_str(&format!("{pragma} {name}\n{sig}\n\n"));
     }
     go
+}
+
+/// This crate's directory, read when the script runs: a build script
+/// compiled in another checkout sharing the target directory may be reused.
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR is set by cargo"))
 }

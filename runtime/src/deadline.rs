@@ -1,0 +1,562 @@
+//! Deadlines woven into the guest: the one place that decides how a running
+//! guest is stopped when its call takes too long.
+//!
+//! Wasmtime's epoch interruption checks the epoch at the entry of every
+//! function and at every loop header. TinyGo guests spend a string call in
+//! many small runtime functions (`runtime.alloc`, `(gcBlock).state`, ...), so
+//! the entry checks cost 15–30% of a short call. A guest can only run
+//! forever by looping, by recursing (which ends in a stack overflow trap), or
+//! by tail calls, so checks at loop headers and before tail calls are
+//! enough. [`weave`] rewrites a module to have exactly those:
+//!
+//! ```wat
+//! (if (i64.ge_u (i64.load $clock (i32.const 0)) (global.get $deadline))
+//!   (then unreachable))
+//! ```
+//!
+//! - `$clock` is a one-page shared memory imported as `tinybind.clock`,
+//!   one per runtime; its first eight bytes count ticks (10 ms each),
+//!   advanced by the runtime's ticker thread. Guest code cannot write it:
+//!   only the woven checks refer to it, and guests that declare shared
+//!   memories of their own are refused.
+//! - `$deadline` is a mutable `i64` global appended to the module and exported
+//!   as [`DEADLINE_EXPORT`]; the host sets it before every call. It starts at
+//!   0, already past, so nothing runs before the host arms it.
+//! - A start function (run by instantiation, before the host could arm the
+//!   deadline) is removed from the start section and exported as
+//!   [`START_EXPORT`]; the runtime calls it right after instantiating, under
+//!   the deadline.
+//!
+//! The guest's memories after the clock are renumbered; DWARF sections are
+//! dropped (their code offsets would be wrong), the `name` section is kept.
+
+use std::ptr::NonNull;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use wasm_encoder::reencode::Reencode;
+use wasm_encoder::{
+    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, EntityType, ExportKind,
+    ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction, MemArg, MemorySection,
+    MemoryType, Module, TableSection, TagSection, TypeSection, ValType,
+};
+use wasmparser::{Encoding, Operator, Parser, Payload, TypeRef};
+use wasmtime::{Engine, SharedMemory};
+
+/// The module and name of the imported clock memory.
+pub(crate) const CLOCK_IMPORT: (&str, &str) = ("tinybind", "clock");
+/// The export of the deadline global.
+pub(crate) const DEADLINE_EXPORT: &str = "tinybind:deadline";
+/// The export of a module's start function, deferred so that it runs under a
+/// deadline.
+pub(crate) const START_EXPORT: &str = "tinybind:start";
+
+/// A module with deadline checks.
+#[derive(Debug)]
+pub(crate) struct Woven {
+    pub bytes: Vec<u8>,
+    /// The module had a start function, now exported as [`START_EXPORT`].
+    pub deferred_start: bool,
+}
+
+/// Adds deadline checks to a core module, binary or text (see the module
+/// docs).
+pub(crate) fn weave(wasm: &[u8]) -> Result<Woven, String> {
+    let wasm = &*wat::parse_bytes(wasm).map_err(|e| e.to_string())?;
+    let shape = Shape::of(wasm)?;
+    let mut weaver = Weaver {
+        imported_memories: shape.imported_memories,
+        clock: shape.imported_memories,
+        deadline: shape.imported_globals + shape.defined_globals,
+    };
+    let mut out = Module::new();
+    let mut emitted = Emitted::default();
+    let mut code: Option<(CodeSection, u32)> = None;
+    for payload in Parser::new(0).parse_all(wasm) {
+        let payload = payload.map_err(|e| e.to_string())?;
+        let rank = SectionRank::of(&payload);
+        if let Some(rank) = rank {
+            emitted.fill_before(rank, &mut out, &weaver, &shape);
+        }
+        match payload {
+            Payload::Version { .. } | Payload::End(_) => {}
+            Payload::TypeSection(r) => {
+                let mut s = TypeSection::new();
+                weaver.parse_type_section(&mut s, r).map_err(err)?;
+                out.section(&s);
+            }
+            Payload::ImportSection(r) => {
+                let mut s = ImportSection::new();
+                weaver.parse_import_section(&mut s, r).map_err(err)?;
+                clock_import(&mut s);
+                out.section(&s);
+                emitted.imports = true;
+            }
+            Payload::FunctionSection(r) => {
+                let mut s = FunctionSection::new();
+                weaver.parse_function_section(&mut s, r).map_err(err)?;
+                out.section(&s);
+            }
+            Payload::TableSection(r) => {
+                let mut s = TableSection::new();
+                weaver.parse_table_section(&mut s, r).map_err(err)?;
+                out.section(&s);
+            }
+            Payload::MemorySection(r) => {
+                let mut s = MemorySection::new();
+                weaver.parse_memory_section(&mut s, r).map_err(err)?;
+                out.section(&s);
+            }
+            Payload::TagSection(r) => {
+                let mut s = TagSection::new();
+                weaver.parse_tag_section(&mut s, r).map_err(err)?;
+                out.section(&s);
+            }
+            Payload::GlobalSection(r) => {
+                let mut s = GlobalSection::new();
+                weaver.parse_global_section(&mut s, r).map_err(err)?;
+                deadline_global(&mut s);
+                out.section(&s);
+                emitted.globals = true;
+            }
+            Payload::ExportSection(r) => {
+                let mut s = ExportSection::new();
+                weaver.parse_export_section(&mut s, r).map_err(err)?;
+                our_exports(&mut s, &weaver, &shape);
+                out.section(&s);
+                emitted.exports = true;
+            }
+            // Deferred: exported as START_EXPORT instead.
+            Payload::StartSection { .. } => {}
+            Payload::ElementSection(r) => {
+                let mut s = ElementSection::new();
+                weaver.parse_element_section(&mut s, r).map_err(err)?;
+                out.section(&s);
+            }
+            Payload::DataCountSection { count, .. } => {
+                out.section(&DataCountSection { count });
+            }
+            Payload::CodeSectionStart { count, .. } => {
+                code = Some((CodeSection::new(), count));
+                if count == 0 {
+                    if let Some((s, _)) = code.take() {
+                        out.section(&s);
+                    }
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let Some((s, left)) = code.as_mut() else {
+                    return Err("a function body outside the code section".into());
+                };
+                weaver.parse_function_body(s, body).map_err(err)?;
+                *left -= 1;
+                if *left == 0 {
+                    if let Some((s, _)) = code.take() {
+                        out.section(&s);
+                    }
+                }
+            }
+            Payload::DataSection(r) => {
+                let mut s = DataSection::new();
+                weaver.parse_data_section(&mut s, r).map_err(err)?;
+                out.section(&s);
+            }
+            Payload::CustomSection(c) => {
+                // DWARF describes code offsets that the checks move.
+                if !c.name().starts_with(".debug") {
+                    weaver.parse_custom_section(&mut out, c).map_err(err)?;
+                }
+            }
+            other => {
+                return Err(format!(
+                    "cannot add deadline checks to this module: unsupported section {:?}",
+                    other.as_section().map(|(id, _)| id)
+                ));
+            }
+        }
+    }
+    emitted.fill_before(SectionRank::End, &mut out, &weaver, &shape);
+    Ok(Woven {
+        bytes: out.finish(),
+        deferred_start: shape.start.is_some(),
+    })
+}
+
+fn err<E: std::fmt::Display>(e: wasm_encoder::reencode::Error<E>) -> String {
+    e.to_string()
+}
+
+/// What the weaver needs to know before rewriting.
+#[derive(Default)]
+struct Shape {
+    imported_memories: u32,
+    imported_globals: u32,
+    defined_globals: u32,
+    start: Option<u32>,
+}
+
+impl Shape {
+    fn of(wasm: &[u8]) -> Result<Shape, String> {
+        let mut shape = Shape::default();
+        for payload in Parser::new(0).parse_all(wasm) {
+            match payload.map_err(|e| e.to_string())? {
+                Payload::Version {
+                    encoding: Encoding::Component,
+                    ..
+                } => return Err("a component, not a core module".into()),
+                Payload::ImportSection(r) => {
+                    for import in r {
+                        match import.map_err(|e| e.to_string())?.ty {
+                            TypeRef::Memory(m) if m.shared => return Err(shared_memory()),
+                            TypeRef::Memory(_) => shape.imported_memories += 1,
+                            TypeRef::Global(_) => shape.imported_globals += 1,
+                            _ => {}
+                        }
+                    }
+                }
+                Payload::MemorySection(r) => {
+                    for m in r {
+                        if m.map_err(|e| e.to_string())?.shared {
+                            return Err(shared_memory());
+                        }
+                    }
+                }
+                Payload::GlobalSection(r) => shape.defined_globals = r.count(),
+                Payload::StartSection { func, .. } => shape.start = Some(func),
+                _ => {}
+            }
+        }
+        Ok(shape)
+    }
+}
+
+fn shared_memory() -> String {
+    "guests with shared memories (wasm threads) are not supported".into()
+}
+
+/// The canonical order of sections, to insert the ones a module lacks.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum SectionRank {
+    Type,
+    Import,
+    Function,
+    Table,
+    Memory,
+    Tag,
+    Global,
+    Export,
+    Start,
+    Element,
+    DataCount,
+    Code,
+    Data,
+    End,
+}
+
+impl SectionRank {
+    fn of(payload: &Payload<'_>) -> Option<SectionRank> {
+        Some(match payload {
+            Payload::TypeSection(_) => SectionRank::Type,
+            Payload::ImportSection(_) => SectionRank::Import,
+            Payload::FunctionSection(_) => SectionRank::Function,
+            Payload::TableSection(_) => SectionRank::Table,
+            Payload::MemorySection(_) => SectionRank::Memory,
+            Payload::TagSection(_) => SectionRank::Tag,
+            Payload::GlobalSection(_) => SectionRank::Global,
+            Payload::ExportSection(_) => SectionRank::Export,
+            Payload::StartSection { .. } => SectionRank::Start,
+            Payload::ElementSection(_) => SectionRank::Element,
+            Payload::DataCountSection { .. } => SectionRank::DataCount,
+            Payload::CodeSectionStart { .. } => SectionRank::Code,
+            Payload::DataSection(_) => SectionRank::Data,
+            Payload::End(_) => SectionRank::End,
+            _ => return None,
+        })
+    }
+}
+
+/// Which of the sections the weaver adds to are out already.
+#[derive(Default)]
+struct Emitted {
+    imports: bool,
+    globals: bool,
+    exports: bool,
+}
+
+impl Emitted {
+    /// Emits, in order, the added sections that belong before `next` and
+    /// that the module did not have.
+    fn fill_before(&mut self, next: SectionRank, out: &mut Module, weaver: &Weaver, shape: &Shape) {
+        if !self.imports && next > SectionRank::Import {
+            let mut s = ImportSection::new();
+            clock_import(&mut s);
+            out.section(&s);
+            self.imports = true;
+        }
+        if !self.globals && next > SectionRank::Global {
+            let mut s = GlobalSection::new();
+            deadline_global(&mut s);
+            out.section(&s);
+            self.globals = true;
+        }
+        if !self.exports && next > SectionRank::Export {
+            let mut s = ExportSection::new();
+            our_exports(&mut s, weaver, shape);
+            out.section(&s);
+            self.exports = true;
+        }
+    }
+}
+
+fn clock_import(s: &mut ImportSection) {
+    s.import(
+        CLOCK_IMPORT.0,
+        CLOCK_IMPORT.1,
+        EntityType::Memory(MemoryType {
+            minimum: 1,
+            maximum: Some(1),
+            memory64: false,
+            shared: true,
+            page_size_log2: None,
+        }),
+    );
+}
+
+fn deadline_global(s: &mut GlobalSection) {
+    s.global(
+        GlobalType {
+            val_type: ValType::I64,
+            mutable: true,
+            shared: false,
+        },
+        &ConstExpr::i64_const(0),
+    );
+}
+
+fn our_exports(s: &mut ExportSection, weaver: &Weaver, shape: &Shape) {
+    s.export(DEADLINE_EXPORT, ExportKind::Global, weaver.deadline);
+    if let Some(start) = shape.start {
+        s.export(START_EXPORT, ExportKind::Func, start);
+    }
+}
+
+/// Re-encodes a module with the clock memory after its imported memories
+/// and checks in every function body.
+struct Weaver {
+    imported_memories: u32,
+    /// The clock's memory index.
+    clock: u32,
+    /// The deadline global's index.
+    deadline: u32,
+}
+
+impl Weaver {
+    fn check(&self, f: &mut wasm_encoder::Function) {
+        f.instruction(&Instruction::I32Const(0));
+        f.instruction(&Instruction::I64Load(MemArg {
+            offset: 0,
+            align: 3,
+            memory_index: self.clock,
+        }));
+        f.instruction(&Instruction::GlobalGet(self.deadline));
+        f.instruction(&Instruction::I64GeU);
+        f.instruction(&Instruction::If(wasm_encoder::BlockType::Empty));
+        f.instruction(&Instruction::Unreachable);
+        f.instruction(&Instruction::End);
+    }
+}
+
+impl Reencode for Weaver {
+    type Error = std::convert::Infallible;
+
+    fn memory_index(&mut self, memory: u32) -> Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
+        Ok(if memory >= self.imported_memories {
+            memory + 1
+        } else {
+            memory
+        })
+    }
+
+    fn parse_function_body(
+        &mut self,
+        code: &mut CodeSection,
+        body: wasmparser::FunctionBody<'_>,
+    ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
+        let mut f = self.new_function_with_parsed_locals(&body)?;
+        let mut ops = body.get_operators_reader()?;
+        while !ops.eof() {
+            let op = ops.read()?;
+            let tail_call = matches!(
+                op,
+                Operator::ReturnCall { .. } | Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. }
+            );
+            let is_loop = matches!(op, Operator::Loop { .. });
+            if tail_call {
+                self.check(&mut f);
+            }
+            f.instruction(&self.instruction(op)?);
+            if is_loop {
+                self.check(&mut f);
+            }
+        }
+        code.function(&f);
+        Ok(())
+    }
+}
+
+/// The runtime's tick counter: the first eight bytes of a one-page shared
+/// memory that every woven guest imports as its clock.
+#[derive(Clone)]
+pub(crate) struct Clock {
+    memory: SharedMemory,
+    counter: NonNull<AtomicU64>,
+}
+
+// SAFETY: `counter` points into `memory`, which this value keeps alive and
+// which never moves (one page, minimum = maximum); it is only accessed as an
+// `AtomicU64`, from the host, and read by guest code with plain loads.
+unsafe impl Send for Clock {}
+unsafe impl Sync for Clock {}
+
+impl Clock {
+    pub(crate) fn new(engine: &Engine) -> Result<Clock, wasmtime::Error> {
+        let memory = SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1))?;
+        let data = memory.data();
+        if data.len() < 8 {
+            return Err(wasmtime::Error::msg("the clock memory is too small"));
+        }
+        // Linear memory is page-aligned, so this is aligned for `AtomicU64`;
+        // `UnsafeCell` makes shared mutation through it allowed.
+        let counter = NonNull::new(data.as_ptr() as *mut AtomicU64)
+            .ok_or_else(|| wasmtime::Error::msg("the clock memory has no address"))?;
+        Ok(Clock { memory, counter })
+    }
+
+    /// The memory to define as [`CLOCK_IMPORT`].
+    pub(crate) fn memory(&self) -> &SharedMemory {
+        &self.memory
+    }
+
+    /// Ticks so far.
+    #[inline(always)]
+    pub(crate) fn now(&self) -> u64 {
+        // SAFETY: see the `Send`/`Sync` impls.
+        unsafe { self.counter.as_ref() }.load(Ordering::Acquire)
+    }
+
+    /// Advances the clock by one tick.
+    pub(crate) fn tick(&self) {
+        // SAFETY: see the `Send`/`Sync` impls.
+        unsafe { self.counter.as_ref() }.fetch_add(1, Ordering::Release);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use wasmparser::{Validator, WasmFeatures};
+
+    /// Counts `loop`s, tail calls and `i64.ge_u`-guarded `unreachable`s.
+    fn census(wasm: &[u8]) -> (usize, usize, usize) {
+        let (mut loops, mut tails, mut checks) = (0, 0, 0);
+        for payload in Parser::new(0).parse_all(wasm) {
+            if let Payload::CodeSectionEntry(body) = payload.unwrap() {
+                let mut prev = Vec::new();
+                for op in body.get_operators_reader().unwrap() {
+                    let op = op.unwrap();
+                    match op {
+                        Operator::Loop { .. } => loops += 1,
+                        Operator::ReturnCall { .. } | Operator::ReturnCallIndirect { .. } => tails += 1,
+                        Operator::Unreachable
+                            if matches!(prev.as_slice(), [.., Operator::I64GeU, Operator::If { .. }]) =>
+                        {
+                            checks += 1
+                        }
+                        _ => {}
+                    }
+                    prev.push(op);
+                }
+            }
+        }
+        (loops, tails, checks)
+    }
+
+    fn validate(wasm: &[u8]) {
+        let features = WasmFeatures::default() | WasmFeatures::THREADS | WasmFeatures::MULTI_MEMORY;
+        Validator::new_with_features(features)
+            .validate_all(wasm)
+            .expect("the woven module validates");
+    }
+
+    #[test]
+    fn every_loop_of_every_tinygo_guest_gets_a_check() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-go");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_none_or(|e| e != "wasm") {
+                continue;
+            }
+            let wasm = std::fs::read(&path).unwrap();
+            let woven = weave(&wasm).unwrap();
+            validate(&woven.bytes);
+            let (loops, tails, checks) = census(&woven.bytes);
+            let (loops_before, tails_before, _) = census(&wasm);
+            assert_eq!((loops, tails), (loops_before, tails_before), "{}", path.display());
+            assert!(loops > 0, "{}: a TinyGo guest without loops", path.display());
+            assert_eq!(checks, loops + tails, "{}", path.display());
+            assert!(!woven.deferred_start, "TinyGo emits no start section");
+            seen += 1;
+        }
+        assert!(seen >= 5, "only {seen} guests in {}", dir.display());
+    }
+
+    #[test]
+    fn memories_are_renumbered_after_the_clock_and_the_start_is_deferred() {
+        // Hand-written: an imported memory, a defined one, a start function
+        // and a tail call, which TinyGo never emits together.
+        let wat = r#"(module
+            (import "env" "mem" (memory 1))
+            (memory $own (export "memory") 1)
+            (global $g (mut i32) (i32.const 0))
+            (func $start (global.set $g (i32.load $own (i32.const 0))))
+            (func $spin (export "spin") (return_call $spin))
+            (func (export "sizes") (result i32)
+                (i32.add (memory.size 0) (memory.size $own)))
+            (start $start))"#;
+        let woven = weave(wat.as_bytes()).unwrap();
+        validate(&woven.bytes);
+        assert!(woven.deferred_start);
+        let text = wasmprinter(&woven.bytes);
+        assert!(text.contains(r#"(import "tinybind" "clock" (memory (;1;) 1 1 shared))"#), "{text}");
+        // The name section follows the renumbering: `$own` is memory 2.
+        assert!(text.contains("(memory $own (;2;) 1)"), "{text}");
+        assert!(text.contains(r#"(export "memory" (memory $own))"#), "{text}");
+        assert!(text.contains(r#"(export "tinybind:start" (func $start))"#), "{text}");
+        assert!(text.contains(r#"(export "tinybind:deadline" (global 1))"#), "{text}");
+        assert!(text.contains("i32.load $own"), "{text}");
+        assert!(text.contains("memory.size $own"), "{text}");
+        assert!(text.contains("i64.load 1"), "{text}");
+        assert!(!text.contains("(start"), "{text}");
+        assert_eq!(census(&woven.bytes), (0, 1, 1));
+    }
+
+    #[test]
+    fn modules_without_imports_globals_or_exports_get_them() {
+        let woven = weave(b"(module (func (loop (br 0))))").unwrap();
+        validate(&woven.bytes);
+        assert_eq!(census(&woven.bytes), (1, 0, 1));
+    }
+
+    #[test]
+    fn shared_memories_and_components_are_refused() {
+        let err = weave(b"(module (memory 1 1 shared))").unwrap_err();
+        assert!(err.contains("shared memories"), "{err}");
+        let err = weave(b"(component)").unwrap_err();
+        assert!(err.contains("component"), "{err}");
+        assert!(weave(b"\0asm\x01\0\0\0\x01").is_err());
+    }
+
+    fn wasmprinter(wasm: &[u8]) -> String {
+        wasmprinter::print_bytes(wasm).expect("prints")
+    }
+}
