@@ -60,6 +60,11 @@ fn bytesx_slices_and_several_results() -> Result<(), Error> {
     assert_eq!(b.reverse(&[])?, Vec::<u8>::new());
     let big: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
     assert_eq!(b.echo(&big)?, big);
+    // The result is the argument itself, read back out of the arena; a
+    // shorter call after a longer one must not see its leftovers.
+    assert_eq!(b.passthrough(&big)?, big);
+    assert_eq!(b.passthrough(b"short")?, b"short");
+    assert_eq!(b.passthrough(&[])?, Vec::<u8>::new());
     assert_eq!(b.checksum(&[1, 2, 3, 250])?, 256);
     assert_eq!(
         b.split_name("Ada Lovelace")?,
