@@ -25,8 +25,8 @@ pub fn criterion() -> Criterion {
 pub enum EngineKind {
     /// `Engine::default()`: no interruption, what an outside harness uses.
     Default,
-    /// Epoch interruption on, as `tinybind::Runtime::new()` configures it,
-    /// with the deadline set once.
+    /// Wasmtime's epoch interruption on, with the deadline set once: the
+    /// usual hand-written way to stop a runaway guest.
     Epoch,
 }
 
