@@ -71,6 +71,14 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Woven, String> {
     let mut out = Module::new();
     let mut emitted = Emitted::default();
     let mut code: Option<(CodeSection, u32)> = None;
+    // A section the weaver only re-encodes (renumbering memories).
+    macro_rules! copy {
+        ($section:ident, $parse:ident, $reader:expr) => {{
+            let mut s = $section::new();
+            weaver.$parse(&mut s, $reader).map_err(err)?;
+            out.section(&s);
+        }};
+    }
     for payload in Parser::new(0).parse_all(wasm) {
         let payload = payload.map_err(|e| e.to_string())?;
         let rank = SectionRank::of(&payload);
@@ -79,11 +87,7 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Woven, String> {
         }
         match payload {
             Payload::Version { .. } | Payload::End(_) => {}
-            Payload::TypeSection(r) => {
-                let mut s = TypeSection::new();
-                weaver.parse_type_section(&mut s, r).map_err(err)?;
-                out.section(&s);
-            }
+            Payload::TypeSection(r) => copy!(TypeSection, parse_type_section, r),
             Payload::ImportSection(r) => {
                 let mut s = ImportSection::new();
                 weaver.parse_import_section(&mut s, r).map_err(err)?;
@@ -91,26 +95,10 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Woven, String> {
                 out.section(&s);
                 emitted.imports = true;
             }
-            Payload::FunctionSection(r) => {
-                let mut s = FunctionSection::new();
-                weaver.parse_function_section(&mut s, r).map_err(err)?;
-                out.section(&s);
-            }
-            Payload::TableSection(r) => {
-                let mut s = TableSection::new();
-                weaver.parse_table_section(&mut s, r).map_err(err)?;
-                out.section(&s);
-            }
-            Payload::MemorySection(r) => {
-                let mut s = MemorySection::new();
-                weaver.parse_memory_section(&mut s, r).map_err(err)?;
-                out.section(&s);
-            }
-            Payload::TagSection(r) => {
-                let mut s = TagSection::new();
-                weaver.parse_tag_section(&mut s, r).map_err(err)?;
-                out.section(&s);
-            }
+            Payload::FunctionSection(r) => copy!(FunctionSection, parse_function_section, r),
+            Payload::TableSection(r) => copy!(TableSection, parse_table_section, r),
+            Payload::MemorySection(r) => copy!(MemorySection, parse_memory_section, r),
+            Payload::TagSection(r) => copy!(TagSection, parse_tag_section, r),
             Payload::GlobalSection(r) => {
                 let mut s = GlobalSection::new();
                 weaver.parse_global_section(&mut s, r).map_err(err)?;
@@ -127,11 +115,7 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Woven, String> {
             }
             // Deferred: exported as START_EXPORT instead.
             Payload::StartSection { .. } => {}
-            Payload::ElementSection(r) => {
-                let mut s = ElementSection::new();
-                weaver.parse_element_section(&mut s, r).map_err(err)?;
-                out.section(&s);
-            }
+            Payload::ElementSection(r) => copy!(ElementSection, parse_element_section, r),
             Payload::DataCountSection { count, .. } => {
                 out.section(&DataCountSection { count });
             }
@@ -155,11 +139,7 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Woven, String> {
                     }
                 }
             }
-            Payload::DataSection(r) => {
-                let mut s = DataSection::new();
-                weaver.parse_data_section(&mut s, r).map_err(err)?;
-                out.section(&s);
-            }
+            Payload::DataSection(r) => copy!(DataSection, parse_data_section, r),
             Payload::CustomSection(c) => {
                 // DWARF describes code offsets that the checks move.
                 if !c.name().starts_with(".debug") {
