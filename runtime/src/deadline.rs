@@ -50,17 +50,9 @@ pub(crate) const DEADLINE_EXPORT: &str = "tinybind:deadline";
 /// deadline.
 pub(crate) const START_EXPORT: &str = "tinybind:start";
 
-/// A module with deadline checks.
-#[derive(Debug)]
-pub(crate) struct Woven {
-    pub bytes: Vec<u8>,
-    /// The module had a start function, now exported as [`START_EXPORT`].
-    pub deferred_start: bool,
-}
-
 /// Adds deadline checks to a core module, binary or text (see the module
-/// docs).
-pub(crate) fn weave(wasm: &[u8]) -> Result<Woven, String> {
+/// docs). A start function comes back exported as [`START_EXPORT`].
+pub(crate) fn weave(wasm: &[u8]) -> Result<Vec<u8>, String> {
     let wasm = &*wat::parse_bytes(wasm).map_err(|e| e.to_string())?;
     let shape = Shape::of(wasm)?;
     let mut weaver = Weaver {
@@ -155,10 +147,7 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Woven, String> {
         }
     }
     emitted.fill_before(SectionRank::End, &mut out, &weaver, &shape);
-    Ok(Woven {
-        bytes: out.finish(),
-        deferred_start: shape.start.is_some(),
-    })
+    Ok(out.finish())
 }
 
 fn err<E: std::fmt::Display>(e: wasm_encoder::reencode::Error<E>) -> String {
@@ -480,13 +469,13 @@ mod tests {
             }
             let wasm = std::fs::read(&path).unwrap();
             let woven = weave(&wasm).unwrap();
-            validate(&woven.bytes);
-            let (loops, tails, checks) = census(&woven.bytes);
+            validate(&woven);
+            let (loops, tails, checks) = census(&woven);
             let (loops_before, tails_before, _) = census(&wasm);
             assert_eq!((loops, tails), (loops_before, tails_before), "{}", path.display());
             assert!(loops > 0, "{}: a TinyGo guest without loops", path.display());
             assert_eq!(checks, loops + tails, "{}", path.display());
-            assert!(!woven.deferred_start, "TinyGo emits no start section");
+            assert!(!wasmprinter(&woven).contains(START_EXPORT), "TinyGo emits no start section");
             seen += 1;
         }
         assert!(seen >= 5, "only {seen} guests in {}", dir.display());
@@ -506,9 +495,8 @@ mod tests {
                 (i32.add (memory.size 0) (memory.size $own)))
             (start $start))"#;
         let woven = weave(wat.as_bytes()).unwrap();
-        validate(&woven.bytes);
-        assert!(woven.deferred_start);
-        let text = wasmprinter(&woven.bytes);
+        validate(&woven);
+        let text = wasmprinter(&woven);
         assert!(text.contains(r#"(import "tinybind" "clock" (memory (;1;) 1 1 shared))"#), "{text}");
         // The name section follows the renumbering: `$own` is memory 2.
         assert!(text.contains("(memory $own (;2;) 1)"), "{text}");
@@ -519,14 +507,14 @@ mod tests {
         assert!(text.contains("memory.size $own"), "{text}");
         assert!(text.contains("i64.load 1"), "{text}");
         assert!(!text.contains("(start"), "{text}");
-        assert_eq!(census(&woven.bytes), (0, 1, 1));
+        assert_eq!(census(&woven), (0, 1, 1));
     }
 
     #[test]
     fn modules_without_imports_globals_or_exports_get_them() {
         let woven = weave(b"(module (func (loop (br 0))))").unwrap();
-        validate(&woven.bytes);
-        assert_eq!(census(&woven.bytes), (1, 0, 1));
+        validate(&woven);
+        assert_eq!(census(&woven), (1, 0, 1));
     }
 
     #[test]
@@ -570,11 +558,11 @@ mod tests {
             match weave(&wasm) {
                 Ok(w) => {
                     let features = WasmFeatures::all();
-                    if let Err(e) = Validator::new_with_features(features).validate_all(&w.bytes) {
+                    if let Err(e) = Validator::new_with_features(features).validate_all(&w) {
                         panic!("case {case}: the woven module does not validate: {e}");
                     }
                     // Random code may hold the check's pattern itself.
-                    let (loops, tails, checks) = census(&w.bytes);
+                    let (loops, tails, checks) = census(&w);
                     let (_, _, checks_before) = census(&wasm);
                     assert_eq!(checks - checks_before, loops + tails, "case {case}");
                     woven += 1;

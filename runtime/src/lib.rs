@@ -9,6 +9,7 @@
 //! - [`dynamic`]: calling guests by name, for tools.
 //! - [`Error`]: every failure, naming guest and export.
 
+mod cache;
 mod deadline;
 pub mod dynamic;
 mod error;

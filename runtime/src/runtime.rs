@@ -10,6 +10,7 @@ use wasmtime::{Config, Engine, InstancePre, Linker, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::WasiCtxBuilder;
 
+use crate::cache::ModuleCache;
 use crate::deadline::{self, Clock};
 use crate::{Error, GuestModule, Instance};
 
@@ -78,6 +79,8 @@ struct Inner {
     compiled: Mutex<HashMap<(usize, usize), Arc<Compiled>>>,
     /// The deadline clock guests check (`None` without deadlines).
     clock: Option<Clock>,
+    /// Compiled guests on disk (`None` unless asked for).
+    cache: Option<ModuleCache>,
 }
 
 /// Runs guests. Cheap to clone, `Send + Sync`; every guest is compiled once
@@ -141,21 +144,28 @@ impl Runtime {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
         };
-        // With deadlines, the guest gets its checks woven in first.
-        let (wasm, deferred_start) = match self.inner.clock {
-            Some(_) => {
-                let woven = deadline::weave(module.bytes).map_err(|reason| Error::Compile {
-                    guest: module.name.to_string(),
-                    reason,
-                })?;
-                let wasm = Module::new(&self.inner.engine, &woven.bytes).map_err(compile_err)?;
-                (wasm, woven.deferred_start)
+        let woven = self.inner.clock.is_some();
+        let cached = self.inner.cache.as_ref().and_then(|c| c.load(&self.inner.engine, module.bytes, woven));
+        let wasm = match cached {
+            Some(wasm) => wasm,
+            None => {
+                // With deadlines, the guest gets its checks woven in first.
+                let wasm = if woven {
+                    let bytes = deadline::weave(module.bytes).map_err(|reason| Error::Compile {
+                        guest: module.name.to_string(),
+                        reason,
+                    })?;
+                    Module::new(&self.inner.engine, &bytes).map_err(compile_err)?
+                } else {
+                    Module::new(&self.inner.engine, module.bytes).map_err(compile_err)?
+                };
+                if let Some(cache) = &self.inner.cache {
+                    cache.store(module.bytes, woven, &wasm);
+                }
+                wasm
             }
-            None => (
-                Module::new(&self.inner.engine, module.bytes).map_err(compile_err)?,
-                false,
-            ),
         };
+        let deferred_start = woven && wasm.get_export_index(deadline::START_EXPORT).is_some();
         let mut linker = self.inner.linker.clone();
         // Imports the host does not provide (`env`, `gojs`, a proxy-wasm
         // host) trap when called, so such a guest still instantiates.
@@ -241,8 +251,10 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Keeps compiled guests in wasmtime's on-disk cache, so that the first
-    /// start of a big guest in a new process skips compilation.
+    /// Keeps compiled guests on disk (in `$TINYBIND_CACHE_DIR`, else
+    /// `~/.cache/tinybind/modules`), so that the first start of a big guest
+    /// in a new process skips compilation. The directory must be as
+    /// trusted as the program: its entries are loaded as machine code.
     pub fn compilation_cache(mut self, on: bool) -> Self {
         self.cache = on;
         self
@@ -254,10 +266,6 @@ impl RuntimeBuilder {
         // memories are refused when their checks are woven in.
         config.shared_memory(self.settings.timeout.is_some());
         config.consume_fuel(self.settings.fuel.is_some());
-        if self.cache {
-            let cache = wasmtime::Cache::from_file(None).map_err(|e| Error::Engine(format!("{e:#}")))?;
-            config.cache(Some(cache));
-        }
         let engine = Engine::new(&config).map_err(|e| Error::Engine(format!("{e:#}")))?;
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
@@ -283,7 +291,9 @@ impl RuntimeBuilder {
             }
             None => None,
         };
+        let cache = if self.cache { ModuleCache::new(&engine) } else { None };
         let inner = Arc::new(Inner {
+            cache,
             engine,
             linker,
             settings: self.settings,
