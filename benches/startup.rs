@@ -11,7 +11,7 @@
 //!   `benches/guests/json.wasm` in a fresh runtime, up to its first call:
 //!   `compile` (`Runtime::new()`: compiles with Cranelift), `compilation_cache`
 //!   (`Runtime::builder().compilation_cache(true)`, the cache warm: what a new
-//!   process sees after the first one), and by hand `hand_compile`
+//!   process sees after the first one; entries in `~/.cache/tinybind/modules`), and by hand `hand_compile`
 //!   (`Module::new`) and `hand_deserialize` (`Module::deserialize` of
 //!   `Module::serialize`d bytes held in memory, no I/O).
 
