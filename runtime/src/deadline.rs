@@ -75,50 +75,28 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Vec<u8>, String> {
         let payload = payload.map_err(|e| e.to_string())?;
         let rank = SectionRank::of(&payload);
         if let Some(rank) = rank {
-            emitted.fill_before(rank, &mut out, &weaver, &shape);
+            emitted.fill_before(rank, &mut out, &mut weaver, &shape)?;
         }
         match payload {
             Payload::Version { .. } | Payload::End(_) => {}
             Payload::TypeSection(r) => copy!(TypeSection, parse_type_section, r),
-            Payload::ImportSection(r) => {
-                let mut s = ImportSection::new();
-                weaver.parse_import_section(&mut s, r).map_err(err)?;
-                clock_import(&mut s);
-                out.section(&s);
-                emitted.imports = true;
-            }
+            Payload::ImportSection(r) => emitted.imports(&mut out, &mut weaver, Some(r))?,
             Payload::FunctionSection(r) => copy!(FunctionSection, parse_function_section, r),
             Payload::TableSection(r) => copy!(TableSection, parse_table_section, r),
             Payload::MemorySection(r) => copy!(MemorySection, parse_memory_section, r),
             Payload::TagSection(r) => copy!(TagSection, parse_tag_section, r),
-            Payload::GlobalSection(r) => {
-                let mut s = GlobalSection::new();
-                weaver.parse_global_section(&mut s, r).map_err(err)?;
-                deadline_global(&mut s);
-                out.section(&s);
-                emitted.globals = true;
-            }
-            Payload::ExportSection(r) => {
-                let mut s = ExportSection::new();
-                weaver.parse_export_section(&mut s, r).map_err(err)?;
-                our_exports(&mut s, &weaver, &shape);
-                out.section(&s);
-                emitted.exports = true;
-            }
+            Payload::GlobalSection(r) => emitted.globals(&mut out, &mut weaver, Some(r))?,
+            Payload::ExportSection(r) => emitted.exports(&mut out, &mut weaver, &shape, Some(r))?,
             // Deferred: exported as START_EXPORT instead.
             Payload::StartSection { .. } => {}
             Payload::ElementSection(r) => copy!(ElementSection, parse_element_section, r),
             Payload::DataCountSection { count, .. } => {
                 out.section(&DataCountSection { count });
             }
-            Payload::CodeSectionStart { count, .. } => {
-                code = Some((CodeSection::new(), count));
-                if count == 0 {
-                    if let Some((s, _)) = code.take() {
-                        out.section(&s);
-                    }
-                }
+            Payload::CodeSectionStart { count: 0, .. } => {
+                out.section(&CodeSection::new());
             }
+            Payload::CodeSectionStart { count, .. } => code = Some((CodeSection::new(), count)),
             Payload::CodeSectionEntry(body) => {
                 let Some((s, left)) = code.as_mut() else {
                     return Err("a function body outside the code section".into());
@@ -146,7 +124,7 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Vec<u8>, String> {
             }
         }
     }
-    emitted.fill_before(SectionRank::End, &mut out, &weaver, &shape);
+    emitted.fill_before(SectionRank::End, &mut out, &mut weaver, &shape)?;
     Ok(out.finish())
 }
 
@@ -254,57 +232,95 @@ struct Emitted {
 impl Emitted {
     /// Emits, in order, the added sections that belong before `next` and
     /// that the module did not have.
-    fn fill_before(&mut self, next: SectionRank, out: &mut Module, weaver: &Weaver, shape: &Shape) {
+    fn fill_before(
+        &mut self,
+        next: SectionRank,
+        out: &mut Module,
+        weaver: &mut Weaver,
+        shape: &Shape,
+    ) -> Result<(), String> {
         if !self.imports && next > SectionRank::Import {
-            let mut s = ImportSection::new();
-            clock_import(&mut s);
-            out.section(&s);
-            self.imports = true;
+            self.imports(out, weaver, None)?;
         }
         if !self.globals && next > SectionRank::Global {
-            let mut s = GlobalSection::new();
-            deadline_global(&mut s);
-            out.section(&s);
-            self.globals = true;
+            self.globals(out, weaver, None)?;
         }
         if !self.exports && next > SectionRank::Export {
-            let mut s = ExportSection::new();
-            our_exports(&mut s, weaver, shape);
-            out.section(&s);
-            self.exports = true;
+            self.exports(out, weaver, shape, None)?;
         }
+        Ok(())
     }
-}
 
-fn clock_import(s: &mut ImportSection) {
-    s.import(
-        CLOCK_IMPORT.0,
-        CLOCK_IMPORT.1,
-        EntityType::Memory(MemoryType {
-            minimum: 1,
-            maximum: Some(1),
-            memory64: false,
-            shared: true,
-            page_size_log2: None,
-        }),
-    );
-}
+    /// The module's imports, if it has any, then the clock memory.
+    fn imports(
+        &mut self,
+        out: &mut Module,
+        weaver: &mut Weaver,
+        module: Option<wasmparser::ImportSectionReader<'_>>,
+    ) -> Result<(), String> {
+        let mut s = ImportSection::new();
+        if let Some(r) = module {
+            weaver.parse_import_section(&mut s, r).map_err(err)?;
+        }
+        s.import(
+            CLOCK_IMPORT.0,
+            CLOCK_IMPORT.1,
+            EntityType::Memory(MemoryType {
+                minimum: 1,
+                maximum: Some(1),
+                memory64: false,
+                shared: true,
+                page_size_log2: None,
+            }),
+        );
+        out.section(&s);
+        self.imports = true;
+        Ok(())
+    }
 
-fn deadline_global(s: &mut GlobalSection) {
-    s.global(
-        GlobalType {
+    /// The module's globals, if it has any, then the deadline: 0, already
+    /// past until the host arms it.
+    fn globals(
+        &mut self,
+        out: &mut Module,
+        weaver: &mut Weaver,
+        module: Option<wasmparser::GlobalSectionReader<'_>>,
+    ) -> Result<(), String> {
+        let mut s = GlobalSection::new();
+        if let Some(r) = module {
+            weaver.parse_global_section(&mut s, r).map_err(err)?;
+        }
+        let ty = GlobalType {
             val_type: ValType::I64,
             mutable: true,
             shared: false,
-        },
-        &ConstExpr::i64_const(0),
-    );
-}
+        };
+        s.global(ty, &ConstExpr::i64_const(0));
+        out.section(&s);
+        self.globals = true;
+        Ok(())
+    }
 
-fn our_exports(s: &mut ExportSection, weaver: &Weaver, shape: &Shape) {
-    s.export(DEADLINE_EXPORT, ExportKind::Global, weaver.deadline);
-    if let Some(start) = shape.start {
-        s.export(START_EXPORT, ExportKind::Func, start);
+    /// The module's exports, if it has any, then the deadline global and a
+    /// deferred start function.
+    fn exports(
+        &mut self,
+        out: &mut Module,
+        weaver: &mut Weaver,
+        shape: &Shape,
+        module: Option<wasmparser::ExportSectionReader<'_>>,
+    ) -> Result<(), String> {
+        let mut s = ExportSection::new();
+        if let Some(r) = module {
+            weaver.parse_export_section(&mut s, r).map_err(err)?;
+        }
+        s.export(DEADLINE_EXPORT, ExportKind::Global, weaver.deadline);
+        if let Some(start) = shape.start {
+            s.export(START_EXPORT, ExportKind::Func, start);
+        }
+        out.section(&s);
+        self.exports = true;
+        Ok(())
     }
 }
 

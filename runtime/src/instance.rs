@@ -64,13 +64,11 @@ pub struct Instance {
     deadline_ticks: Option<u64>,
     timeout: Option<Duration>,
     /// The runtime's deadline clock and the guest's deadline global (both
-    /// `None` without deadlines), the clock's value when the deadline was
-    /// last armed (`u64::MAX`: never, or the timeout changed), and the
-    /// deadline armed then.
+    /// `None` without deadlines), and the clock's value when the deadline
+    /// was last armed (`u64::MAX`: never, or the timeout changed).
     clock: Option<Clock>,
     deadline: Option<Global>,
     armed_at: u64,
-    deadline_at: u64,
     /// The runtime's fuel per call, kept here for the hot path.
     fuel: Option<u64>,
     poisoned: bool,
@@ -150,7 +148,6 @@ impl Instance {
             clock: runtime.clock().cloned(),
             deadline: None,
             armed_at: u64::MAX,
-            deadline_at: u64::MAX,
             fuel: settings.fuel,
             poisoned: false,
             stdout,
@@ -421,14 +418,19 @@ impl Instance {
             global
                 .set(&mut self.store, Val::I64(at as i64))
                 .map_err(|e| Error::Engine(format!("{e:#}")))?;
-            self.deadline_at = at;
         }
         Ok(())
     }
 
-    /// The deadline armed last has passed.
-    fn deadline_passed(&self) -> bool {
-        self.deadline_ticks.is_some() && self.clock.as_ref().is_some_and(|c| c.now() >= self.deadline_at)
+    /// The clock has reached the deadline in the guest's global.
+    fn deadline_passed(&mut self) -> bool {
+        let (Some(clock), Some(global)) = (&self.clock, self.deadline) else {
+            return false;
+        };
+        match global.get(&mut self.store) {
+            Val::I64(at) => clock.now() >= at as u64,
+            _ => false,
+        }
     }
 
     fn refuel(&mut self, fuel: u64) -> Result<(), Error> {
@@ -493,7 +495,7 @@ impl Instance {
     }
 
     /// Turns a failed call into the error that says what happened.
-    fn classify(&self, export: &str, e: wasmtime::Error) -> Error {
+    fn classify(&mut self, export: &str, e: wasmtime::Error) -> Error {
         let guest = self.module.name.to_string();
         let export = export.to_string();
         if let Some(exit) = e.downcast_ref::<I32Exit>() {

@@ -261,16 +261,15 @@ impl RuntimeBuilder {
     }
 
     pub fn build(self) -> Result<Runtime, Error> {
+        let engine_err = |e: wasmtime::Error| Error::Engine(format!("{e:#}"));
         let mut config = Config::new();
         // The deadline clock is a shared memory; guests' own shared
         // memories are refused when their checks are woven in.
         config.shared_memory(self.settings.timeout.is_some());
         config.consume_fuel(self.settings.fuel.is_some());
-        let engine = Engine::new(&config).map_err(|e| Error::Engine(format!("{e:#}")))?;
+        let engine = Engine::new(&config).map_err(engine_err)?;
         let mut linker: Linker<State> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi)
-            .map_err(|e| Error::Engine(format!("{e:#}")))?;
-        let engine_err = |e: wasmtime::Error| Error::Engine(format!("{e:#}"));
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi).map_err(engine_err)?;
         let clock = match self.settings.timeout {
             Some(_) => {
                 let clock = Clock::new(&engine).map_err(engine_err)?;
