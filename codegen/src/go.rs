@@ -1,10 +1,15 @@
-//! Go evidence: the exported function declarations of a guest's Go source
-//! (full source or declarations only), and the Go types they use.
+//! Go evidence: the exported and imported function declarations of a guest's
+//! Go source (full source or declarations only), and the Go types they use.
 //!
-//! This is not a Go parser. It reads what an export needs: the pragma
-//! (`//export X`, `//go:export X`, `//go:wasmexport X`), the `func` signature
-//! that follows it, and simple `type Name Underlying` declarations so that a
+//! This is not a Go parser. It reads what a binding needs: the pragmas
+//! (`//export X`, `//go:export X`, `//go:wasmexport X`, `//go:wasmimport M X`
+//! and `//go:wasm-module M`), the `func` signature that follows them, whether
+//! it has a body, and simple `type Name Underlying` declarations so that a
 //! local named type such as `type Action uint32` can be lowered.
+//!
+//! A body-less func under `//export X` is how TinyGo spells an import (the
+//! legacy spelling) and also how a declarations-only file declares an export;
+//! `model` decides which one it is from the module's imports and exports.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -101,13 +106,21 @@ pub struct GoParam {
     pub ty: GoType,
 }
 
-/// An exported Go function.
+/// A Go function declared under an export or import pragma.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GoFunc {
-    /// `export`, `go:export` or `go:wasmexport`.
+    /// `export`, `go:export`, `go:wasmexport` or `go:wasmimport`.
     pub pragma: String,
-    /// The export name, from the pragma.
+    /// The wasm name, from the pragma: the export's, or the import's.
     pub export: String,
+    /// The import module: from `//go:wasmimport MODULE NAME`, or from a
+    /// `//go:wasm-module MODULE` beside an `//export` pragma.
+    pub module: Option<String>,
+    /// Whether the declaration has a body (a body-less `//export` func is
+    /// an import, or an export declared without its code).
+    pub body: bool,
+    /// The declaration as written, up to its body, on one line.
+    pub declaration: String,
     /// The Go function's own name.
     pub name: String,
     pub params: Vec<GoParam>,
@@ -153,10 +166,13 @@ impl fmt::Display for GoFunc {
     }
 }
 
-/// The Go evidence of one guest: its exported functions by export name.
+/// The Go evidence of one guest: its declared functions.
 #[derive(Clone, Debug, Default)]
 pub struct GoSource {
+    /// Functions under `//export`, `//go:export` or `//go:wasmexport`.
     pub funcs: Vec<GoFunc>,
+    /// Functions under `//go:wasmimport MODULE NAME`.
+    pub imports: Vec<GoFunc>,
     /// `type Name Underlying` declarations.
     pub named_types: HashMap<String, String>,
 }
@@ -172,7 +188,7 @@ impl GoSource {
             source.parse_file(file, text)?;
         }
         let named = source.named_types.clone();
-        for func in &mut source.funcs {
+        for func in source.funcs.iter_mut().chain(source.imports.iter_mut()) {
             for p in func.params.iter_mut().chain(func.results.iter_mut()) {
                 p.ty = std::mem::replace(&mut p.ty, GoType::Bool).resolve(&named);
             }
@@ -184,36 +200,94 @@ impl GoSource {
         self.funcs.iter().find(|f| f.export == export)
     }
 
+    /// The `//go:wasmimport MODULE NAME` declaration of an import.
+    pub fn find_wasmimport(&self, module: &str, name: &str) -> Option<&GoFunc> {
+        self.imports
+            .iter()
+            .find(|f| f.export == name && f.module.as_deref() == Some(module))
+    }
+
+    /// A body-less `//export NAME` declaration that names the import
+    /// `module.name`: the legacy spelling, module `env` unless a
+    /// `//go:wasm-module` says otherwise.
+    pub fn find_legacy_import(&self, module: &str, name: &str) -> Option<&GoFunc> {
+        self.funcs.iter().find(|f| {
+            !f.body
+                && f.pragma != "go:wasmexport"
+                && f.export == name
+                && f.module.as_deref().unwrap_or("env") == module
+        })
+    }
+
     fn parse_file(&mut self, file: &str, text: &str) -> Result<(), String> {
         let lines: Vec<&str> = text.lines().collect();
         let mut i = 0;
         while i < lines.len() {
             let line = lines[i].trim();
             i += 1;
-            let Some((pragma, export)) = parse_pragma(line) else {
-                continue;
+            let first = match parse_pragma(line) {
+                Some(p @ (Pragma::Export { .. } | Pragma::WasmImport { .. })) => p,
+                _ => continue,
             };
-            // The declaration follows, possibly after more comments.
+            // The declaration follows, possibly after more comments; the
+            // comment block around the pragma may hold more pragmas.
             let mut j = i;
             while j < lines.len() && is_comment_or_blank(lines[j]) {
                 j += 1;
             }
             let Some(decl_line) = lines.get(j) else {
                 return Err(format!(
-                    "{file}:{i}: `//{pragma} {export}` is not followed by a func declaration"
+                    "{file}:{i}: `{}` is not followed by a func declaration",
+                    line
                 ));
             };
             if !decl_line.trim_start().starts_with("func ") {
                 // A pragma above something else (an import, a variable) is
-                // not an export of a function: `//go:wasmimport` style uses
-                // are skipped by `parse_pragma` already.
+                // not about a function.
                 continue;
             }
-            let decl = gather_signature(&lines[j..]);
+            let mut block_start = i - 1;
+            while block_start > 0 && lines[block_start - 1].trim().starts_with("//") {
+                block_start -= 1;
+            }
+            let pragmas: Vec<Pragma> = lines[block_start..j]
+                .iter()
+                .filter_map(|l| parse_pragma(l.trim()))
+                .collect();
+            let wasm_module = pragmas.iter().find_map(|p| match p {
+                Pragma::WasmModule(m) => Some(m.clone()),
+                _ => None,
+            });
+            let import = pragmas.iter().find_map(|p| match p {
+                Pragma::WasmImport { module, name } => Some((module.clone(), name.clone())),
+                _ => None,
+            });
+            let (pragma, name, module) = match (&import, first) {
+                (Some((module, name)), _) => {
+                    ("go:wasmimport".to_string(), name.clone(), Some(module.clone()))
+                }
+                (None, Pragma::Export { pragma, name }) => (pragma, name, wasm_module),
+                (None, _) => continue,
+            };
+            let (decl, body) = gather_signature(&lines[j..]);
             let location = format!("{file}:{}", j + 1);
-            let func = parse_func(&pragma, &export, &decl)
+            let func = parse_func(&pragma, &name, &decl)
                 .map_err(|e| format!("{location}: {e}: `{}`", decl.trim()))?;
-            let func = GoFunc { location, ..func };
+            let func = GoFunc {
+                location,
+                module,
+                body,
+                declaration: decl.split_whitespace().collect::<Vec<_>>().join(" "),
+                ..func
+            };
+            i = j + 1;
+            if func.pragma == "go:wasmimport" {
+                // A second declaration of one import adds nothing.
+                if self.find_wasmimport(func.module.as_deref().unwrap_or(""), &func.export).is_none() {
+                    self.imports.push(func);
+                }
+                continue;
+            }
             if self.funcs.iter().any(|f| f.export == func.export) {
                 return Err(format!(
                     "{}: export `{}` is declared twice",
@@ -221,7 +295,6 @@ impl GoSource {
                 ));
             }
             self.funcs.push(func);
-            i = j + 1;
         }
         Ok(())
     }
@@ -232,22 +305,48 @@ fn is_comment_or_blank(line: &str) -> bool {
     t.is_empty() || t.starts_with("//")
 }
 
-/// Recognises the export pragmas; returns (pragma, export name).
-fn parse_pragma(line: &str) -> Option<(String, String)> {
-    for pragma in ["go:wasmexport", "go:export", "export"] {
-        if let Some(rest) = line.strip_prefix("//").and_then(|r| r.strip_prefix(pragma)) {
-            if !rest.starts_with([' ', '\t']) {
-                continue;
-            }
-            let name = rest.split_whitespace().next()?;
-            return Some((pragma.to_string(), name.to_string()));
+/// A pragma comment this module reads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Pragma {
+    /// `//export NAME`, `//go:export NAME` or `//go:wasmexport NAME`.
+    Export { pragma: String, name: String },
+    /// `//go:wasmimport MODULE NAME` (TinyGo ignores it with other arities).
+    WasmImport { module: String, name: String },
+    /// `//go:wasm-module MODULE`, the module of a legacy import.
+    WasmModule(String),
+}
+
+/// Recognises the pragmas of exports and imports.
+fn parse_pragma(line: &str) -> Option<Pragma> {
+    let rest = line.strip_prefix("//")?;
+    for pragma in ["go:wasmimport", "go:wasm-module", "go:wasmexport", "go:export", "export"] {
+        let Some(args) = rest.strip_prefix(pragma) else {
+            continue;
+        };
+        if !args.starts_with([' ', '\t']) {
+            continue;
         }
+        let args: Vec<&str> = args.split_whitespace().collect();
+        return match (pragma, args.as_slice()) {
+            ("go:wasmimport", [module, name]) => Some(Pragma::WasmImport {
+                module: module.to_string(),
+                name: name.to_string(),
+            }),
+            ("go:wasmimport", _) => None,
+            ("go:wasm-module", [module, ..]) => Some(Pragma::WasmModule(module.to_string())),
+            (_, [name, ..]) => Some(Pragma::Export {
+                pragma: pragma.to_string(),
+                name: name.to_string(),
+            }),
+            _ => None,
+        };
     }
     None
 }
 
-/// Joins the lines of a func declaration up to its body or end.
-fn gather_signature(lines: &[&str]) -> String {
+/// Joins the lines of a func declaration up to its body or end; says
+/// whether a body follows.
+fn gather_signature(lines: &[&str]) -> (String, bool) {
     let mut out = String::new();
     let mut depth = 0i32;
     for line in lines {
@@ -262,7 +361,7 @@ fn gather_signature(lines: &[&str]) -> String {
                     && !out.trim_end().ends_with("interface")
                     && !out.trim_end().ends_with("struct") =>
                 {
-                    return out;
+                    return (out, true);
                 }
                 _ => {}
             }
@@ -273,7 +372,7 @@ fn gather_signature(lines: &[&str]) -> String {
         }
         out.push(' ');
     }
-    out
+    (out, false)
 }
 
 fn strip_line_comment(line: &str) -> &str {
@@ -319,6 +418,9 @@ fn parse_func(pragma: &str, export: &str, decl: &str) -> Result<GoFunc, String> 
     Ok(GoFunc {
         pragma: pragma.to_string(),
         export: export.to_string(),
+        module: None,
+        body: false,
+        declaration: String::new(),
         name: name.to_string(),
         params,
         results,
@@ -527,6 +629,32 @@ mod tests {
     fn other_comments_and_wasmimport_are_not_exports() {
         let src = parse("// export this is prose\n//go:wasmimport env log\nfunc log(p, n uint32)\n//export\nfunc x()\n");
         assert!(src.funcs.is_empty());
+        assert_eq!(src.imports.len(), 1);
+    }
+
+    #[test]
+    fn wasmimport_declarations_are_imports() {
+        let src = parse("//go:wasmimport http_handler get_uri\nfunc getURI(ptr uint32, limit BufLimit) (len uint32)\n//go:wasmimport env\nfunc ignored()\n");
+        let f = src.find_wasmimport("http_handler", "get_uri").expect("declared");
+        assert_eq!(f.name, "getURI");
+        assert_eq!(f.pragma, "go:wasmimport");
+        assert!(!f.body);
+        assert!(src.find_wasmimport("env", "get_uri").is_none());
+        // One argument: TinyGo ignores the pragma, and so does this.
+        assert_eq!(src.imports.len(), 1);
+    }
+
+    #[test]
+    fn legacy_imports_take_their_module_from_wasm_module() {
+        let src = parse("//go:wasm-module env\n//export log\nfunc _log(ptr, size uint32)\n\n//export lookup\n//go:wasm-module kv\nfunc lookup(key string) string\n\n//export greet\nfunc greet(name string) {\n}\n");
+        let log = src.find_legacy_import("env", "log").expect("log");
+        assert_eq!(log.name, "_log");
+        assert_eq!(log.module.as_deref(), Some("env"));
+        assert!(src.find_legacy_import("kv", "lookup").is_some());
+        assert!(src.find_legacy_import("env", "lookup").is_none());
+        // A func with a body is an export, never an import.
+        assert!(src.find("greet").expect("greet").body);
+        assert!(src.find_legacy_import("env", "greet").is_none());
     }
 
     #[test]

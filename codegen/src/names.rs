@@ -95,6 +95,11 @@ impl Scope {
         }
     }
 
+    /// Whether `ident` is taken.
+    pub fn contains(&self, ident: &str) -> bool {
+        self.taken.contains(ident)
+    }
+
     pub fn unique(&mut self, ident: String) -> String {
         if self.taken.insert(ident.clone()) {
             return ident;

@@ -77,6 +77,8 @@ pub struct ExportedFunc {
 pub struct Import {
     pub module: String,
     pub name: String,
+    /// The wasm type of an imported function (`None`: not a function).
+    pub sig: Option<FuncSig>,
 }
 
 /// The compiler named by the `producers` section.
@@ -141,12 +143,22 @@ impl ModuleInfo {
                 Payload::ImportSection(reader) => {
                     for import in reader {
                         let import = import.map_err(|e| format!("import section: {e}"))?;
-                        if let TypeRef::Func(ty) = import.ty {
-                            func_types.push(ty);
-                        }
+                        let sig = match import.ty {
+                            TypeRef::Func(ty) => {
+                                func_types.push(ty);
+                                Some(types.get(ty as usize).cloned().ok_or_else(|| {
+                                    format!(
+                                        "import `{}.{}` refers to a function without a type",
+                                        import.module, import.name
+                                    )
+                                })?)
+                            }
+                            _ => None,
+                        };
                         info.imports.push(Import {
                             module: import.module.to_string(),
                             name: import.name.to_string(),
+                            sig,
                         });
                     }
                 }

@@ -223,6 +223,27 @@ pub struct FunctionInfo {
     pub results: &'static [ValueType],
 }
 
+/// What a generated guest says of one host function it imports: a method
+/// of its host trait.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportInfo {
+    pub module: &'static str,
+    pub name: &'static str,
+    /// The host trait method's name.
+    pub method: &'static str,
+    /// The Go declaration, when evidence gave one.
+    pub go: Option<&'static str>,
+    /// The host trait method's signature.
+    pub rust: &'static str,
+    /// The import's wasm type, as `(i32, i32) -> ()`.
+    pub wasm: &'static str,
+    /// `go-source` or `wasm-only`.
+    pub evidence: &'static str,
+    pub convention: &'static str,
+    pub params: &'static [(&'static str, ValueType)],
+    pub results: &'static [ValueType],
+}
+
 /// What a generated guest says of itself.
 #[derive(Clone, Copy, Debug)]
 pub struct GuestInfo {
@@ -230,6 +251,8 @@ pub struct GuestInfo {
     pub file: &'static str,
     pub compiler: &'static str,
     pub functions: &'static [FunctionInfo],
+    /// Its host functions, in import-section order (not WASI).
+    pub imports: &'static [ImportInfo],
 }
 
 impl GuestInfo {

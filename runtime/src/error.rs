@@ -45,6 +45,17 @@ pub enum Error {
         export: String,
         after: Duration,
     },
+    /// A host function the guest called failed: the host method returned
+    /// an error or panicked, it is not implemented, or the guest passed it
+    /// bad arguments. The guest is stopped and the instance poisoned.
+    #[error("guest `{guest}`: `{export}` called the host function `{import}`, which failed: {reason}")]
+    Host {
+        guest: String,
+        export: String,
+        /// `module.name`.
+        import: String,
+        reason: String,
+    },
     /// The call used up its fuel budget.
     #[error("guest `{guest}`: `{export}` ran out of fuel ({fuel} units)")]
     OutOfFuel {
@@ -142,7 +153,11 @@ impl Error {
     pub fn poisons(&self) -> bool {
         matches!(
             self,
-            Error::Trap { .. } | Error::Timeout { .. } | Error::OutOfFuel { .. } | Error::Exit { .. }
+            Error::Trap { .. }
+                | Error::Timeout { .. }
+                | Error::OutOfFuel { .. }
+                | Error::Exit { .. }
+                | Error::Host { .. }
         )
     }
 

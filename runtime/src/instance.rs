@@ -1,15 +1,18 @@
 //! One guest instance: its store, start-up, calls with deadlines, and the
 //! guest memory it keeps for arguments and results.
 
+use std::any::Any;
 use std::time::Duration;
 
 use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, TypedFunc, Val, WasmParams, WasmResults};
-use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
-use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::I32Exit;
 
 use crate::deadline::{self, Clock};
 use crate::memory::{self, GuestSlice, Results};
-use crate::runtime::{Compiled, State, TICK};
+use crate::host::HostFault;
+use crate::runtime::{Compiled, HostLink, State, TICK};
+use crate::sandbox::Sandbox;
 use crate::{Error, Runtime};
 
 /// Most tables an instance may have.
@@ -52,6 +55,8 @@ struct Block {
 pub struct Instance {
     runtime: Runtime,
     module: &'static GuestModule,
+    /// How its host functions are linked (`None`: no host).
+    link: Option<HostLink>,
     store: Store<State>,
     instance: Option<wasmtime::Instance>,
     memory: Option<Memory>,
@@ -77,41 +82,23 @@ pub struct Instance {
 }
 
 impl Instance {
+    /// Compiles (once) and instantiates `module` with `host` in its store,
+    /// and runs its start-up. On failure the host value comes back with the
+    /// error, so that [`Self::reset`] can keep it.
     pub(crate) fn new(
         runtime: Runtime,
         module: &'static GuestModule,
-        compiled: &Compiled,
-    ) -> Result<Instance, Error> {
+        link: Option<HostLink>,
+        host: Option<Box<dyn Any + Send>>,
+    ) -> Result<Instance, (Error, Option<Box<dyn Any + Send>>)> {
+        let compiled = match runtime.compile(module, link) {
+            Ok(c) => c,
+            Err(e) => return Err((e, host)),
+        };
         let settings = runtime.settings().clone();
-        let mut wasi = WasiCtxBuilder::new();
-        wasi.args(&[module.name]);
-        for (k, v) in &settings.env {
-            wasi.env(k, v);
-        }
-        for d in &settings.dirs {
-            let perms = if d.read_only {
-                FsPerms::ReadOnly
-            } else {
-                FsPerms::ReadWrite
-            };
-            wasi.preopened_dir(&d.host, &d.guest, perms)
-                .map_err(|e| Error::Wasi(format!("{}: {e:#}", d.host.display())))?;
-        }
-        if let Some(bytes) = &settings.stdin {
-            wasi.stdin(MemoryInputPipe::new(bytes.clone()));
-        }
-        let (stdout, stderr) = match settings.capture_output {
-            Some(cap) => {
-                let (out, err) = (MemoryOutputPipe::new(cap), MemoryOutputPipe::new(cap));
-                wasi.stdout(out.clone());
-                wasi.stderr(err.clone());
-                (Some(out), Some(err))
-            }
-            None => {
-                wasi.inherit_stdout();
-                wasi.inherit_stderr();
-                (None, None)
-            }
+        let sandbox = match Sandbox::new(module.name, &settings) {
+            Ok(s) => s,
+            Err(e) => return Err((e, host)),
         };
         // The memory cap is per memory: one memory makes it the instance's
         // cap. Tables are host memory too (8+ bytes an element), so they are
@@ -124,18 +111,13 @@ impl Instance {
             .instances(1)
             .trap_on_grow_failure(false)
             .build();
-        let mut store = Store::new(
-            runtime.engine(),
-            State {
-                wasi: wasi.build_p1(),
-                limits,
-            },
-        );
+        let mut store = Store::new(runtime.engine(), State::new(sandbox.wasi, limits, host));
         store.limiter(|s| &mut s.limits);
         let deadline_ticks = settings.timeout.map(ticks);
         let mut inst = Instance {
             runtime: runtime.clone(),
             module,
+            link,
             store,
             instance: None,
             memory: None,
@@ -150,9 +132,22 @@ impl Instance {
             armed_at: u64::MAX,
             fuel: settings.fuel,
             poisoned: false,
-            stdout,
-            stderr,
+            stdout: sandbox.stdout,
+            stderr: sandbox.stderr,
         };
+        match inst.start(&compiled) {
+            Ok(()) => Ok(inst),
+            Err(e) => {
+                let host = inst.store.data_mut().host.take();
+                Err((e, host))
+            }
+        }
+    }
+
+    /// Instantiates the compiled guest in this store and runs its start-up.
+    fn start(&mut self, compiled: &Compiled) -> Result<(), Error> {
+        let inst = self;
+        let module = inst.module;
         // Instantiation itself runs no guest code (a start function is
         // deferred), but with fuel on it needs some.
         if let Some(fuel) = inst.fuel {
@@ -165,6 +160,15 @@ impl Instance {
                 guest: module.name.to_string(),
                 reason: format!("{e:#}"),
             })?;
+        // Host functions may run from the start function on: they find the
+        // guest's memory and allocator in the store.
+        inst.memory = instance.get_memory(&mut inst.store, "memory");
+        inst.malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
+        inst.free = instance.get_typed_func(&mut inst.store, "free").ok();
+        let state = inst.store.data_mut();
+        state.memory = inst.memory;
+        state.malloc = inst.malloc.clone();
+        state.free = inst.free.clone();
         if inst.clock.is_some() {
             let global = instance
                 .get_global(&mut inst.store, deadline::DEADLINE_EXPORT)
@@ -187,9 +191,6 @@ impl Instance {
                 });
             }
         }
-        inst.memory = instance.get_memory(&mut inst.store, "memory");
-        inst.malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
-        inst.free = instance.get_typed_func(&mut inst.store, "free").ok();
         let entry = match module.startup {
             Startup::Initialize => Some("_initialize"),
             Startup::Command => Some("_start"),
@@ -216,7 +217,45 @@ impl Instance {
         if module.retptr_size > 0 && inst.malloc.is_some() {
             inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
         }
-        Ok(inst)
+        Ok(())
+    }
+
+    /// Replaces this instance by a fresh one of the same guest, keeping the
+    /// host value. On failure this instance stays as it was, host included.
+    pub fn reset(&mut self) -> Result<(), Error> {
+        let host = self.store.data_mut().host.take();
+        match Instance::new(self.runtime.clone(), self.module, self.link, host) {
+            Ok(fresh) => {
+                *self = fresh;
+                Ok(())
+            }
+            Err((e, host)) => {
+                self.store.data_mut().host = host;
+                Err(e)
+            }
+        }
+    }
+
+    /// The host value of the guest's host trait.
+    ///
+    /// # Panics
+    ///
+    /// If the instance has no host of type `H`. The generated bindings only
+    /// ask for the type they created the instance with, and the host is in
+    /// place whenever the guest is not calling it.
+    pub fn host<H: 'static>(&self) -> &H {
+        match self.store.data().host.as_deref().and_then(|h| h.downcast_ref()) {
+            Some(h) => h,
+            None => no_host::<H>(),
+        }
+    }
+
+    /// The host value, mutably. Panics as [`Self::host`] does.
+    pub fn host_mut<H: 'static>(&mut self) -> &mut H {
+        match self.store.data_mut().host.as_deref_mut().and_then(|h| h.downcast_mut()) {
+            Some(h) => h,
+            None => no_host::<H>(),
+        }
     }
 
     /// Resolves an export once, to call it many times.
@@ -505,6 +544,14 @@ impl Instance {
                 code: exit.0,
             };
         }
+        if let Some(fault) = e.downcast_ref::<HostFault>() {
+            return Error::Host {
+                guest,
+                export,
+                import: fault.import.clone(),
+                reason: fault.reason.clone(),
+            };
+        }
         match e.downcast_ref::<Trap>() {
             // The woven checks trap with `unreachable` once the deadline
             // passed; a guest's own `unreachable` at that moment is
@@ -583,6 +630,15 @@ impl Instance {
             }
         }
     }
+}
+
+#[cold]
+#[inline(never)]
+fn no_host<H>() -> ! {
+    panic!(
+        "tinybind: the instance holds no host of type `{}`",
+        std::any::type_name::<H>()
+    )
 }
 
 #[cold]

@@ -5,6 +5,8 @@
 //! - [`Instance`]: one guest's store, start-up, calls with deadlines, and the
 //!   guest memory kept for arguments and results.
 //! - [`memory`]: bounds-checked reads of what a guest returns.
+//! - [`host`]: host functions, the guest's imports implemented in Rust
+//!   through the generated host traits; [`GuestMemory`] for raw ones.
 //! - [`Pool`]: an instance per thread.
 //! - [`dynamic`]: calling guests by name, for tools.
 //! - [`Error`]: every failure, naming guest and export.
@@ -13,15 +15,22 @@ mod cache;
 mod deadline;
 pub mod dynamic;
 mod error;
+mod guest_memory;
+pub mod host;
 mod instance;
 pub mod memory;
 mod pool;
 mod runtime;
+mod sandbox;
 
-pub use dynamic::{DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, Value, ValueType};
+pub use dynamic::{
+    DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo, Value, ValueType,
+};
 pub use error::Error;
+pub use guest_memory::GuestMemory;
+pub use host::{HostError, NoHost};
 pub use instance::{GuestModule, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
 pub use memory::{to_le_bytes, GuestSlice, Results};
 pub use pool::{Bindings, Pool, Pooled};
-pub use runtime::{Runtime, RuntimeBuilder, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};
+pub use runtime::{HostLink, Runtime, RuntimeBuilder, State, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};
 pub use wasmtime::TypedFunc;

@@ -7,10 +7,14 @@ use std::sync::Mutex;
 use crate::{Error, Runtime};
 
 /// Generated guest structs: instantiable from a runtime.
-pub trait Bindings: Sized + Send {
+pub trait Bindings: Sized + Send + 'static {
     fn instantiate(runtime: &Runtime) -> Result<Self, Error>;
     fn is_poisoned(&mut self) -> bool;
 }
+
+/// Makes one instance of a pool: `Bindings::instantiate`, or a factory
+/// that gives each instance its own host value.
+type Factory<T> = Box<dyn Fn(&Runtime) -> Result<T, Error> + Send + Sync>;
 
 /// Instances of one guest, created on demand (from the runtime's compiled
 /// `InstancePre`, in microseconds) and reused. An instance poisoned by a trap
@@ -19,15 +23,30 @@ pub struct Pool<T: Bindings> {
     runtime: Runtime,
     idle: Mutex<Vec<T>>,
     max_idle: usize,
+    make: Factory<T>,
 }
 
 impl<T: Bindings> Pool<T> {
-    /// A pool that keeps up to `max_idle` idle instances.
+    /// A pool that keeps up to `max_idle` idle instances, each made with
+    /// [`Bindings::instantiate`] (for a guest with a host trait: with the
+    /// host type's `Default`).
     pub fn new(runtime: &Runtime, max_idle: usize) -> Self {
+        Self::with_factory(runtime, max_idle, T::instantiate)
+    }
+
+    /// A pool whose instances are made by `make`, e.g.
+    /// `|rt| Greeter::with_host(rt, MyHost::new())`: each pooled instance
+    /// has its own host value, kept while the instance is reused.
+    pub fn with_factory(
+        runtime: &Runtime,
+        max_idle: usize,
+        make: impl Fn(&Runtime) -> Result<T, Error> + Send + Sync + 'static,
+    ) -> Self {
         Pool {
             runtime: runtime.clone(),
             idle: Mutex::new(Vec::new()),
             max_idle,
+            make: Box::new(make),
         }
     }
 
@@ -36,7 +55,7 @@ impl<T: Bindings> Pool<T> {
         let idle = self.lock().pop();
         let item = match idle {
             Some(item) => item,
-            None => T::instantiate(&self.runtime)?,
+            None => (self.make)(&self.runtime)?,
         };
         Ok(Pooled {
             pool: self,

@@ -1,12 +1,13 @@
 //! The runtime: one wasmtime engine, a WASI preview 1 linker, the settings
 //! every guest instance gets, and the guests compiled so far.
 
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, InstancePre, Linker, Module, Store};
+use wasmtime::{Config, Engine, ExternType, InstancePre, Linker, Memory, Module, Store, TypedFunc};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::WasiCtxBuilder;
 
@@ -27,7 +28,55 @@ pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 pub struct State {
     pub(crate) wasi: WasiP1Ctx,
     pub(crate) limits: wasmtime::StoreLimits,
+    /// The guest's memory and allocator, for host functions (set once the
+    /// guest is instantiated, before any of its code runs).
+    pub(crate) memory: Option<Memory>,
+    pub(crate) malloc: Option<TypedFunc<i32, i32>>,
+    pub(crate) free: Option<TypedFunc<i32, ()>>,
+    /// The host value of the guest's host trait (see [`crate::host`]).
+    pub(crate) host: Option<Box<dyn Any + Send>>,
 }
+
+impl State {
+    pub(crate) fn new(wasi: WasiP1Ctx, limits: wasmtime::StoreLimits, host: Option<Box<dyn Any + Send>>) -> Self {
+        State {
+            wasi,
+            limits,
+            memory: None,
+            malloc: None,
+            free: None,
+            host,
+        }
+    }
+}
+
+/// How a guest's host functions are linked: the generated `link` function
+/// of its host trait, for one host type.
+#[derive(Clone, Copy)]
+pub struct HostLink {
+    /// The host type: one compiled guest per (module, host type).
+    pub(crate) host: TypeId,
+    pub(crate) link: fn(&mut Linker<State>) -> wasmtime::Result<()>,
+}
+
+impl HostLink {
+    /// The link function of host type `H`.
+    pub fn new<H: 'static>(link: fn(&mut Linker<State>) -> wasmtime::Result<()>) -> Self {
+        HostLink {
+            host: TypeId::of::<H>(),
+            link,
+        }
+    }
+}
+
+impl std::fmt::Debug for HostLink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostLink").field("host", &self.host).finish_non_exhaustive()
+    }
+}
+
+/// Compiled guests by module bytes (address, length) and host type.
+type CompiledKey = (usize, usize, Option<TypeId>);
 
 /// A directory granted to guests.
 #[derive(Clone, Debug)]
@@ -76,7 +125,7 @@ struct Inner {
     engine: Engine,
     linker: Linker<State>,
     settings: Settings,
-    compiled: Mutex<HashMap<(usize, usize), Arc<Compiled>>>,
+    compiled: Mutex<HashMap<CompiledKey, Arc<Compiled>>>,
     /// The deadline clock guests check (`None` without deadlines).
     clock: Option<Clock>,
     /// Compiled guests on disk (`None` unless asked for).
@@ -128,15 +177,34 @@ impl Runtime {
         self.inner.clock.as_ref()
     }
 
-    /// Instantiates a guest and runs its start-up.
+    /// Instantiates a guest and runs its start-up. Its imports, other than
+    /// WASI, fail when called, with an error that names them.
     pub fn instantiate(&self, module: &'static GuestModule) -> Result<Instance, Error> {
-        let compiled = self.compile(module)?;
-        Instance::new(self.clone(), module, &compiled)
+        Instance::new(self.clone(), module, None, None).map_err(|(e, _)| e)
     }
 
-    /// Compiles a guest, once per runtime.
-    pub(crate) fn compile(&self, module: &'static GuestModule) -> Result<Arc<Compiled>, Error> {
-        let key = (module.bytes.as_ptr() as usize, module.bytes.len());
+    /// Instantiates a guest whose imports `link` implements with `host`,
+    /// and runs its start-up (which may call the host).
+    pub fn instantiate_with_host<H: Send + 'static>(
+        &self,
+        module: &'static GuestModule,
+        host: H,
+        link: HostLink,
+    ) -> Result<Instance, Error> {
+        Instance::new(self.clone(), module, Some(link), Some(Box::new(host))).map_err(|(e, _)| e)
+    }
+
+    /// Compiles a guest, once per runtime and host type.
+    pub(crate) fn compile(
+        &self,
+        module: &'static GuestModule,
+        host: Option<HostLink>,
+    ) -> Result<Arc<Compiled>, Error> {
+        let key = (
+            module.bytes.as_ptr() as usize,
+            module.bytes.len(),
+            host.map(|h| h.host),
+        );
         if let Some(c) = self.lock_compiled().get(&key) {
             return Ok(c.clone());
         }
@@ -167,8 +235,24 @@ impl Runtime {
         };
         let deferred_start = woven && wasm.get_export_index(deadline::START_EXPORT).is_some();
         let mut linker = self.inner.linker.clone();
-        // Imports the host does not provide (`env`, `gojs`, a proxy-wasm
-        // host) trap when called, so such a guest still instantiates.
+        if let Some(host) = host {
+            (host.link)(&mut linker).map_err(|e| Error::Instantiate {
+                guest: module.name.to_string(),
+                reason: format!("linking its host functions: {e:#}"),
+            })?;
+        }
+        // Imports nothing provides (TinyGo's JS runtime, a guest without a
+        // host) fail when called, with an error naming them, so such a
+        // guest still instantiates.
+        for import in wasm.imports() {
+            if let ExternType::Func(ty) = import.ty() {
+                let name = format!("{}.{}", import.module(), import.name());
+                // Defining fails only for an import already defined.
+                let _ = linker.func_new(import.module(), import.name(), ty, move |_, _, _| {
+                    Err(crate::host::unlinked(name.clone()))
+                });
+            }
+        }
         linker
             .define_unknown_imports_as_traps(&wasm)
             .map_err(compile_err)?;
@@ -181,7 +265,7 @@ impl Runtime {
         Ok(compiled)
     }
 
-    fn lock_compiled(&self) -> std::sync::MutexGuard<'_, HashMap<(usize, usize), Arc<Compiled>>> {
+    fn lock_compiled(&self) -> std::sync::MutexGuard<'_, HashMap<CompiledKey, Arc<Compiled>>> {
         // A panic while holding this lock cannot leave the map inconsistent.
         self.inner
             .compiled
@@ -277,10 +361,7 @@ impl RuntimeBuilder {
                 // the engine, not to it.
                 let store = Store::new(
                     &engine,
-                    State {
-                        wasi: WasiCtxBuilder::new().build_p1(),
-                        limits: wasmtime::StoreLimits::default(),
-                    },
+                    State::new(WasiCtxBuilder::new().build_p1(), wasmtime::StoreLimits::default(), None),
                 );
                 let (module, name) = deadline::CLOCK_IMPORT;
                 linker

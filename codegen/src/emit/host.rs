@@ -1,0 +1,296 @@
+//! A guest's host trait: one method per imported host function, with a
+//! default body that fails as unimplemented, and the `link` function that
+//! defines each import as a closure calling its method on the instance's
+//! host value.
+
+use proc_macro2::{Ident, Literal, TokenStream};
+use quote::{format_ident, quote};
+
+use super::tokens::{doc, ident, param_ty, result_ty, scalar_to_wasm, scalar_ty, wasm_to_scalar, wasm_ty};
+use crate::abi::{Lowered, Results, Scalar, Value};
+use crate::model::{Binding, Evidence, GuestModel, ImportModel};
+use crate::names::Scope;
+
+/// The trait, its implementation for `NoHost`, and `link`.
+pub fn host_items(g: &GuestModel) -> TokenStream {
+    let name = &g.name;
+    let host = ident(&g.host_trait());
+    let raw: Vec<String> = g
+        .imports
+        .iter()
+        .filter(|i| matches!(i.func.binding, Binding::Raw { .. }))
+        .map(|i| format!("`{}`", i.qualified()))
+        .collect();
+    let mut text = format!(
+        "The host functions the guest `{name}` imports, implemented by the host.\n\n\
+         Every method has a default body that fails with an \"unimplemented\" \
+         [`tinybind_runtime::HostError`] naming the import, so an empty `impl` compiles and \
+         only the imports the guest calls need a body. A method that returns `Err` stops the \
+         guest: the export call fails with [`Error::Host`], naming the import and the \
+         message, and the instance is poisoned as after a trap. A method that panics does the \
+         same (the panic does not unwind through the guest).\n\n\
+         Imports: {}.",
+        g.imports
+            .iter()
+            .map(|i| format!("`{}`", i.qualified()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    if !raw.is_empty() {
+        text.push_str(&format!(
+            "\n\nRaw (no matching Go declaration; they take the wasm values and the guest's \
+             memory): {}.",
+            raw.join(", ")
+        ));
+    }
+    let trait_doc = doc(&text);
+    let methods = g.imports.iter().map(trait_method);
+    let links = g.imports.iter().map(link_import);
+    quote! {
+        #trait_doc
+        pub trait #host: Send + 'static {
+            #(#methods)*
+        }
+
+        /// The host of [`Self::new`]: every import unimplemented.
+        impl #host for tinybind_runtime::NoHost {}
+
+        /// Defines every import as a call of its method on the host of type `H`.
+        fn link<H: #host>(linker: &mut tinybind_runtime::host::Linker) -> tinybind_runtime::host::LinkResult {
+            #(#links)*
+            Ok(())
+        }
+    }
+}
+
+fn import_doc(i: &ImportModel) -> TokenStream {
+    let f = &i.func;
+    let mut text = match (&i.declaration, &f.go_location) {
+        (Some(decl), Some(at)) => {
+            let pragma = match i.pragma.as_deref() {
+                Some("go:wasmimport") => format!("//go:wasmimport {} {}", i.module, i.name),
+                Some(p) => format!("//{p} {}", i.name),
+                None => String::new(),
+            };
+            format!(
+                "The import `{}`, declared as `{decl}`.\n\n- Go declaration: `{pragma}` at {at}\n",
+                i.qualified()
+            )
+        }
+        _ => format!("The import `{}`.\n\n", i.qualified()),
+    };
+    text.push_str(&format!(
+        "- Import: `{}` with wasm type `{}`\n- Evidence: {}\n- Convention: {}\n",
+        i.qualified(),
+        f.wasm,
+        f.evidence.as_str(),
+        convention(i)
+    ));
+    if matches!(f.binding, Binding::Raw { .. }) {
+        text.push_str(
+            "- Raw binding: the exact wasm values, and the calling guest's memory (with its \
+             `malloc`) for pointers\n",
+        );
+    }
+    if f.evidence == Evidence::WasmOnly {
+        text.push_str("- No Go declaration: add one beside the module to type this method\n");
+    }
+    doc(text.trim_end())
+}
+
+/// The convention of an import, as its docs and `INFO` say it.
+pub fn convention(i: &ImportModel) -> String {
+    match &i.func.binding {
+        Binding::Typed(l) => l.convention(),
+        Binding::Raw { .. } => "raw wasm values; the guest's memory as the first parameter".into(),
+    }
+}
+
+fn trait_method(i: &ImportModel) -> TokenStream {
+    let f = &i.func;
+    let docs = import_doc(i);
+    let method = ident(&f.method);
+    let qualified = i.qualified();
+    let (params, result) = match &f.binding {
+        Binding::Typed(l) => {
+            let params: Vec<TokenStream> = l
+                .params
+                .iter()
+                .map(|p| {
+                    let n = format_ident!("_{}", p.name.trim_start_matches("r#"));
+                    let t = param_ty(p.value);
+                    quote!(#n: #t)
+                })
+                .collect();
+            (params, typed_result(l))
+        }
+        Binding::Raw { names } => {
+            let mut params = vec![quote!(_memory: &mut tinybind_runtime::GuestMemory<'_>)];
+            params.extend(names.iter().zip(&f.wasm.params).map(|(n, t)| {
+                let n = format_ident!("_{}", n);
+                let t = wasm_ty(*t);
+                quote!(#n: #t)
+            }));
+            let result = match f.wasm.results.first() {
+                Some(t) => wasm_ty(*t),
+                None => quote!(()),
+            };
+            (params, result)
+        }
+    };
+    quote! {
+        #docs
+        fn #method(&mut self, #(#params),*) -> Result<#result, tinybind_runtime::HostError> {
+            Err(tinybind_runtime::HostError::unimplemented(#qualified))
+        }
+    }
+}
+
+/// The Rust type a typed method returns.
+fn typed_result(l: &Lowered) -> TokenStream {
+    match &l.results {
+        Results::None => quote!(()),
+        Results::Direct(s) => scalar_ty(*s),
+        Results::Retptr { fields, .. } => {
+            let tys: Vec<TokenStream> = fields.iter().map(|f| result_ty(f.value)).collect();
+            match tys.as_slice() {
+                [one] => one.clone(),
+                many => quote!((#(#many),*)),
+            }
+        }
+    }
+}
+
+/// `linker.func_wrap(module, name, closure)?;` for one import.
+fn link_import(i: &ImportModel) -> TokenStream {
+    let module = &i.module;
+    let name = &i.name;
+    let qualified = i.qualified();
+    let method = ident(&i.func.method);
+    // Locals of the closure; parameters are renamed around them.
+    let mut locals = Scope::with_reserved(&["caller", "host", "view", "memory", "results", "H"]);
+    match &i.func.binding {
+        Binding::Raw { names } => {
+            let params: Vec<Ident> = names.iter().map(|n| ident(&locals.unique(n.clone()))).collect();
+            let tys = i.func.wasm.params.iter().map(|t| wasm_ty(*t));
+            quote! {
+                linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::host::Caller<'_>, #(#params: #tys),*| {
+                    tinybind_runtime::host::call_raw(&mut caller, #qualified, |host: &mut H, memory| {
+                        host.#method(memory, #(#params),*)
+                    })
+                })?;
+            }
+        }
+        Binding::Typed(l) => {
+            let mut wasm_params: Vec<TokenStream> = Vec::new();
+            let retptr = match &l.results {
+                Results::Retptr { .. } => {
+                    let r = ident(&locals.unique("retptr".into()));
+                    wasm_params.push(quote!(#r: i32));
+                    Some(r)
+                }
+                _ => None,
+            };
+            let mut reads = Vec::new();
+            let mut args = Vec::new();
+            for p in &l.params {
+                let local = ident(&locals.unique(p.name.clone()));
+                let part = |suffix: &str, locals: &mut Scope| {
+                    ident(&locals.unique(format!("{}_{suffix}", p.name.trim_start_matches("r#"))))
+                };
+                match p.value {
+                    Value::Scalar(s) => {
+                        let w = wasm_ty(s.wasm());
+                        wasm_params.push(quote!(#local: #w));
+                        args.push(wasm_to_scalar(s, quote!(#local)));
+                    }
+                    Value::Interface => {
+                        let (t, v) = (part("typecode", &mut locals), part("value", &mut locals));
+                        wasm_params.push(quote!(#t: i32, #v: i32));
+                        args.push(quote! {
+                            tinybind_runtime::GoInterface { typecode: #t as u32, value: #v as u32 }
+                        });
+                    }
+                    Value::String | Value::Slice(_) => {
+                        let (ptr, len) = (part("ptr", &mut locals), part("len", &mut locals));
+                        wasm_params.push(quote!(#ptr: i32, #len: i32));
+                        if matches!(p.value, Value::Slice(_)) {
+                            let cap = part("cap", &mut locals);
+                            let cap = format_ident!("_{}", cap);
+                            wasm_params.push(quote!(#cap: i32));
+                        }
+                        let read = match p.value {
+                            Value::String => quote!(view.str(#ptr, #len)?),
+                            Value::Slice(Scalar::U8) => quote!(view.bytes(#ptr, #len)?),
+                            Value::Slice(s) => {
+                                let t = scalar_ty(s);
+                                quote!(&view.slice::<#t>(#ptr, #len)?)
+                            }
+                            _ => quote!(),
+                        };
+                        reads.push(quote!(let #local = #read;));
+                        args.push(quote!(#local));
+                    }
+                }
+            }
+            let uses_view = l.params.iter().any(|p| matches!(p.value, Value::String | Value::Slice(_)));
+            let view = if uses_view { quote!(view) } else { quote!(_view) };
+            let call = quote! {
+                tinybind_runtime::host::call(&mut caller, #qualified, |host: &mut H, #view| {
+                    #(#reads)*
+                    Ok(host.#method(#(#args),*)?)
+                })
+            };
+            let body = match &l.results {
+                Results::None => call,
+                Results::Direct(s) => {
+                    let r = ident(&locals.unique("result".into()));
+                    let conv = scalar_to_wasm(*s, &r);
+                    quote! {
+                        let #r = #call?;
+                        Ok(#conv)
+                    }
+                }
+                Results::Retptr { fields, size } => {
+                    let outs: Vec<Ident> = (0..fields.len())
+                        .map(|n| ident(&locals.unique(format!("r{n}"))))
+                        .collect();
+                    let pattern = match outs.as_slice() {
+                        [one] => quote!(#one),
+                        many => quote!((#(#many),*)),
+                    };
+                    let writes = fields.iter().zip(&outs).map(|(f, o)| {
+                        let off = Literal::u32_unsuffixed(f.offset);
+                        let out = out_value(f.value, o);
+                        quote!((#off, #out))
+                    });
+                    let size = Literal::u32_unsuffixed(*size);
+                    quote! {
+                        let #pattern = #call?;
+                        tinybind_runtime::host::write_results(&mut caller, #qualified, #retptr, #size, &[#(#writes),*])
+                    }
+                }
+            };
+            quote! {
+                linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::host::Caller<'_>, #(#wasm_params),*| {
+                    #body
+                })?;
+            }
+        }
+    }
+}
+
+/// A result as the `Out` the runtime writes to the retptr.
+fn out_value(v: Value, x: &Ident) -> TokenStream {
+    match v {
+        Value::String => quote!(tinybind_runtime::host::Out::String(&#x)),
+        Value::Slice(Scalar::U8) => quote!(tinybind_runtime::host::Out::Bytes(&#x)),
+        Value::Slice(_) => quote!(tinybind_runtime::host::Out::slice(&#x)),
+        Value::Interface => quote!(tinybind_runtime::host::Out::Interface(#x)),
+        Value::Scalar(s) => {
+            let variant = format_ident!("{}", s.rust().to_uppercase());
+            let variant = if s == Scalar::Bool { format_ident!("Bool") } else { variant };
+            quote!(tinybind_runtime::host::Out::#variant(#x))
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! The `INFO` tables a generated guest describes itself with, for tools
+//! (`tinybind list`, `call`, `inspect`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::tokens::ident;
+use crate::abi::{Results, Scalar, Value};
+use crate::model::{Binding, FunctionModel, ImportModel};
+use crate::wasm::WasmType;
+
+/// The `FunctionInfo` literal of an export.
+pub fn function_info(f: &FunctionModel) -> TokenStream {
+    let export = &f.export;
+    let method = &f.method;
+    let aliases = &f.aliases;
+    let go = match &f.go {
+        Some(g) => quote!(Some(#g)),
+        None => quote!(None),
+    };
+    let rust = f.rust_signature();
+    let wasm = f.wasm.to_string();
+    let evidence = f.evidence.as_str();
+    let convention = f.convention();
+    let (params, results) = value_types(f);
+    quote! {
+        tinybind_runtime::FunctionInfo {
+            export: #export,
+            method: #method,
+            aliases: &[#(#aliases),*],
+            go: #go,
+            rust: #rust,
+            wasm: #wasm,
+            evidence: #evidence,
+            convention: #convention,
+            params: &[#(#params),*],
+            results: &[#(#results),*],
+        }
+    }
+}
+
+/// The `(name, type)` of every parameter and the type of every result.
+fn value_types(f: &FunctionModel) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    match &f.binding {
+        Binding::Typed(l) => (
+            l.params
+                .iter()
+                .map(|p| {
+                    let n = &p.name;
+                    let t = value_type(p.value);
+                    quote!((#n, #t))
+                })
+                .collect(),
+            match &l.results {
+                Results::None => Vec::new(),
+                Results::Direct(s) => vec![value_type(Value::Scalar(*s))],
+                Results::Retptr { fields, .. } => fields.iter().map(|f| value_type(f.value)).collect(),
+            },
+        ),
+        Binding::Raw { names } => (
+            names
+                .iter()
+                .zip(&f.wasm.params)
+                .map(|(n, t)| {
+                    let t = raw_value_type(*t);
+                    quote!((#n, #t))
+                })
+                .collect(),
+            f.wasm.results.iter().map(|t| raw_value_type(*t)).collect(),
+        ),
+    }
+}
+
+/// The `ImportInfo` literal of a host import.
+pub fn import_info(i: &ImportModel) -> TokenStream {
+    let module = &i.module;
+    let name = &i.name;
+    let method = &i.func.method;
+    let go = match &i.declaration {
+        Some(g) => quote!(Some(#g)),
+        None => quote!(None),
+    };
+    let rust = i.rust_signature();
+    let wasm = i.func.wasm.to_string();
+    let evidence = i.func.evidence.as_str();
+    let convention = super::host::convention(i);
+    let (params, results) = value_types(&i.func);
+    quote! {
+        tinybind_runtime::ImportInfo {
+            module: #module,
+            name: #name,
+            method: #method,
+            go: #go,
+            rust: #rust,
+            wasm: #wasm,
+            evidence: #evidence,
+            convention: #convention,
+            params: &[#(#params),*],
+            results: &[#(#results),*],
+        }
+    }
+}
+
+fn scalar_value_type(s: Scalar) -> TokenStream {
+    let v = match s {
+        Scalar::Bool => "Bool",
+        Scalar::I8 => "I8",
+        Scalar::I16 => "I16",
+        Scalar::I32 => "I32",
+        Scalar::I64 => "I64",
+        Scalar::U8 => "U8",
+        Scalar::U16 => "U16",
+        Scalar::U32 => "U32",
+        Scalar::U64 => "U64",
+        Scalar::F32 => "F32",
+        Scalar::F64 => "F64",
+    };
+    let v = ident(v);
+    quote!(tinybind_runtime::ValueType::#v)
+}
+
+fn value_type(v: Value) -> TokenStream {
+    match v {
+        Value::Scalar(s) => scalar_value_type(s),
+        Value::String => quote!(tinybind_runtime::ValueType::String),
+        Value::Slice(Scalar::U8) => quote!(tinybind_runtime::ValueType::Bytes),
+        Value::Slice(s) => {
+            let inner = scalar_value_type(s);
+            quote!(tinybind_runtime::ValueType::SliceOf(&#inner))
+        }
+        Value::Interface => quote!(tinybind_runtime::ValueType::Interface),
+    }
+}
+
+fn raw_value_type(t: WasmType) -> TokenStream {
+    match t {
+        WasmType::I64 => quote!(tinybind_runtime::ValueType::I64),
+        WasmType::F32 => quote!(tinybind_runtime::ValueType::F32),
+        WasmType::F64 => quote!(tinybind_runtime::ValueType::F64),
+        WasmType::I32 | WasmType::Other => quote!(tinybind_runtime::ValueType::I32),
+    }
+}
+

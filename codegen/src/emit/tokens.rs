@@ -1,0 +1,90 @@
+//! Tokens every emitter shares: identifiers, doc attributes, and the Rust
+//! and wasm types of values with their conversions.
+
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+use crate::abi::{Scalar, Value};
+use crate::wasm::WasmType;
+
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+pub fn doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        let l = format!(" {l}");
+        quote!(#[doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+pub fn inner_doc(text: &str) -> TokenStream {
+    let lines = text.lines().map(|l| {
+        let l = format!(" {l}");
+        quote!(#![doc = #l])
+    });
+    quote!(#(#lines)*)
+}
+
+pub fn wasm_ty(t: WasmType) -> TokenStream {
+    match t {
+        WasmType::I64 => quote!(i64),
+        WasmType::F32 => quote!(f32),
+        WasmType::F64 => quote!(f64),
+        WasmType::I32 | WasmType::Other => quote!(i32),
+    }
+}
+
+pub fn scalar_ty(s: Scalar) -> TokenStream {
+    let t: TokenStream = s.rust().parse().unwrap_or_default();
+    t
+}
+
+pub fn param_ty(v: Value) -> TokenStream {
+    match v {
+        Value::Scalar(s) => scalar_ty(s),
+        Value::String => quote!(&str),
+        Value::Slice(s) => {
+            let s = scalar_ty(s);
+            quote!(&[#s])
+        }
+        Value::Interface => quote!(tinybind_runtime::GoInterface),
+    }
+}
+
+pub fn result_ty(v: Value) -> TokenStream {
+    match v {
+        Value::Scalar(s) => scalar_ty(s),
+        Value::String => quote!(String),
+        Value::Slice(s) => {
+            let s = scalar_ty(s);
+            quote!(Vec<#s>)
+        }
+        Value::Interface => quote!(tinybind_runtime::GoInterface),
+    }
+}
+
+/// A scalar argument as the wasm value it is passed as.
+pub fn scalar_to_wasm(s: Scalar, x: &Ident) -> TokenStream {
+    match s {
+        Scalar::Bool | Scalar::I8 | Scalar::I16 | Scalar::U8 | Scalar::U16 => quote!(i32::from(#x)),
+        Scalar::U32 => quote!(#x as i32),
+        Scalar::U64 => quote!(#x as i64),
+        Scalar::I32 | Scalar::I64 | Scalar::F32 | Scalar::F64 => quote!(#x),
+    }
+}
+
+/// A wasm result as the scalar it stands for (TinyGo zero- or sign-extends
+/// narrow values, so truncation is exact).
+pub fn wasm_to_scalar(s: Scalar, x: TokenStream) -> TokenStream {
+    match s {
+        Scalar::Bool => quote!(#x & 1 != 0),
+        Scalar::I8 | Scalar::I16 | Scalar::U8 | Scalar::U16 | Scalar::U32 | Scalar::U64 => {
+            let t = scalar_ty(s);
+            quote!(#x as #t)
+        }
+        Scalar::I32 | Scalar::I64 | Scalar::F32 | Scalar::F64 => x,
+    }
+}
+
