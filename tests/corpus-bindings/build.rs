@@ -1,8 +1,10 @@
 //! Generates bindings for the guests of `guest-go/`, and for every module of the corpus (`../shared/corpus`
 //! beside the repository, or `$TINYBIND_CORPUS`) twice: once from the module
 //! alone (DWARF or wasm types), once with declarations-only Go written from
-//! the signatures in the corpus's `manifest.json`. The modules are copied
-//! into `OUT_DIR`, never into the repository.
+//! the signatures in the corpus's `manifest.json`. A third set, `hosted`,
+//! holds the modules whose host functions the tests implement, with the
+//! declarations a user would write for them (`HOSTED`). The modules are
+//! copied into `OUT_DIR`, never into the repository.
 
 use std::path::{Path, PathBuf};
 
@@ -38,7 +40,7 @@ fn main() {
             "cargo:warning=corpus not found at {}: its bindings are empty and the corpus tests will skip (or fail under CI=true)",
             corpus.display()
         );
-        for name in ["bare.rs", "declared.rs"] {
+        for name in ["bare.rs", "declared.rs", "hosted.rs"] {
             std::fs::write(
                 out.join(name),
                 "pub static GUESTS: &[tinybind_runtime::GuestEntry] = &[];\n",
@@ -52,17 +54,24 @@ fn main() {
     )
     .expect("manifest.json is JSON");
     let modules = manifest.as_array().expect("manifest.json is a list");
-    for (flavour, with_go) in [("bare", false), ("declared", true)] {
+    for flavour in ["bare", "declared", "hosted"] {
         let dir = out.join(flavour);
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("create guest dir");
         for m in modules {
             let file = m["file"].as_str().expect("file");
+            let stem = Path::new(file).file_stem().expect("stem").to_string_lossy();
+            let go = match flavour {
+                "bare" => None,
+                "declared" => Some(declarations(m)),
+                _ => match HOSTED.iter().find(|(prefix, _)| file.starts_with(prefix)) {
+                    Some((_, go)) => Some(go.to_string()),
+                    None => continue,
+                },
+            };
             std::fs::copy(corpus.join(file), dir.join(file)).expect("copy module");
-            if with_go {
-                let stem = Path::new(file).file_stem().expect("stem").to_string_lossy();
-                std::fs::write(dir.join(format!("{stem}.go")), declarations(m))
-                    .expect("write declarations");
+            if let Some(go) = go {
+                std::fs::write(dir.join(format!("{stem}.go")), go).expect("write declarations");
             }
         }
         let report = tinybind_codegen::Builder::new()
@@ -86,17 +95,55 @@ fn corpus_dir() -> PathBuf {
     manifest_dir().join("../../../shared/corpus")
 }
 
-/// Declarations-only Go for one module: each exported function's signature
-/// as its source has it, under its export pragma.
+/// Declarations a user writes for the modules whose hosts the tests
+/// implement, by file-name prefix: wazero's greet examples with `env.log`
+/// typed as `func log(message string)` (the source says `_log(ptr, size
+/// uint32)`), in the spelling of their TinyGo version; TinyGo 0.13's
+/// `host_func`; http-wasm routers with their exports only, so that their
+/// `http_handler` imports stay raw.
+const HOSTED: &[(&str, &str)] = &[
+    ("tg0.22-wasi-wazero-greet", GREET_LEGACY),
+    ("tg0.25-wasi-wazero-greet", GREET_LEGACY),
+    ("tg0.27-wasi-wazero-greet", GREET_LEGACY),
+    ("tg0.28.1-wasi-wazero-greet", GREET_WASMIMPORT),
+    ("tg0.31.1-wasi-wazero-greet", GREET_WASMIMPORT),
+    ("tg0.35.0-wasip1-wazero-greet-cshared", GREET_WASMIMPORT),
+    (
+        "tg0.13-wasm-wazero-hostfunc",
+        "package main\n\n//export host_func\nfunc hostFunc()\n\n//export call_host_func\nfunc callHostFunc(cnt int32)\n",
+    ),
+    (
+        "tg0.20-wasi-wazero-benchcase",
+        "package main\n\n//export base64\nfunc base64OnString(num uint32)\n",
+    ),
+    ("tg0.28.1-wasi-httpwasm-router", ROUTER),
+    ("tg0.34.0-wasi-dapr-httpwasm-router", ROUTER),
+];
+
+const GREET_LEGACY: &str = "package main\n\n//go:wasm-module env\n//export log\nfunc log(message string)\n\n//export greet\nfunc greet(name string)\n";
+const GREET_WASMIMPORT: &str = "package main\n\n//go:wasmimport env log\nfunc log(message string)\n\n//export greet\nfunc greet(name string)\n";
+const ROUTER: &str = "package main\n\n//export handle_request\nfunc handleRequest() (ctxNext uint64)\n\n//export handle_response\nfunc handleResponse(reqCtx uint32, isError uint32)\n";
+
+/// Declarations-only Go for one module: each exported and imported
+/// function's signature as its source has it, under its pragma (an import's
+/// module comes from the module's import section).
 fn declarations(module: &serde_json::Value) -> String {
     let mut go = String::from("package main\n\n");
     for e in module["go_exports"].as_array().into_iter().flatten() {
         let pragma = e["pragma"].as_str().unwrap_or_default();
-        if pragma == "//go:wasmimport" {
-            continue;
-        }
         let name = e["name"].as_str().unwrap_or_default();
         let sig = e["sig"].as_str().unwrap_or_default();
+        if pragma == "//go:wasmimport" {
+            let imported = module["imports"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .find(|i| i["name"] == name && i["kind"] == "func");
+            if let Some(m) = imported.and_then(|i| i["module"].as_str()) {
+                go.push_str(&format!("//go:wasmimport {m} {name}\n{sig}\n\n"));
+            }
+            continue;
+        }
         go.push_str(&format!("{pragma} {name}\n{sig}\n\n"));
     }
     go

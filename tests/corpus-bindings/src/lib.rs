@@ -20,6 +20,12 @@ pub mod declared {
     include!(concat!(env!("OUT_DIR"), "/declared.rs"));
 }
 
+/// The modules whose host functions the tests implement, with the
+/// declarations a user would write (see `HOSTED` in the build script).
+pub mod hosted {
+    include!(concat!(env!("OUT_DIR"), "/hosted.rs"));
+}
+
 /// The warnings the code generator gave, one per line.
 pub const BARE_WARNINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/bare-warnings.txt"));
 pub const DECLARED_WARNINGS: &str =
