@@ -140,6 +140,16 @@ fn list() {
                 None => println!("      wasm: {}   [{}]", f.wasm, f.evidence),
             }
         }
+        if !g.info.imports.is_empty() {
+            println!("  imports (host functions):");
+        }
+        for i in g.info.imports {
+            println!("    {}.{}: {}", i.module, i.name, i.rust);
+            match i.go {
+                Some(go) => println!("        go: {go}   [{}]", i.evidence),
+                None => println!("        wasm: {}   [{}]", i.wasm, i.evidence),
+            }
+        }
     }
 }
 
@@ -451,6 +461,18 @@ fn inspect(file: &Path, go: &[PathBuf], json: bool) -> Result<(), String> {
         }
         println!("      rust: {}", f.rust);
         println!("      convention: {}", f.convention);
+    }
+    if !report.imports.is_empty() {
+        println!("imports (host functions):");
+    }
+    for i in &report.imports {
+        println!("  {}.{}  [{}]", i.module, i.name, i.evidence);
+        println!("      wasm: {}", i.wasm);
+        if let Some(go) = &i.go {
+            println!("      go:   {go}");
+        }
+        println!("      rust: {}", i.rust);
+        println!("      convention: {}", i.convention);
     }
     println!("runtime exports (hidden): {}", report.runtime_exports.join(", "));
     for w in &report.warnings {

@@ -147,3 +147,60 @@ fn the_demo_runs_every_guest() {
     assert!(out.contains("concatenate(\"Ada\", \"Lovelace\") -> \"AdaLovelace\""), "{out}");
     assert!(out.contains("divmod(7, 3) -> (2, 1)"), "{out}");
 }
+
+#[test]
+fn list_shows_each_guests_imports_with_rust_and_go_signatures() {
+    let o = tinybind(&["list"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for line in [
+        "env.lookup: fn lookup(&mut self, key: &str) -> Result<String, HostError>",
+        "go: func lookup(key string) string   [go-source]",
+        "other.log: fn other_log(&mut self, level: u32) -> Result<(), HostError>",
+        "env.fill: fn fill(&mut self, memory: &mut GuestMemory<'_>, arg0: i32) -> Result<(), HostError>",
+        "wasm: (i32) -> ()   [wasm-only]",
+    ] {
+        assert!(text.contains(line), "`tinybind list` lacks {line:?}");
+    }
+}
+
+#[test]
+fn inspect_json_lists_the_host_imports() {
+    let module = concat!(env!("CARGO_MANIFEST_DIR"), "/guest-go/hostcalls.wasm");
+    let go = concat!(env!("CARGO_MANIFEST_DIR"), "/guest-go/hostcalls.go");
+    let o = tinybind(&["inspect", module, "--go", go, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let imports = v["imports"].as_array().expect("an imports list");
+    // WASI imports are the runtime's, not the host trait's.
+    assert_eq!(imports.len(), 9, "{imports:?}");
+    assert!(imports.iter().all(|i| i["module"] != "wasi_snapshot_preview1"));
+    let pair = imports.iter().find(|i| i["name"] == "pair").expect("env.pair");
+    assert_eq!(pair["module"], "env");
+    assert_eq!(pair["go"], "func pair(n int32) (string, int32)");
+    assert_eq!(pair["wasm"], "(i32, i32) -> ()");
+    assert_eq!(pair["rust"], "fn pair(&mut self, n: i32) -> Result<(String, i32), HostError>");
+    assert_eq!(pair["evidence"], "go-source");
+    assert!(pair["convention"].as_str().expect("text").contains("retptr"), "{pair}");
+    // Without declarations: the wasm types, raw.
+    let o = tinybind(&["inspect", module, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let log = v["imports"].as_array().expect("list").iter().find(|i| i["name"] == "log").expect("log");
+    assert_eq!(log["evidence"], "wasm-only");
+    assert_eq!(log["go"], serde_json::Value::Null);
+    assert_eq!(
+        log["rust"],
+        "fn log(&mut self, memory: &mut GuestMemory<'_>, arg0: i32, arg1: i32) -> Result<(), HostError>"
+    );
+}
+
+#[test]
+fn a_call_that_reaches_an_unimplemented_import_fails_with_one_line_naming_it() {
+    let o = tinybind(&["call", "hostcalls", "describe", "k"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    for part in ["`describe`", "`env.lookup`", "needs a host function"] {
+        assert!(err.contains(part), "{err} should name {part}");
+    }
+}

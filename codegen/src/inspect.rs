@@ -12,6 +12,9 @@ pub struct Inspection {
     pub compiler: String,
     pub startup: String,
     pub functions: Vec<FunctionReport>,
+    /// The host functions the module imports (not WASI, not TinyGo's JS
+    /// runtime): the methods of its host trait.
+    pub imports: Vec<ImportReport>,
     pub runtime_exports: Vec<String>,
     pub warnings: Vec<String>,
 }
@@ -28,6 +31,21 @@ pub struct FunctionReport {
     pub rust: String,
     pub convention: String,
     /// `go-source`, `dwarf` or `wasm-only`.
+    pub evidence: String,
+}
+
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct ImportReport {
+    pub module: String,
+    pub name: String,
+    /// The Go signature, when a declaration gives one.
+    pub go: Option<String>,
+    /// Reads like `(i32, i32) -> ()`.
+    pub wasm: String,
+    /// The host trait method's signature.
+    pub rust: String,
+    pub convention: String,
+    /// `go-source` or `wasm-only`.
     pub evidence: String,
 }
 
@@ -49,6 +67,19 @@ impl From<&GuestModel> for Inspection {
                     rust: f.rust_signature(),
                     convention: f.convention(),
                     evidence: f.evidence.as_str().to_string(),
+                })
+                .collect(),
+            imports: g
+                .imports
+                .iter()
+                .map(|i| ImportReport {
+                    module: i.module.clone(),
+                    name: i.name.clone(),
+                    go: i.func.go.clone(),
+                    wasm: i.func.wasm.to_string(),
+                    rust: i.rust_signature(),
+                    convention: i.convention(),
+                    evidence: i.func.evidence.as_str().to_string(),
                 })
                 .collect(),
             runtime_exports: g.runtime_exports.clone(),

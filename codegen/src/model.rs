@@ -249,6 +249,14 @@ impl ImportModel {
         format!("{}.{}", self.module, self.name)
     }
 
+    /// Describes the calling convention in a few words.
+    pub fn convention(&self) -> String {
+        match &self.func.binding {
+            Binding::Typed(l) => l.convention(),
+            Binding::Raw { .. } => "raw wasm values; the guest's memory as the first parameter".into(),
+        }
+    }
+
     /// The host trait method's signature:
     /// `fn log(&mut self, message: &str) -> Result<(), HostError>`. A raw
     /// import's first parameter is the guest's memory.

@@ -61,3 +61,16 @@ fn bytesx_without_go_source_uses_dwarf_for_parameters() {
     let (wasm, _) = guest("bytesx");
     insta::assert_snapshot!(generate_one(&wasm, None));
 }
+
+#[test]
+fn hostcalls_host_trait_typed_and_legacy_imports() {
+    let (wasm, go) = guest("hostcalls");
+    insta::assert_snapshot!(generate_one(&wasm, Some(&go)));
+}
+
+#[test]
+fn badhost_raw_import_beside_typed_ones() {
+    let (_, go) = guest("badhost");
+    let wat = go.with_extension("wat");
+    insta::assert_snapshot!(generate_one(&wat, Some(&go)));
+}

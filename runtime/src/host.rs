@@ -64,8 +64,7 @@ impl HostError {
     pub fn unimplemented(import: &str) -> Self {
         HostError {
             message: format!(
-                "the guest needs a host function for the import `{import}`, which the host \
-                 does not implement"
+                "not implemented by the host; the guest needs a host function for `{import}`"
             ),
             unimplemented: true,
         }
@@ -169,8 +168,8 @@ fn fault(import: &str, reason: String) -> wasmtime::Error {
 pub(crate) fn unlinked(import: String) -> wasmtime::Error {
     wasmtime::Error::new(HostFault {
         import,
-        reason: "no host function is linked for this import (it is not part of the guest's \
-                 host trait)"
+        reason: "no host function is linked for it (it is not part of the guest's host trait); \
+                 the guest needs a host function here"
             .into(),
     })
 }

@@ -84,7 +84,7 @@ fn import_doc(i: &ImportModel) -> TokenStream {
         i.qualified(),
         f.wasm,
         f.evidence.as_str(),
-        convention(i)
+        i.convention()
     ));
     if matches!(f.binding, Binding::Raw { .. }) {
         text.push_str(
@@ -96,14 +96,6 @@ fn import_doc(i: &ImportModel) -> TokenStream {
         text.push_str("- No Go declaration: add one beside the module to type this method\n");
     }
     doc(text.trim_end())
-}
-
-/// The convention of an import, as its docs and `INFO` say it.
-pub fn convention(i: &ImportModel) -> String {
-    match &i.func.binding {
-        Binding::Typed(l) => l.convention(),
-        Binding::Raw { .. } => "raw wasm values; the guest's memory as the first parameter".into(),
-    }
 }
 
 fn trait_method(i: &ImportModel) -> TokenStream {
@@ -252,9 +244,10 @@ fn link_import(i: &ImportModel) -> TokenStream {
                     }
                 }
                 Results::Retptr { fields, size } => {
-                    let outs: Vec<Ident> = (0..fields.len())
-                        .map(|n| ident(&locals.unique(format!("r{n}"))))
-                        .collect();
+                    let outs: Vec<Ident> = match fields.len() {
+                        1 => vec![ident(&locals.unique("result".into()))],
+                        n => (0..n).map(|k| ident(&locals.unique(format!("r{k}")))).collect(),
+                    };
                     let pattern = match outs.as_slice() {
                         [one] => quote!(#one),
                         many => quote!((#(#many),*)),

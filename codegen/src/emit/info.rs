@@ -76,14 +76,14 @@ pub fn import_info(i: &ImportModel) -> TokenStream {
     let module = &i.module;
     let name = &i.name;
     let method = &i.func.method;
-    let go = match &i.declaration {
+    let go = match &i.func.go {
         Some(g) => quote!(Some(#g)),
         None => quote!(None),
     };
     let rust = i.rust_signature();
     let wasm = i.func.wasm.to_string();
     let evidence = i.func.evidence.as_str();
-    let convention = super::host::convention(i);
+    let convention = i.convention();
     let (params, results) = value_types(&i.func);
     quote! {
         tinybind_runtime::ImportInfo {
