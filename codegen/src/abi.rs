@@ -1,7 +1,13 @@
-//! Where an export's ABI is decided: lowering a Go signature to wasm with
-//! TinyGo's wasm32 conventions (or standard Go's `//go:wasmexport` ones),
-//! the memory layout of results written through the retptr, and the check of
-//! a lowering against the module's actual wasm type.
+//! Where a function's ABI is decided, for exports and imports alike:
+//! lowering a Go signature to wasm with TinyGo's wasm32 conventions (or
+//! standard Go's `//go:wasmexport` / `//go:wasmimport` ones), and the memory
+//! layout of results written through the retptr. `model` checks each
+//! lowering against the module's actual wasm type.
+//!
+//! The same lowering serves both directions: for an export the host writes
+//! the parameters and reads the results; for an import (a host function) the
+//! guest writes the parameters, the host reads them, and the host writes the
+//! results, through the retptr the guest passes first.
 //!
 //! TinyGo's conventions, as the lowering applies them:
 //! - `int`, `uint`, `int32`, `uint32`, `uintptr`, pointers, `unsafe.Pointer`,
