@@ -1,18 +1,18 @@
-//! One guest instance: its store, start-up, calls with deadlines, and the
-//! guest memory it keeps for arguments and results.
+//! One guest instance: its store, calls with deadlines, and the guest memory
+//! it keeps for arguments and results. Creating one is in [`start`], telling
+//! what a failed call was in [`failure`].
 
-use std::any::Any;
+mod failure;
+mod start;
+
 use std::time::Duration;
 
-use wasmtime::{Global, Memory, Store, StoreLimitsBuilder, Trap, TypedFunc, Val, WasmParams, WasmResults};
+use wasmtime::{Global, Memory, Store, TypedFunc, Val, WasmParams, WasmResults};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
-use wasmtime_wasi::I32Exit;
 
-use crate::deadline::{self, Clock};
+use crate::deadline::Clock;
 use crate::memory::{self, GuestSlice, Results};
-use crate::host::HostFault;
-use crate::runtime::{Compiled, HostLink, State, TICK};
-use crate::sandbox::Sandbox;
+use crate::runtime::{HostLink, State, TICK};
 use crate::{Error, Runtime};
 
 /// Most tables an instance may have.
@@ -82,182 +82,6 @@ pub struct Instance {
 }
 
 impl Instance {
-    /// Compiles (once) and instantiates `module` with `host` in its store,
-    /// and runs its start-up. On failure the host value comes back with the
-    /// error, so that [`Self::reset`] can keep it.
-    pub(crate) fn new(
-        runtime: Runtime,
-        module: &'static GuestModule,
-        link: Option<HostLink>,
-        host: Option<Box<dyn Any + Send>>,
-    ) -> Result<Instance, (Error, Option<Box<dyn Any + Send>>)> {
-        let compiled = match runtime.compile(module, link) {
-            Ok(c) => c,
-            Err(e) => return Err((e, host)),
-        };
-        let settings = runtime.settings().clone();
-        let sandbox = match Sandbox::new(module.name, &settings) {
-            Ok(s) => s,
-            Err(e) => return Err((e, host)),
-        };
-        // The memory cap is per memory: one memory makes it the instance's
-        // cap. Tables are host memory too (8+ bytes an element), so they are
-        // capped as well; TinyGo needs one table of a few thousand.
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(settings.memory_limit)
-            .memories(1)
-            .tables(MAX_TABLES)
-            .table_elements(MAX_TABLE_ELEMENTS)
-            .instances(1)
-            .trap_on_grow_failure(false)
-            .build();
-        let mut store = Store::new(runtime.engine(), State::new(sandbox.wasi, limits, host));
-        store.limiter(|s| &mut s.limits);
-        let deadline_ticks = settings.timeout.map(ticks);
-        let mut inst = Instance {
-            runtime: runtime.clone(),
-            module,
-            link,
-            store,
-            instance: None,
-            memory: None,
-            malloc: None,
-            free: None,
-            retptr: None,
-            arena: Block::default(),
-            deadline_ticks,
-            timeout: settings.timeout,
-            clock: runtime.clock().cloned(),
-            deadline: None,
-            armed_at: u64::MAX,
-            fuel: settings.fuel,
-            poisoned: false,
-            stdout: sandbox.stdout,
-            stderr: sandbox.stderr,
-        };
-        match inst.start(&compiled) {
-            Ok(()) => Ok(inst),
-            Err(e) => {
-                let host = inst.store.data_mut().host.take();
-                Err((e, host))
-            }
-        }
-    }
-
-    /// Instantiates the compiled guest in this store and runs its start-up.
-    fn start(&mut self, compiled: &Compiled) -> Result<(), Error> {
-        let inst = self;
-        let module = inst.module;
-        // Instantiation itself runs no guest code (a start function is
-        // deferred), but with fuel on it needs some.
-        if let Some(fuel) = inst.fuel {
-            inst.refuel(fuel)?;
-        }
-        let instance = compiled
-            .pre
-            .instantiate(&mut inst.store)
-            .map_err(|e| Error::Instantiate {
-                guest: module.name.to_string(),
-                reason: format!("{e:#}"),
-            })?;
-        // Host functions may run from the start function on: they find the
-        // guest's memory and allocator in the store.
-        inst.memory = instance.get_memory(&mut inst.store, "memory");
-        inst.malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
-        inst.free = instance.get_typed_func(&mut inst.store, "free").ok();
-        let state = inst.store.data_mut();
-        state.memory = inst.memory;
-        state.malloc = inst.malloc.clone();
-        state.free = inst.free.clone();
-        if inst.clock.is_some() {
-            let global = instance
-                .get_global(&mut inst.store, deadline::DEADLINE_EXPORT)
-                .ok_or_else(|| Error::Instantiate {
-                    guest: module.name.to_string(),
-                    reason: "the deadline checks are missing".into(),
-                })?;
-            inst.deadline = Some(global);
-        }
-        if compiled.deferred_start {
-            let start = instance
-                .get_typed_func::<(), ()>(&mut inst.store, deadline::START_EXPORT)
-                .map_err(|e| inst.missing("start function", e))?;
-            inst.arm()?;
-            if let Err(e) = start.call(&mut inst.store, ()) {
-                return Err(Error::Startup {
-                    guest: module.name.to_string(),
-                    export: "start function".to_string(),
-                    reason: inst.classify("start function", e).to_string(),
-                });
-            }
-        }
-        let entry = match module.startup {
-            Startup::Initialize => Some("_initialize"),
-            Startup::Command => Some("_start"),
-            Startup::None => None,
-        };
-        if let Some(entry) = entry {
-            let start = instance
-                .get_typed_func::<(), ()>(&mut inst.store, entry)
-                .map_err(|e| inst.missing(entry, e))?;
-            inst.arm()?;
-            match start.call(&mut inst.store, ()) {
-                Ok(()) => {}
-                Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|x| x.0 == 0) => {}
-                Err(e) => {
-                    return Err(Error::Startup {
-                        guest: module.name.to_string(),
-                        export: entry.to_string(),
-                        reason: inst.classify(entry, e).to_string(),
-                    })
-                }
-            }
-        }
-        inst.instance = Some(instance);
-        if module.retptr_size > 0 && inst.malloc.is_some() {
-            inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
-        }
-        Ok(())
-    }
-
-    /// Replaces this instance by a fresh one of the same guest, keeping the
-    /// host value. On failure this instance stays as it was, host included.
-    pub fn reset(&mut self) -> Result<(), Error> {
-        let host = self.store.data_mut().host.take();
-        match Instance::new(self.runtime.clone(), self.module, self.link, host) {
-            Ok(fresh) => {
-                *self = fresh;
-                Ok(())
-            }
-            Err((e, host)) => {
-                self.store.data_mut().host = host;
-                Err(e)
-            }
-        }
-    }
-
-    /// The host value of the guest's host trait.
-    ///
-    /// # Panics
-    ///
-    /// If the instance has no host of type `H`. The generated bindings only
-    /// ask for the type they created the instance with, and the host is in
-    /// place whenever the guest is not calling it.
-    pub fn host<H: 'static>(&self) -> &H {
-        match self.store.data().host.as_deref().and_then(|h| h.downcast_ref()) {
-            Some(h) => h,
-            None => no_host::<H>(),
-        }
-    }
-
-    /// The host value, mutably. Panics as [`Self::host`] does.
-    pub fn host_mut<H: 'static>(&mut self) -> &mut H {
-        match self.store.data_mut().host.as_deref_mut().and_then(|h| h.downcast_mut()) {
-            Some(h) => h,
-            None => no_host::<H>(),
-        }
-    }
-
     /// Resolves an export once, to call it many times.
     pub fn typed_func<P: WasmParams, R: WasmResults>(
         &mut self,
@@ -487,98 +311,6 @@ impl Instance {
     }
 
     // The errors of the hot path, out of line so that the calls stay small.
-
-    #[cold]
-    #[inline(never)]
-    fn poisoned_error(&self, export: &'static str) -> Error {
-        Error::Poisoned {
-            guest: self.module.name.to_string(),
-            export: export.to_string(),
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn no_memory(&self, export: &'static str) -> Error {
-        Error::NoAllocator {
-            guest: self.module.name.to_string(),
-            export: export.to_string(),
-            missing: "memory",
-        }
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn no_retptr(&self, export: &'static str) -> Error {
-        Error::NoAllocator {
-            guest: self.module.name.to_string(),
-            export: export.to_string(),
-            missing: if self.memory.is_none() { "memory" } else { "`malloc`" },
-        }
-    }
-
-    /// A failed call: the instance is poisoned and the error says why.
-    #[cold]
-    #[inline(never)]
-    fn failed(&mut self, export: &'static str, e: wasmtime::Error) -> Error {
-        self.poisoned = true;
-        self.classify(export, e)
-    }
-
-    fn missing(&self, export: &str, e: wasmtime::Error) -> Error {
-        Error::MissingExport {
-            guest: self.module.name.to_string(),
-            export: export.to_string(),
-            reason: format!("{e:#}"),
-        }
-    }
-
-    /// Turns a failed call into the error that says what happened.
-    fn classify(&mut self, export: &str, e: wasmtime::Error) -> Error {
-        let guest = self.module.name.to_string();
-        let export = export.to_string();
-        if let Some(exit) = e.downcast_ref::<I32Exit>() {
-            return Error::Exit {
-                guest,
-                export,
-                code: exit.0,
-            };
-        }
-        if let Some(fault) = e.downcast_ref::<HostFault>() {
-            return Error::Host {
-                guest,
-                export,
-                import: fault.import.clone(),
-                reason: fault.reason.clone(),
-            };
-        }
-        match e.downcast_ref::<Trap>() {
-            // The woven checks trap with `unreachable` once the deadline
-            // passed; a guest's own `unreachable` at that moment is
-            // reported as the timeout it also is.
-            Some(Trap::UnreachableCodeReached) if self.deadline_passed() => Error::Timeout {
-                guest,
-                export,
-                after: self.timeout.unwrap_or_default(),
-            },
-            Some(Trap::OutOfFuel) => Error::OutOfFuel {
-                guest,
-                export,
-                fuel: self.runtime.settings().fuel.unwrap_or_default(),
-            },
-            Some(trap) => Error::Trap {
-                guest,
-                export,
-                reason: with_backtrace(trap.to_string(), &e),
-            },
-            None => Error::Trap {
-                guest,
-                export,
-                reason: format!("{e:#}").replace('\n', " "),
-            },
-        }
-    }
-
     /// Allocates guest memory with the guest's `malloc` and checks it.
     fn allocate(&mut self, export: &'static str, size: u32) -> Result<Block, Error> {
         let Some(malloc) = self.malloc.clone() else {
@@ -634,15 +366,6 @@ impl Instance {
 
 #[cold]
 #[inline(never)]
-fn no_host<H>() -> ! {
-    panic!(
-        "tinybind: the instance holds no host of type `{}`",
-        std::any::type_name::<H>()
-    )
-}
-
-#[cold]
-#[inline(never)]
 fn argument_out_of_bounds(guest: &str, export: &str, ptr: u32, len: usize, memory: usize) -> Error {
     Error::OutOfBounds {
         guest: guest.to_string(),
@@ -651,26 +374,6 @@ fn argument_out_of_bounds(guest: &str, export: &str, ptr: u32, len: usize, memor
         ptr,
         len: len as u64,
         memory,
-    }
-}
-
-/// A trap's message with the Go functions it happened in, innermost first:
-/// `wasm \`unreachable\` instruction executed (in runtime.runtimePanicAt <
-/// runtime.lookupPanic < main.boom)`.
-fn with_backtrace(message: String, e: &wasmtime::Error) -> String {
-    let Some(bt) = e.downcast_ref::<wasmtime::WasmBacktrace>() else {
-        return message;
-    };
-    let frames: Vec<&str> = bt
-        .frames()
-        .iter()
-        .filter_map(|f| f.func_name())
-        .take(6)
-        .collect();
-    if frames.is_empty() {
-        message
-    } else {
-        format!("{message} (in {})", frames.join(" < "))
     }
 }
 

@@ -1,0 +1,200 @@
+//! Inferring a guest's host imports: which imports are host functions,
+//! which Go declaration types each (the `//go:wasmimport` spelling or the
+//! legacy body-less `//export`), the check of its lowering against the wasm
+//! type, and the host trait's method names.
+
+use super::{flat_names, sanitize_params, Binding, Evidence, FunctionModel, ImportModel, MAX_WASM_VALUES};
+use crate::abi::{self, Flavour};
+use crate::go::{GoFunc, GoSource};
+use crate::names::{self, Scope};
+use crate::wasm::{FuncSig, Import, ModuleInfo, WasmType};
+
+/// Import modules the runtime provides itself: WASI preview 1
+/// (`wasi_snapshot_preview1`) and its predecessor (`wasi_unstable`).
+pub fn is_wasi_module(module: &str) -> bool {
+    module.starts_with("wasi_")
+}
+
+/// Imports of TinyGo's own JavaScript runtime in browser (`-target=wasm`)
+/// builds: module `gojs` (TinyGo 0.29 and later) and, in `env`, the dotted
+/// names of older builds (`syscall/js.valueGet`, `runtime.ticks`). They are
+/// TinyGo's `wasm_exec.js` glue, not the guest's API: no trait method is
+/// made for them, and calling one fails with an error that names it.
+pub fn is_js_runtime_import(module: &str, name: &str) -> bool {
+    module == "gojs" || (module == "env" && (name.contains('.') || name.contains('/')))
+}
+
+/// Whether an import becomes a method of the guest's host trait.
+pub fn is_host_import(import: &Import) -> bool {
+    import.sig.is_some()
+        && !is_wasi_module(&import.module)
+        && !is_js_runtime_import(&import.module, &import.name)
+}
+
+/// Binds every host import, and returns the names of the body-less
+/// `//export` declarations that were taken as imports.
+///
+/// A `//go:wasmimport MODULE NAME` declaration types the import it names. A
+/// body-less `//export NAME` (module `env`, or its `//go:wasm-module`) is
+/// an import when the module imports `MODULE.NAME` and exports no `NAME`;
+/// when it does both, the declaration is taken as the export's, with a
+/// warning.
+///
+/// Method names are `snake(name)`, in import-section order; an import whose
+/// name is taken by an earlier import of another module (or by another
+/// method) is `snake(module)_snake(name)`, and a number follows if even
+/// that is taken.
+pub(super) fn infer_imports(
+    guest: &str,
+    info: &ModuleInfo,
+    go: Option<&GoSource>,
+    flavour: Flavour,
+    warnings: &mut Vec<String>,
+) -> (Vec<ImportModel>, Vec<String>) {
+    let mut scope = Scope::with_reserved(&[]);
+    let mut imports = Vec::new();
+    let mut legacy = Vec::new();
+    let mut undeclared = Vec::new();
+    for import in info.imports.iter().filter(|i| is_host_import(i)) {
+        let Some(sig) = &import.sig else { continue };
+        let qualified = format!("{}.{}", import.module, import.name);
+        let mut declared = go.and_then(|g| g.find_wasmimport(&import.module, &import.name));
+        if declared.is_none() {
+            if let Some(f) = go.and_then(|g| g.find_legacy_import(&import.module, &import.name)) {
+                if info.exports_func(&f.export) {
+                    warnings.push(format!(
+                        "guest `{guest}`: `{}` ({}) has no body and the module both imports \
+                         `{qualified}` and exports `{}`; it is taken as the export's declaration, \
+                         and the import is typed by its wasm type. Declare the import with \
+                         `//go:wasmimport {} {}` to type it",
+                        f.signature(),
+                        f.location,
+                        f.export,
+                        import.module,
+                        import.name
+                    ));
+                } else {
+                    legacy.push(f.export.clone());
+                    declared = Some(f);
+                }
+            }
+        }
+        let base = names::snake(&import.name);
+        let method = if scope.contains(&base) {
+            scope.unique(names::snake(&format!("{} {}", import.module, import.name)))
+        } else {
+            scope.unique(base)
+        };
+        if sig.params.iter().chain(&sig.results).any(|t| *t == WasmType::Other)
+            || sig.params.len() > MAX_WASM_VALUES
+            || sig.results.len() > 1
+        {
+            warnings.push(format!(
+                "guest `{guest}`: import `{qualified}` has type {sig}, which no host method \
+                 can take (v128 or reference values, more than {MAX_WASM_VALUES} parameters, \
+                 or several results); calling it fails"
+            ));
+            continue;
+        }
+        let site = ImportSite {
+            guest,
+            qualified: &qualified,
+            sig,
+        };
+        let func = bind_import(&site, method, declared, flavour, warnings);
+        if func.evidence == Evidence::WasmOnly {
+            undeclared.push(qualified.clone());
+        }
+        imports.push(ImportModel {
+            module: import.module.clone(),
+            name: import.name.clone(),
+            pragma: declared.map(|d| d.pragma.clone()),
+            declaration: declared.map(|d| d.declaration.clone()),
+            func,
+        });
+    }
+    if let Some(go) = go {
+        for f in &go.imports {
+            let module = f.module.as_deref().unwrap_or("");
+            if !info.imports.iter().any(|i| i.module == module && i.name == f.export) {
+                warnings.push(format!(
+                    "guest `{guest}`: `//go:wasmimport {module} {}` ({}) is declared in the Go \
+                     source but the module does not import it",
+                    f.export, f.location
+                ));
+            }
+        }
+    }
+    if !undeclared.is_empty() {
+        warnings.push(format!(
+            "guest `{guest}`: no Go declaration for the imports {}; their host methods take \
+             the raw wasm types and the guest's memory. Declare them beside the module \
+             (`//go:wasmimport MODULE NAME` above a body-less `func`) to get typed methods",
+            undeclared
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+    (imports, legacy)
+}
+
+/// The import being bound, for messages.
+struct ImportSite<'a> {
+    guest: &'a str,
+    qualified: &'a str,
+    sig: &'a FuncSig,
+}
+
+/// The binding of one import: typed when its Go declaration lowers to the
+/// import's wasm type exactly, raw otherwise.
+fn bind_import(
+    site: &ImportSite<'_>,
+    method: String,
+    declared: Option<&GoFunc>,
+    flavour: Flavour,
+    warnings: &mut Vec<String>,
+) -> FunctionModel {
+    let sig = site.sig;
+    let default_names = || (0..sig.params.len()).map(|i| format!("arg{i}")).collect();
+    let mut f = FunctionModel {
+        export: site.qualified.rsplit_once('.').map(|(_, n)| n).unwrap_or("").to_string(),
+        aliases: Vec::new(),
+        method,
+        wasm: sig.clone(),
+        go: None,
+        go_location: None,
+        evidence: Evidence::WasmOnly,
+        binding: Binding::Raw {
+            names: default_names(),
+        },
+    };
+    let Some(go) = declared else {
+        return f;
+    };
+    f.go = Some(go.signature());
+    f.go_location = Some(go.location.clone());
+    f.evidence = Evidence::GoSource;
+    match abi::lower(go, flavour) {
+        Ok(l) if l.wasm == *sig => f.binding = Binding::Typed(l),
+        Ok(l) => {
+            warnings.push(format!(
+                "guest `{}`: import `{}`: the Go declaration ({}) says `{}`, which lowers to \
+                 wasm {} but the module's type is {}; the host method takes the raw wasm types",
+                site.guest, site.qualified, go.location, go.signature(), l.wasm, sig
+            ));
+            let names = flat_names(&l);
+            if names.len() == sig.params.len() {
+                f.binding = Binding::Raw { names };
+            }
+        }
+        Err(reason) => warnings.push(format!(
+            "guest `{}`: import `{}`: `{}` ({}) cannot be typed: {reason}; the host method \
+             takes the raw wasm types {}",
+            site.guest, site.qualified, go.signature(), go.location, sig
+        )),
+    }
+    sanitize_params(&mut f);
+    f
+}

@@ -1,0 +1,196 @@
+//! Results of host methods that do not fit in one wasm value, written
+//! through the retptr the guest passes first; strings and slices placed in
+//! guest memory in a way that is safe against TinyGo's GC and leaks nothing.
+
+use std::borrow::Cow;
+
+use wasmtime::{AsContext, AsContextMut};
+
+use super::{fault, Caller, HostResult};
+use crate::memory::{self, Scalar};
+use crate::GoInterface;
+
+/// One result a host method gives back through the retptr.
+#[derive(Clone, Debug)]
+pub enum Out<'a> {
+    Bool(bool),
+    I8(i8),
+    I16(i16),
+    I32(i32),
+    I64(i64),
+    U8(u8),
+    U16(u16),
+    U32(u32),
+    U64(u64),
+    F32(f32),
+    F64(f64),
+    /// A Go `string`: `{ptr, len}`, the bytes in guest memory.
+    String(&'a str),
+    /// A Go `[]byte`: `{ptr, len, cap}`.
+    Bytes(&'a [u8]),
+    /// A Go slice of other scalars: `{ptr, len, cap}` of `len` elements.
+    Slice { bytes: Cow<'a, [u8]>, len: u32 },
+    /// A Go interface: `{typecode, value}`.
+    Interface(GoInterface),
+}
+
+impl<'a> Out<'a> {
+    /// A slice of scalars, laid out as Go lays it out.
+    pub fn slice<T: Scalar>(items: &[T]) -> Out<'static> {
+        Out::Slice {
+            bytes: Cow::Owned(memory::to_le_bytes(items)),
+            len: items.len() as u32,
+        }
+    }
+
+    /// The bytes this result puts in guest memory, if any.
+    fn payload(&self) -> Option<&[u8]> {
+        match self {
+            Out::String(s) => Some(s.as_bytes()),
+            Out::Bytes(b) => Some(b),
+            Out::Slice { bytes, .. } => Some(bytes),
+            _ => None,
+        }
+    }
+}
+
+/// Writes a host method's results to the guest's retptr area of `size`
+/// bytes, each field at its offset.
+///
+/// Strings and slices need guest memory that outlives the call. They are
+/// placed in ONE block from the guest's exported `malloc`, the headers are
+/// written to the retptr, and the block is then passed to the guest's
+/// `free`. Why this is safe against TinyGo's garbage collector, and leaks
+/// nothing:
+///
+/// - TinyGo 0.26 and later keep every `malloc` block in a map (a GC root)
+///   until `free`. While the host writes, the block is held by that map. One
+///   block for all results means no second `malloc` (which may collect) runs
+///   while an earlier result is held by the host alone.
+/// - `free` only deletes the map entry (it does not allocate, so no
+///   collection runs during it). From then on the block is reachable from
+///   the retptr area, which is the caller's frame on the guest's stack in
+///   linear memory, scanned conservatively by TinyGo's GC, and once the guest
+///   has loaded the `{ptr, len}` it is an ordinary Go value, kept alive like
+///   any string a Go function returns. No guest code runs between `free` and
+///   the guest's load.
+/// - Before TinyGo 0.26, `malloc` returns memory the GC owns from the start
+///   and `free` does nothing: the block is reachable from the retptr the same
+///   way, and is collected once the guest drops it.
+///
+/// So the block becomes garbage when the guest drops the value: 100,000 such
+/// results in one export call leave guest memory flat (tested in
+/// `tests/host.rs`). The memory view is read again after `malloc`, which may
+/// grow memory.
+pub fn write_results(
+    caller: &mut Caller<'_>,
+    import: &'static str,
+    retptr: i32,
+    size: u32,
+    fields: &[(u32, Out<'_>)],
+) -> HostResult<()> {
+    let retptr = retptr as u32;
+    let total: u64 = fields
+        .iter()
+        .filter_map(|(_, o)| o.payload())
+        .map(|p| memory::padded(p.len()))
+        .sum();
+    let block = if total > 0 { Some(allocate(caller, import, total)?) } else { None };
+    let Some(mem) = caller.data().memory else {
+        return Err(fault(import, "the guest exports no memory".into()));
+    };
+    let data = mem.data_mut(caller.as_context_mut());
+    if memory::region(data, retptr, u64::from(size)).is_none() {
+        let reason = format!(
+            "the guest's result area of {size} bytes at {retptr:#x} is outside its memory of {} \
+             bytes",
+            data.len()
+        );
+        return Err(fault(import, reason));
+    }
+    let mut next = block.unwrap_or(0);
+    for (offset, out) in fields {
+        let at = retptr.wrapping_add(*offset);
+        let payload = out.payload();
+        if let Some(bytes) = payload {
+            // Inside the block `allocate` checked against memory.
+            put(data, next, bytes);
+        }
+        match out {
+            Out::String(s) => header(data, at, next, s.len() as u32, false),
+            Out::Bytes(b) => header(data, at, next, b.len() as u32, true),
+            Out::Slice { len, .. } => header(data, at, next, *len, true),
+            Out::Bool(v) => put(data, at, &[u8::from(*v)]),
+            Out::I8(v) => put(data, at, &v.to_le_bytes()),
+            Out::I16(v) => put(data, at, &v.to_le_bytes()),
+            Out::I32(v) => put(data, at, &v.to_le_bytes()),
+            Out::I64(v) => put(data, at, &v.to_le_bytes()),
+            Out::U8(v) => put(data, at, &v.to_le_bytes()),
+            Out::U16(v) => put(data, at, &v.to_le_bytes()),
+            Out::U32(v) => put(data, at, &v.to_le_bytes()),
+            Out::U64(v) => put(data, at, &v.to_le_bytes()),
+            Out::F32(v) => put(data, at, &v.to_le_bytes()),
+            Out::F64(v) => put(data, at, &v.to_le_bytes()),
+            Out::Interface(i) => {
+                put(data, at, &i.typecode.to_le_bytes());
+                put(data, at.wrapping_add(4), &i.value.to_le_bytes());
+            }
+        }
+        if let Some(bytes) = payload {
+            next = next.wrapping_add(memory::padded(bytes.len()) as u32);
+        }
+    }
+    if let Some(ptr) = block {
+        release(caller, import, ptr)?;
+    }
+    Ok(())
+}
+
+/// Writes a `{ptr, len}` header (and `cap`, the same as `len`) at `at`.
+fn header(data: &mut [u8], at: u32, ptr: u32, len: u32, cap: bool) {
+    put(data, at, &ptr.to_le_bytes());
+    put(data, at.wrapping_add(4), &len.to_le_bytes());
+    if cap {
+        put(data, at.wrapping_add(8), &len.to_le_bytes());
+    }
+}
+
+/// Copies `bytes` to `data[at..]`; the caller checked the region (fields
+/// lie inside the checked retptr area, payloads inside the checked block).
+#[inline(always)]
+fn put(data: &mut [u8], at: u32, bytes: &[u8]) {
+    // A field beyond the area would be a bug of the generated offsets; it
+    // is dropped rather than written out of place.
+    let _ = memory::write(data, at, bytes);
+}
+
+/// `malloc(size)` in the calling guest, checked to lie inside its memory.
+fn allocate(caller: &mut Caller<'_>, import: &'static str, size: u64) -> HostResult<u32> {
+    let Some(malloc) = caller.data().malloc.clone() else {
+        return Err(fault(
+            import,
+            "the host function returns a string or slice, but the guest exports no `malloc`"
+                .into(),
+        ));
+    };
+    let Ok(request) = i32::try_from(size) else {
+        return Err(fault(import, format!("a result of {size} bytes is too large for the guest")));
+    };
+    let ptr = malloc.call(caller.as_context_mut(), request)? as u32;
+    let memory = caller.data().memory.map(|m| m.data_size(caller.as_context())).unwrap_or(0);
+    if ptr == 0 || u64::from(ptr) + size > memory as u64 {
+        return Err(fault(
+            import,
+            format!("the guest's `malloc({size})` returned {ptr:#x}, which is not usable memory of {memory} bytes"),
+        ));
+    }
+    Ok(ptr)
+}
+
+/// Hands a block to the guest's `free` (see [`write_results`]).
+fn release(caller: &mut Caller<'_>, _import: &'static str, ptr: u32) -> HostResult<()> {
+    if let Some(free) = caller.data().free.clone() {
+        free.call(caller.as_context_mut(), ptr as i32)?;
+    }
+    Ok(())
+}

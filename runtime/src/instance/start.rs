@@ -1,0 +1,201 @@
+//! Creating an instance: its store and limits, instantiation, the guest's
+//! start-up (under the deadline), and `reset`, which keeps the host value.
+
+use std::any::Any;
+
+use wasmtime::{Store, StoreLimitsBuilder};
+use wasmtime_wasi::I32Exit;
+
+use super::{ticks, Block, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
+use crate::deadline;
+use crate::runtime::{Compiled, HostLink, State};
+use crate::sandbox::Sandbox;
+use crate::{Error, GuestModule, Runtime};
+
+impl Instance {
+    /// Compiles (once) and instantiates `module` with `host` in its store,
+    /// and runs its start-up. On failure the host value comes back with the
+    /// error, so that [`Self::reset`] can keep it.
+    pub(crate) fn new(
+        runtime: Runtime,
+        module: &'static GuestModule,
+        link: Option<HostLink>,
+        host: Option<Box<dyn Any + Send>>,
+    ) -> Result<Instance, (Error, Option<Box<dyn Any + Send>>)> {
+        let compiled = match runtime.compile(module, link) {
+            Ok(c) => c,
+            Err(e) => return Err((e, host)),
+        };
+        let settings = runtime.settings().clone();
+        let sandbox = match Sandbox::new(module.name, &settings) {
+            Ok(s) => s,
+            Err(e) => return Err((e, host)),
+        };
+        // The memory cap is per memory: one memory makes it the instance's
+        // cap. Tables are host memory too (8+ bytes an element), so they are
+        // capped as well; TinyGo needs one table of a few thousand.
+        let limits = StoreLimitsBuilder::new()
+            .memory_size(settings.memory_limit)
+            .memories(1)
+            .tables(MAX_TABLES)
+            .table_elements(MAX_TABLE_ELEMENTS)
+            .instances(1)
+            .trap_on_grow_failure(false)
+            .build();
+        let mut store = Store::new(runtime.engine(), State::new(sandbox.wasi, limits, host));
+        store.limiter(|s| &mut s.limits);
+        let deadline_ticks = settings.timeout.map(ticks);
+        let mut inst = Instance {
+            runtime: runtime.clone(),
+            module,
+            link,
+            store,
+            instance: None,
+            memory: None,
+            malloc: None,
+            free: None,
+            retptr: None,
+            arena: Block::default(),
+            deadline_ticks,
+            timeout: settings.timeout,
+            clock: runtime.clock().cloned(),
+            deadline: None,
+            armed_at: u64::MAX,
+            fuel: settings.fuel,
+            poisoned: false,
+            stdout: sandbox.stdout,
+            stderr: sandbox.stderr,
+        };
+        match inst.start(&compiled) {
+            Ok(()) => Ok(inst),
+            Err(e) => {
+                let host = inst.store.data_mut().host.take();
+                Err((e, host))
+            }
+        }
+    }
+
+    /// Instantiates the compiled guest in this store and runs its start-up.
+    fn start(&mut self, compiled: &Compiled) -> Result<(), Error> {
+        let inst = self;
+        let module = inst.module;
+        // Instantiation itself runs no guest code (a start function is
+        // deferred), but with fuel on it needs some.
+        if let Some(fuel) = inst.fuel {
+            inst.refuel(fuel)?;
+        }
+        let instance = compiled
+            .pre
+            .instantiate(&mut inst.store)
+            .map_err(|e| Error::Instantiate {
+                guest: module.name.to_string(),
+                reason: format!("{e:#}"),
+            })?;
+        // Host functions may run from the start function on: they find the
+        // guest's memory and allocator in the store.
+        inst.memory = instance.get_memory(&mut inst.store, "memory");
+        inst.malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
+        inst.free = instance.get_typed_func(&mut inst.store, "free").ok();
+        let state = inst.store.data_mut();
+        state.memory = inst.memory;
+        state.malloc = inst.malloc.clone();
+        state.free = inst.free.clone();
+        if inst.clock.is_some() {
+            let global = instance
+                .get_global(&mut inst.store, deadline::DEADLINE_EXPORT)
+                .ok_or_else(|| Error::Instantiate {
+                    guest: module.name.to_string(),
+                    reason: "the deadline checks are missing".into(),
+                })?;
+            inst.deadline = Some(global);
+        }
+        if compiled.deferred_start {
+            let start = instance
+                .get_typed_func::<(), ()>(&mut inst.store, deadline::START_EXPORT)
+                .map_err(|e| inst.missing("start function", e))?;
+            inst.arm()?;
+            if let Err(e) = start.call(&mut inst.store, ()) {
+                return Err(Error::Startup {
+                    guest: module.name.to_string(),
+                    export: "start function".to_string(),
+                    reason: inst.classify("start function", e).to_string(),
+                });
+            }
+        }
+        let entry = match module.startup {
+            Startup::Initialize => Some("_initialize"),
+            Startup::Command => Some("_start"),
+            Startup::None => None,
+        };
+        if let Some(entry) = entry {
+            let start = instance
+                .get_typed_func::<(), ()>(&mut inst.store, entry)
+                .map_err(|e| inst.missing(entry, e))?;
+            inst.arm()?;
+            match start.call(&mut inst.store, ()) {
+                Ok(()) => {}
+                Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|x| x.0 == 0) => {}
+                Err(e) => {
+                    return Err(Error::Startup {
+                        guest: module.name.to_string(),
+                        export: entry.to_string(),
+                        reason: inst.classify(entry, e).to_string(),
+                    })
+                }
+            }
+        }
+        inst.instance = Some(instance);
+        if module.retptr_size > 0 && inst.malloc.is_some() {
+            inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
+        }
+        Ok(())
+    }
+
+    /// Replaces this instance by a fresh one of the same guest, keeping the
+    /// host value. On failure this instance stays as it was, host included.
+    pub fn reset(&mut self) -> Result<(), Error> {
+        let host = self.store.data_mut().host.take();
+        match Instance::new(self.runtime.clone(), self.module, self.link, host) {
+            Ok(fresh) => {
+                *self = fresh;
+                Ok(())
+            }
+            Err((e, host)) => {
+                self.store.data_mut().host = host;
+                Err(e)
+            }
+        }
+    }
+
+    /// The host value of the guest's host trait.
+    ///
+    /// # Panics
+    ///
+    /// If the instance has no host of type `H`. The generated bindings only
+    /// ask for the type they created the instance with, and the host is in
+    /// place whenever the guest is not calling it.
+    pub fn host<H: 'static>(&self) -> &H {
+        match self.store.data().host.as_deref().and_then(|h| h.downcast_ref()) {
+            Some(h) => h,
+            None => no_host::<H>(),
+        }
+    }
+
+    /// The host value, mutably. Panics as [`Self::host`] does.
+    pub fn host_mut<H: 'static>(&mut self) -> &mut H {
+        match self.store.data_mut().host.as_deref_mut().and_then(|h| h.downcast_mut()) {
+            Some(h) => h,
+            None => no_host::<H>(),
+        }
+    }
+
+}
+
+#[cold]
+#[inline(never)]
+fn no_host<H>() -> ! {
+    panic!(
+        "tinybind: the instance holds no host of type `{}`",
+        std::any::type_name::<H>()
+    )
+}
