@@ -63,7 +63,7 @@ struct Hand {
     scratch: i32,
 }
 
-fn read_str<'a>(data: &'a [u8], ptr: i32, len: i32) -> wasmtime::Result<&'a str> {
+fn read_str(data: &[u8], ptr: i32, len: i32) -> wasmtime::Result<&str> {
     let (ptr, len) = (ptr as u32 as usize, len as u32 as usize);
     let bytes = data
         .get(ptr..ptr.checked_add(len).ok_or_else(|| wasmtime::Error::msg("overflow"))?)

@@ -45,7 +45,7 @@ impl HostcallsHost for Recorder {
     }
 
     fn is_even(&mut self, n: u32) -> Result<bool, HostError> {
-        Ok(n % 2 == 0)
+        Ok(n.is_multiple_of(2))
     }
 
     fn check(&mut self, code: i32) -> Result<i32, HostError> {
@@ -270,7 +270,8 @@ fn bad_guest_arguments_come_back_as_typed_errors() -> Result<(), Error> {
     // guest's malloc, which may call the host again.
     g.lookup_reentrant()?;
     assert_eq!(g.host_mut().logs.drain(..).collect::<Vec<_>>(), vec!["key"]);
-    let cases: [(&str, fn(&mut Badhost<Bad>) -> Result<(), Error>, &str); 4] = [
+    type Call = fn(&mut Badhost<Bad>) -> Result<(), Error>;
+    let cases: [(&str, Call, &str); 4] = [
         ("log_out_of_bounds", |g| g.log_out_of_bounds(), "outside its memory"),
         ("log_not_utf8", |g| g.log_not_utf8(), "not UTF-8"),
         ("lookup_bad_retptr", |g| g.lookup_bad_retptr(), "result area of 8 bytes at 0xfffc"),

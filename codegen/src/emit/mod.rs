@@ -281,30 +281,6 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
                 #common
             }
 
-            impl<H: #host> DynGuest for #strukt<H> {
-                fn info(&self) -> &'static GuestInfo {
-                    &INFO
-                }
-
-                fn instance(&mut self) -> &mut Instance {
-                    &mut self.instance
-                }
-
-                fn call_dynamic(&mut self, function: &str, #dynamic_args: &[Value]) -> Result<Vec<Value>, Error> {
-                    #dynamic_body
-                }
-            }
-
-            /// Pooled instances get a fresh `H::default()` each.
-            impl<H: #host + Default> tinybind_runtime::Bindings for #strukt<H> {
-                fn instantiate(runtime: &Runtime) -> Result<Self, Error> {
-                    Self::with_host(runtime, H::default())
-                }
-
-                fn is_poisoned(&mut self) -> bool {
-                    self.instance.is_poisoned()
-                }
-            }
         };
         (items, struct_def, impls)
     } else {
@@ -327,31 +303,52 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
                 #common
             }
 
-            impl DynGuest for #strukt {
-                fn info(&self) -> &'static GuestInfo {
-                    &INFO
-                }
-
-                fn instance(&mut self) -> &mut Instance {
-                    &mut self.instance
-                }
-
-                fn call_dynamic(&mut self, function: &str, #dynamic_args: &[Value]) -> Result<Vec<Value>, Error> {
-                    #dynamic_body
-                }
-            }
-
-            impl tinybind_runtime::Bindings for #strukt {
-                fn instantiate(runtime: &Runtime) -> Result<Self, Error> {
-                    Self::new(runtime)
-                }
-
-                fn is_poisoned(&mut self) -> bool {
-                    self.instance.is_poisoned()
-                }
-            }
         };
         (quote!(), struct_def, impls)
+    };
+
+    // The same trait impls for both kinds of guest struct.
+    let (generics, ty, bindings_generics, instantiate) = if g.has_host() {
+        let host = ident(&g.host_trait());
+        (
+            quote!(<H: #host>),
+            quote!(#strukt<H>),
+            quote!(<H: #host + Default>),
+            quote!(Self::with_host(runtime, H::default())),
+        )
+    } else {
+        (quote!(), quote!(#strukt), quote!(), quote!(Self::new(runtime)))
+    };
+    let bindings_doc = if g.has_host() {
+        doc("Pooled instances get a fresh `H::default()` each.")
+    } else {
+        quote!()
+    };
+    let trait_impls = quote! {
+        impl #generics DynGuest for #ty {
+            fn info(&self) -> &'static GuestInfo {
+                &INFO
+            }
+
+            fn instance(&mut self) -> &mut Instance {
+                &mut self.instance
+            }
+
+            fn call_dynamic(&mut self, function: &str, #dynamic_args: &[Value]) -> Result<Vec<Value>, Error> {
+                #dynamic_body
+            }
+        }
+
+        #bindings_doc
+        impl #bindings_generics tinybind_runtime::Bindings for #ty {
+            fn instantiate(runtime: &Runtime) -> Result<Self, Error> {
+                #instantiate
+            }
+
+            fn is_poisoned(&mut self) -> bool {
+                self.instance.is_poisoned()
+            }
+        }
     };
 
     quote! {
@@ -386,6 +383,8 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
             #struct_def
 
             #impls
+
+            #trait_impls
         }
     }
 }

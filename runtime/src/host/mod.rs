@@ -285,28 +285,13 @@ pub fn call<H: 'static, R>(
     import: &'static str,
     f: impl FnOnce(&mut H, &Args<'_>) -> Result<R, Fault>,
 ) -> HostResult<R> {
-    let mut host = take_host(caller, import)?;
-    let memory = caller.data().memory;
-    let outcome = match host.downcast_mut::<H>() {
-        Some(h) => {
-            let data = match &memory {
-                Some(m) => m.data(caller.as_context()),
-                None => &[],
-            };
-            let args = Args { data };
-            catch_unwind(AssertUnwindSafe(|| f(h, &args)))
-        }
-        None => {
-            caller.data_mut().host = Some(host);
-            return Err(wrong_host(import));
-        }
-    };
-    caller.data_mut().host = Some(host);
-    match outcome {
-        Ok(Ok(r)) => Ok(r),
-        Ok(Err(e)) => Err(failed(import, e)),
-        Err(payload) => Err(panicked(import, payload)),
-    }
+    lend_host(caller, import, |host: &mut H, caller| {
+        let data = match caller.data().memory {
+            Some(m) => m.data(caller.as_context()),
+            None => &[],
+        };
+        f(host, &Args { data })
+    })
 }
 
 /// Calls a raw host method: `f` gets the host and the calling guest's
@@ -316,12 +301,23 @@ pub fn call_raw<H: 'static, R>(
     import: &'static str,
     f: impl FnOnce(&mut H, &mut GuestMemory<'_>) -> Result<R, HostError>,
 ) -> HostResult<R> {
+    lend_host(caller, import, |host: &mut H, caller| {
+        let mut memory = GuestMemory::new(caller.as_context_mut(), import);
+        f(host, &mut memory).map_err(Fault::from)
+    })
+}
+
+/// Runs `f` with the host taken out of the store (see the module's docs),
+/// catching a panic, and puts the host back whatever happened.
+#[inline(always)]
+fn lend_host<H: 'static, R>(
+    caller: &mut Caller<'_>,
+    import: &'static str,
+    f: impl FnOnce(&mut H, &mut Caller<'_>) -> Result<R, Fault>,
+) -> HostResult<R> {
     let mut host = take_host(caller, import)?;
     let outcome = match host.downcast_mut::<H>() {
-        Some(h) => {
-            let mut memory = GuestMemory::new(caller.as_context_mut(), import);
-            catch_unwind(AssertUnwindSafe(|| f(h, &mut memory)))
-        }
+        Some(h) => catch_unwind(AssertUnwindSafe(|| f(h, caller))),
         None => {
             caller.data_mut().host = Some(host);
             return Err(wrong_host(import));
@@ -330,7 +326,7 @@ pub fn call_raw<H: 'static, R>(
     caller.data_mut().host = Some(host);
     match outcome {
         Ok(Ok(r)) => Ok(r),
-        Ok(Err(e)) => Err(failed(import, e.into())),
+        Ok(Err(e)) => Err(failed(import, e)),
         Err(payload) => Err(panicked(import, payload)),
     }
 }
