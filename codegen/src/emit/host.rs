@@ -46,13 +46,17 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
     let trait_doc = doc(&text);
     let methods = g.imports.iter().map(trait_method);
     let links = g.imports.iter().map(link_import);
+    let no_host_doc = doc(&format!(
+        "The host of [`{}::new`]: every import unimplemented.",
+        g.strukt
+    ));
     quote! {
         #trait_doc
         pub trait #host: Send + 'static {
             #(#methods)*
         }
 
-        /// The host of [`Self::new`]: every import unimplemented.
+        #no_host_doc
         impl #host for tinybind_runtime::NoHost {}
 
         /// Defines every import as a call of its method on the host of type `H`.
