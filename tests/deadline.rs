@@ -1,8 +1,9 @@
 //! Deadlines on guests that TinyGo never produces but a `.wasm` file can
 //! contain: a start function that never returns, endless tail calls, endless
-//! recursion, and switching a deadline off. The guests are hand-written
-//! `.wat` for that reason. Loops in real TinyGo guests are covered by
-//! `hostile.rs` (`spin`).
+//! recursion, guests that burn CPU for hours without a single loop
+//! (exponential, mutual and indirect recursion, a call tree of 2^48 calls),
+//! and switching a deadline off. The guests are hand-written `.wat` for that
+//! reason. Loops in real TinyGo guests are covered by `hostile.rs` (`spin`).
 
 use std::time::{Duration, Instant};
 
@@ -45,6 +46,62 @@ static SPINNERS: GuestModule = wat(
                     (br $again)))
             (local.get $n)))"#,
 );
+
+/// Guests that run for hours without a loop.
+const NO_LOOPS: &str = r#"(module
+    (memory (export "memory") 1)
+    (type $unary (func (param i64) (result i64)))
+    (table 1 funcref)
+    (elem (i32.const 0) $fib_indirect)
+    ;; Exponential recursion of bounded depth: fib(60) has depth 60 and
+    ;; makes about 2^42 calls.
+    (func $fib (export "fib") (param $n i64) (result i64)
+        (if (result i64) (i64.lt_u (local.get $n) (i64.const 2))
+            (then (local.get $n))
+            (else (i64.add
+                (call $fib (i64.sub (local.get $n) (i64.const 1)))
+                (call $fib (i64.sub (local.get $n) (i64.const 2)))))))
+    ;; Mutual recursion: ping calls pong twice, pong calls ping.
+    (func $ping (export "ping") (param $n i64) (result i64)
+        (if (result i64) (i64.eqz (local.get $n))
+            (then (i64.const 1))
+            (else (i64.add
+                (call $pong (i64.sub (local.get $n) (i64.const 1)))
+                (call $pong (i64.sub (local.get $n) (i64.const 1)))))))
+    (func $pong (param $n i64) (result i64) (call $ping (local.get $n)))
+    ;; Recursion through the table: no static call edge at all.
+    (func $fib_indirect (export "fib_indirect") (param $n i64) (result i64)
+        (if (result i64) (i64.lt_u (local.get $n) (i64.const 2))
+            (then (local.get $n))
+            (else (i64.add
+                (call_indirect (type $unary) (i64.sub (local.get $n) (i64.const 1)) (i32.const 0))
+                (call_indirect (type $unary) (i64.sub (local.get $n) (i64.const 2)) (i32.const 0))))))
+    CHAIN
+    (func $start_fib (call $fib (i64.const 60)) (drop))
+)"#;
+
+/// `NO_LOOPS` with a chain of 48 functions, each calling the next twice
+/// (2^48 calls, no recursion), exported as `chain`, and optionally a start
+/// function that runs `fib(60)`.
+fn no_loops(name: &'static str, start: bool) -> &'static GuestModule {
+    let mut chain = String::from("(func $c0 (export \"chain\") (call $c1) (call $c1))\n");
+    for i in 1..48 {
+        chain.push_str(&format!("(func $c{i} (call $c{n}) (call $c{n}))\n", n = i + 1));
+    }
+    chain.push_str("(func $c48)\n");
+    if start {
+        chain.push_str("(start $start_fib)\n");
+    }
+    let text = NO_LOOPS.replace("CHAIN", &chain);
+    let module = GuestModule {
+        name,
+        file: name,
+        bytes: Box::leak(text.into_bytes().into_boxed_slice()),
+        startup: Startup::None,
+        retptr_size: 0,
+    };
+    Box::leak(Box::new(module))
+}
 
 /// Stopped at a 200 ms deadline: not before it, and not long after.
 fn assert_stopped_at_200ms(took: Duration) {
@@ -114,4 +171,40 @@ fn loops_that_end_run_to_the_end_and_a_deadline_can_be_switched_off() {
     let started = Instant::now();
     assert_eq!(inst.call("count", &count, long).unwrap(), long);
     eprintln!("{long} iterations without a deadline: {:?}", started.elapsed());
+}
+
+#[test]
+fn guests_that_burn_cpu_without_loops_are_stopped() {
+    let rt = runtime(200);
+    let guest = no_loops("no_loops", false);
+    let mut inst = rt.instantiate(guest).unwrap();
+    let fib = inst.typed_func::<i64, i64>("fib").unwrap();
+    assert_eq!(inst.call("fib", &fib, 20).unwrap(), 6765, "short calls still answer");
+    for export in ["fib", "ping", "fib_indirect"] {
+        let mut inst = rt.instantiate(guest).unwrap();
+        let f = inst.typed_func::<i64, i64>(export).unwrap();
+        let started = Instant::now();
+        let err = inst.call(export, &f, 60).expect_err("stopped");
+        let took = started.elapsed();
+        eprintln!("{export}(60) stopped after {took:?}");
+        assert_stopped_at_200ms(took);
+        assert!(matches!(err, Error::Timeout { .. }), "{export}: {err:?}");
+    }
+    let mut inst = rt.instantiate(guest).unwrap();
+    let chain = inst.typed_func::<(), ()>("chain").unwrap();
+    let started = Instant::now();
+    let err = inst.call("chain", &chain, ()).expect_err("stopped");
+    eprintln!("chain of 2^48 calls stopped after {:?}", started.elapsed());
+    assert_stopped_at_200ms(started.elapsed());
+    assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+}
+
+#[test]
+fn a_start_function_without_loops_is_stopped() {
+    let rt = runtime(200);
+    let started = Instant::now();
+    let err = rt.instantiate(no_loops("no_loops_start", true)).err().expect("stopped");
+    assert_stopped_at_200ms(started.elapsed());
+    assert!(matches!(err, Error::Startup { .. }), "{err:?}");
+    assert!(err.to_string().contains("did not finish within 200ms"), "{err}");
 }

@@ -4,10 +4,12 @@
 //! Wasmtime's epoch interruption checks the epoch at the entry of every
 //! function and at every loop header. TinyGo guests spend a string call in
 //! many small runtime functions (`runtime.alloc`, `(gcBlock).state`, ...), so
-//! the entry checks cost 15–30% of a short call. A guest can only run
-//! forever by looping, by recursing (which ends in a stack overflow trap), or
-//! by tail calls, so checks at loop headers and before tail calls are
-//! enough. [`weave`] rewrites a module to have exactly those:
+//! the entry checks cost 15–30% of a short call. [`weave`] instead puts
+//! checks only where a long run must pass: after every `loop`, before every
+//! tail call, at the entry of functions in call-graph cycles and of
+//! functions whose address is taken, and inside bodies wherever the work
+//! since the last check could pass a budget. [`placement`] decides where,
+//! and says why that leaves no way to run long without a check. A check is
 //!
 //! ```wat
 //! (if (i64.ge_u (i64.load $clock (i32.const 0)) (global.get $deadline))
@@ -30,8 +32,14 @@
 //! The guest's memories after the clock are renumbered; DWARF sections are
 //! dropped (their code offsets would be wrong), the `name` section is kept.
 
-use std::ptr::NonNull;
-use std::sync::atomic::{AtomicU64, Ordering};
+mod clock;
+mod placement;
+
+pub(crate) use clock::Clock;
+
+use std::rc::Rc;
+
+use placement::Placement;
 
 use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
@@ -40,7 +48,6 @@ use wasm_encoder::{
     MemoryType, Module, TableSection, TagSection, TypeSection, ValType,
 };
 use wasmparser::{Encoding, Operator, Parser, Payload, TypeRef};
-use wasmtime::{Engine, SharedMemory};
 
 /// The module and name of the imported clock memory.
 pub(crate) const CLOCK_IMPORT: (&str, &str) = ("tinybind", "clock");
@@ -53,12 +60,37 @@ pub(crate) const START_EXPORT: &str = "tinybind:start";
 /// Adds deadline checks to a core module, binary or text (see the module
 /// docs). A start function comes back exported as [`START_EXPORT`].
 pub(crate) fn weave(wasm: &[u8]) -> Result<Vec<u8>, String> {
+    weave_counted(wasm).map(|(woven, _)| woven)
+}
+
+/// How many checks of each kind [`weave`] put in.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Inserted {
+    pub loops: usize,
+    pub tail_calls: usize,
+    pub entries: usize,
+    pub budget: usize,
+}
+
+#[cfg(test)]
+impl Inserted {
+    pub(crate) fn total(&self) -> usize {
+        self.loops + self.tail_calls + self.entries + self.budget
+    }
+}
+
+/// [`weave`], also counting the checks it put in.
+pub(crate) fn weave_counted(wasm: &[u8]) -> Result<(Vec<u8>, Inserted), String> {
     let wasm = &*wat::parse_bytes(wasm).map_err(|e| e.to_string())?;
     let shape = Shape::of(wasm)?;
+    let placement = Placement::of(wasm)?;
     let mut weaver = Weaver {
         imported_memories: shape.imported_memories,
         clock: shape.imported_memories,
         deadline: shape.imported_globals + shape.defined_globals,
+        next_func: shape.imported_funcs,
+        placement: Rc::new(placement),
+        inserted: Inserted::default(),
     };
     let mut out = Module::new();
     let mut emitted = Emitted::default();
@@ -125,7 +157,7 @@ pub(crate) fn weave(wasm: &[u8]) -> Result<Vec<u8>, String> {
         }
     }
     emitted.fill_before(SectionRank::End, &mut out, &mut weaver, &shape)?;
-    Ok(out.finish())
+    Ok((out.finish(), weaver.inserted))
 }
 
 fn err<E: std::fmt::Display>(e: wasm_encoder::reencode::Error<E>) -> String {
@@ -135,6 +167,7 @@ fn err<E: std::fmt::Display>(e: wasm_encoder::reencode::Error<E>) -> String {
 /// What the weaver needs to know before rewriting.
 #[derive(Default)]
 struct Shape {
+    imported_funcs: u32,
     imported_memories: u32,
     imported_globals: u32,
     defined_globals: u32,
@@ -156,6 +189,7 @@ impl Shape {
                             TypeRef::Memory(m) if m.shared => return Err(shared_memory()),
                             TypeRef::Memory(_) => shape.imported_memories += 1,
                             TypeRef::Global(_) => shape.imported_globals += 1,
+                            TypeRef::Func(_) => shape.imported_funcs += 1,
                             _ => {}
                         }
                     }
@@ -325,13 +359,17 @@ impl Emitted {
 }
 
 /// Re-encodes a module with the clock memory after its imported memories
-/// and checks in every function body.
+/// and checks in its function bodies where [`Placement`] puts them.
 struct Weaver {
     imported_memories: u32,
     /// The clock's memory index.
     clock: u32,
     /// The deadline global's index.
     deadline: u32,
+    /// The index of the next function body.
+    next_func: u32,
+    placement: Rc<Placement>,
+    inserted: Inserted,
 }
 
 impl Weaver {
@@ -367,71 +405,37 @@ impl Reencode for Weaver {
         body: wasmparser::FunctionBody<'_>,
     ) -> Result<(), wasm_encoder::reencode::Error<Self::Error>> {
         let mut f = self.new_function_with_parsed_locals(&body)?;
+        let placement = self.placement.clone();
+        let mut scan = placement.scanner(self.next_func);
+        self.next_func += 1;
+        if scan.entry() {
+            self.check(&mut f);
+            self.inserted.entries += 1;
+        }
         let mut ops = body.get_operators_reader()?;
         while !ops.eof() {
             let op = ops.read()?;
+            let step = scan.step(&op);
             let tail_call = matches!(
                 op,
                 Operator::ReturnCall { .. } | Operator::ReturnCallIndirect { .. } | Operator::ReturnCallRef { .. }
             );
-            let is_loop = matches!(op, Operator::Loop { .. });
-            if tail_call {
+            if step.before {
                 self.check(&mut f);
+                if tail_call {
+                    self.inserted.tail_calls += 1;
+                } else {
+                    self.inserted.budget += 1;
+                }
             }
             f.instruction(&self.instruction(op)?);
-            if is_loop {
+            if step.after {
                 self.check(&mut f);
+                self.inserted.loops += 1;
             }
         }
         code.function(&f);
         Ok(())
-    }
-}
-
-/// The runtime's tick counter: the first eight bytes of a one-page shared
-/// memory that every woven guest imports as its clock.
-#[derive(Clone)]
-pub(crate) struct Clock {
-    memory: SharedMemory,
-    counter: NonNull<AtomicU64>,
-}
-
-// SAFETY: `counter` points into `memory`, which this value keeps alive and
-// which never moves (one page, minimum = maximum); it is only accessed as an
-// `AtomicU64`, from the host, and read by guest code with plain loads.
-unsafe impl Send for Clock {}
-unsafe impl Sync for Clock {}
-
-impl Clock {
-    pub(crate) fn new(engine: &Engine) -> Result<Clock, wasmtime::Error> {
-        let memory = SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1))?;
-        let data = memory.data();
-        if data.len() < 8 {
-            return Err(wasmtime::Error::msg("the clock memory is too small"));
-        }
-        // Linear memory is page-aligned, so this is aligned for `AtomicU64`;
-        // `UnsafeCell` makes shared mutation through it allowed.
-        let counter = NonNull::new(data.as_ptr() as *mut AtomicU64)
-            .ok_or_else(|| wasmtime::Error::msg("the clock memory has no address"))?;
-        Ok(Clock { memory, counter })
-    }
-
-    /// The memory to define as [`CLOCK_IMPORT`].
-    pub(crate) fn memory(&self) -> &SharedMemory {
-        &self.memory
-    }
-
-    /// Ticks so far.
-    #[inline(always)]
-    pub(crate) fn now(&self) -> u64 {
-        // SAFETY: see the `Send`/`Sync` impls.
-        unsafe { self.counter.as_ref() }.load(Ordering::Acquire)
-    }
-
-    /// Advances the clock by one tick.
-    pub(crate) fn tick(&self) {
-        // SAFETY: see the `Send`/`Sync` impls.
-        unsafe { self.counter.as_ref() }.fetch_add(1, Ordering::Release);
     }
 }
 
@@ -484,13 +488,15 @@ mod tests {
                 continue;
             }
             let wasm = std::fs::read(&path).unwrap();
-            let woven = weave(&wasm).unwrap();
+            let (woven, inserted) = weave_counted(&wasm).unwrap();
             validate(&woven);
             let (loops, tails, checks) = census(&woven);
             let (loops_before, tails_before, _) = census(&wasm);
             assert_eq!((loops, tails), (loops_before, tails_before), "{}", path.display());
             assert!(loops > 0, "{}: a TinyGo guest without loops", path.display());
-            assert_eq!(checks, loops + tails, "{}", path.display());
+            assert_eq!((inserted.loops, inserted.tail_calls), (loops, tails), "{}", path.display());
+            assert_eq!(checks, inserted.total(), "{}", path.display());
+            eprintln!("{}: {inserted:?}", path.display());
             assert!(!wasmprinter(&woven).contains(START_EXPORT), "TinyGo emits no start section");
             seen += 1;
         }
@@ -523,7 +529,8 @@ mod tests {
         assert!(text.contains("memory.size $own"), "{text}");
         assert!(text.contains("i64.load 1"), "{text}");
         assert!(!text.contains("(start"), "{text}");
-        assert_eq!(census(&woven), (0, 1, 1));
+        // `$spin` calls itself: an entry check besides the tail call's.
+        assert_eq!(census(&woven), (0, 1, 2));
     }
 
     #[test]
@@ -571,8 +578,8 @@ mod tests {
                 continue;
             };
             let wasm = module.to_bytes();
-            match weave(&wasm) {
-                Ok(w) => {
+            match weave_counted(&wasm) {
+                Ok((w, inserted)) => {
                     let features = WasmFeatures::all();
                     if let Err(e) = Validator::new_with_features(features).validate_all(&w) {
                         panic!("case {case}: the woven module does not validate: {e}");
@@ -580,7 +587,8 @@ mod tests {
                     // Random code may hold the check's pattern itself.
                     let (loops, tails, checks) = census(&w);
                     let (_, _, checks_before) = census(&wasm);
-                    assert_eq!(checks - checks_before, loops + tails, "case {case}");
+                    assert_eq!((inserted.loops, inserted.tail_calls), (loops, tails), "case {case}");
+                    assert_eq!(checks - checks_before, inserted.total(), "case {case}");
                     woven += 1;
                 }
                 Err(_) => refused += 1,
