@@ -13,6 +13,12 @@
 
 mod cache;
 mod deadline;
+
+/// Internals exposed for the fuzz targets in `fuzz/`; not an API.
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::deadline::differential::{compare, engine, Compared};
+}
 pub mod dynamic;
 mod error;
 mod guest_memory;

@@ -33,6 +33,7 @@
 //! dropped (their code offsets would be wrong), the `name` section is kept.
 
 mod clock;
+pub mod differential;
 mod placement;
 
 pub(crate) use clock::Clock;

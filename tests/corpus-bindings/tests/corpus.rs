@@ -260,3 +260,80 @@ fn every_module_instantiates_or_fails_with_a_typed_error() {
     eprintln!("{started} of {} corpus modules started", tinybind_corpus_bindings::bare::GUESTS.len());
     assert!(started >= 15, "only {started} corpus modules started");
 }
+
+/// A sample argument of a binding type: small, so that every call ends.
+fn sample(ty: tinybind_runtime::ValueType, i: usize) -> tinybind_runtime::Value {
+    use tinybind_runtime::{Value, ValueType as T};
+    let n = 3 + i as i64;
+    match ty {
+        T::Bool => Value::Bool(i % 2 == 0),
+        T::I8 => Value::I8(n as i8),
+        T::I16 => Value::I16(n as i16),
+        T::I32 => Value::I32(n as i32),
+        T::I64 => Value::I64(n),
+        T::U8 => Value::U8(n as u8),
+        T::U16 => Value::U16(n as u16),
+        T::U32 => Value::U32(n as u32),
+        T::U64 => Value::U64(n as u64),
+        T::F32 => Value::F32(n as f32 + 0.5),
+        T::F64 => Value::F64(n as f64 + 0.25),
+        T::String => Value::String(format!("arg-{i}")),
+        T::Bytes => Value::Bytes(vec![1, 2, i as u8]),
+        T::SliceOf(inner) => Value::List(vec![sample(*inner, i), sample(*inner, i + 1)]),
+        T::Interface => Value::Interface(tinybind_runtime::GoInterface::default()),
+    }
+}
+
+/// The deadline weaver changes nothing a guest does: every typed export of
+/// the guest-go guests and of the corpus (with the manifest's declarations)
+/// gives the same results, errors and memory size woven (default 10 s
+/// deadline) and unwoven (`timeout(None)`). Guests that misbehave on purpose
+/// or read clocks and randomness are left out.
+#[test]
+fn woven_and_unwoven_guests_answer_alike() -> Result<(), Error> {
+    if corpus().is_none() {
+        return Ok(());
+    }
+    let woven = Runtime::new()?;
+    let plain = Runtime::builder().timeout(None).build()?;
+    let skip = ["hostile", "sandbox", "badalloc"];
+    let mut compared = 0;
+    let tables = [tinybind_corpus_bindings::local::GUESTS, declared::GUESTS];
+    for entry in tables.iter().flat_map(|t| t.iter()) {
+        if skip.contains(&entry.info.name) {
+            continue;
+        }
+        let (a, b) = ((entry.instantiate)(&woven), (entry.instantiate)(&plain));
+        let (mut a, mut b) = match (a, b) {
+            (Ok(a), Ok(b)) => (a, b),
+            (Err(ea), Err(eb)) => {
+                assert_eq!(ea.to_string(), eb.to_string(), "{}", entry.info.name);
+                continue;
+            }
+            (a, b) => panic!("{}: start-up differs: {:?} / {:?}", entry.info.name, a.err(), b.err()),
+        };
+        for f in entry.info.functions.iter().filter(|f| f.evidence != "wasm-only") {
+            let args: Vec<_> = f.params.iter().enumerate().map(|(i, (_, t))| sample(*t, i)).collect();
+            let ra = a.call_dynamic(f.export, &args);
+            if matches!(ra, Err(Error::Timeout { .. })) {
+                continue; // would not end unwoven either
+            }
+            let rb = b.call_dynamic(f.export, &args);
+            let show = |r: &Result<Vec<tinybind_runtime::Value>, Error>| match r {
+                Ok(v) => format!("{v:?}"),
+                Err(e) => format!("error: {e}"),
+            };
+            assert_eq!(show(&ra), show(&rb), "{}.{}", entry.info.name, f.export);
+            assert_eq!(a.instance().memory_size(), b.instance().memory_size(), "{}.{}", entry.info.name, f.export);
+            if ra.is_err() {
+                // A poisoned instance answers nothing more; start both again.
+                a = (entry.instantiate)(&woven)?;
+                b = (entry.instantiate)(&plain)?;
+            }
+            compared += 1;
+        }
+    }
+    eprintln!("{compared} exports gave the same answers woven and unwoven");
+    assert!(compared >= 60, "only {compared} exports compared");
+    Ok(())
+}

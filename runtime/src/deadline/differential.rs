@@ -1,0 +1,244 @@
+//! The weaver's oracle: a woven module must behave exactly like its
+//! original while the deadline is far away. [`compare`] instantiates both on
+//! one engine, runs the (deferred) start function, calls every exported
+//! function with zero arguments, and compares results (bit for bit), traps,
+//! and at the end every exported memory and global.
+//!
+//! Used by the bounded property test below and by the `weave` fuzz target
+//! (`fuzz/fuzz_targets/weave.rs`). Modules must terminate on their own
+//! (wasm-smith's `ensure_termination`) and have no imports.
+
+use wasmtime::{
+    Config, Engine, Extern, Instance, Linker, Module, SharedMemory, Store, Trap, Val, ValType,
+};
+
+use super::{weave, CLOCK_IMPORT, DEADLINE_EXPORT, START_EXPORT};
+
+/// What a comparison found, when the two behaved the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compared {
+    /// Both ran; this many exported functions were called in each.
+    Same { calls: usize },
+    /// Not compared: wasmtime refuses the original, it has imports, or the
+    /// weaver refuses it (shared memories, components).
+    Skipped,
+}
+
+/// How one step ended, comparably.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    Values(Vec<Bits>),
+    Trap(Option<Trap>),
+    Failed(String),
+}
+
+/// A value compared by its bits (NaNs included).
+#[derive(Debug, PartialEq)]
+enum Bits {
+    I32(i32),
+    I64(i64),
+    F32(u32),
+    F64(u64),
+    V128(u128),
+    Ref(bool),
+}
+
+fn bits(v: &Val) -> Bits {
+    match v {
+        Val::I32(x) => Bits::I32(*x),
+        Val::I64(x) => Bits::I64(*x),
+        Val::F32(x) => Bits::F32(*x),
+        Val::F64(x) => Bits::F64(*x),
+        Val::V128(x) => Bits::V128(x.as_u128()),
+        other => Bits::Ref(other.ref_().is_some_and(|r| !r.is_null())),
+    }
+}
+
+fn outcome(r: wasmtime::Result<Vec<Val>>) -> Outcome {
+    match r {
+        Ok(vals) => Outcome::Values(vals.iter().map(bits).collect()),
+        Err(e) => match e.downcast_ref::<Trap>() {
+            Some(t) => Outcome::Trap(Some(*t)),
+            None => Outcome::Failed(format!("{e:#}").lines().next().unwrap_or("").to_string()),
+        },
+    }
+}
+
+/// The engine both run on: the runtime's features, and shared memory for
+/// the clock.
+pub fn engine() -> Engine {
+    let mut config = Config::new();
+    config.shared_memory(true);
+    config.wasm_threads(true);
+    Engine::new(&config).unwrap_or_else(|_| Engine::default())
+}
+
+/// Compares `wasm` with its woven form; `Err` describes the first
+/// difference.
+pub fn compare(engine: &Engine, wasm: &[u8]) -> Result<Compared, String> {
+    let Ok(original) = Module::new(engine, wasm) else {
+        return Ok(Compared::Skipped);
+    };
+    if original.imports().len() > 0 {
+        return Ok(Compared::Skipped);
+    }
+    let Ok(woven_bytes) = weave(wasm) else {
+        return Ok(Compared::Skipped);
+    };
+    let woven = Module::new(engine, &woven_bytes).map_err(|e| format!("the woven module does not compile: {e:#}"))?;
+
+    let mut a = Store::new(engine, ());
+    let mut b = Store::new(engine, ());
+    let ia = Linker::new(engine).instantiate(&mut a, &original);
+    let mut linker = Linker::new(engine);
+    let clock = SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1)).map_err(|e| e.to_string())?;
+    linker
+        .define(&b, CLOCK_IMPORT.0, CLOCK_IMPORT.1, clock)
+        .map_err(|e| e.to_string())?;
+    let ib = linker.instantiate(&mut b, &woven);
+    let (ia, ib) = match (ia, ib) {
+        (Ok(ia), Ok(ib)) => (ia, ib),
+        // Instantiation itself runs no code of either (the woven one
+        // defers its start), so only the original's start can fail here.
+        (Err(e), Ok(ib)) => {
+            let expected = outcome(Err(e));
+            let got = start(&mut b, &ib)?;
+            return same("the start function", expected, got).map(|()| Compared::Same { calls: 0 });
+        }
+        (Ok(_), Err(e)) => return Err(format!("only the woven module fails to instantiate: {e:#}")),
+        (Err(_), Err(_)) => return Ok(Compared::Skipped),
+    };
+    let got = start(&mut b, &ib)?;
+    same("the start function", Outcome::Values(Vec::new()), got)?;
+
+    let mut calls = 0;
+    for export in original.exports() {
+        let name = export.name();
+        let (Some(fa), Some(fb)) = (ia.get_func(&mut a, name), ib.get_func(&mut b, name)) else {
+            continue;
+        };
+        let ty = fa.ty(&a);
+        let Some(args) = ty.params().map(|t| zero(&t)).collect::<Option<Vec<Val>>>() else {
+            continue;
+        };
+        let mut ra = vec![Val::I32(0); ty.results().len()];
+        let mut rb = ra.clone();
+        let oa = outcome(fa.call(&mut a, &args, &mut ra).map(|()| ra));
+        let ob = outcome(fb.call(&mut b, &args, &mut rb).map(|()| rb));
+        same(&format!("export `{name}`"), oa, ob)?;
+        calls += 1;
+    }
+    for export in original.exports() {
+        let name = export.name();
+        match (ia.get_export(&mut a, name), ib.get_export(&mut b, name)) {
+            (Some(Extern::Memory(ma)), Some(Extern::Memory(mb))) => {
+                if ma.data(&a) != mb.data(&b) {
+                    return Err(format!("memory `{name}` differs at the end"));
+                }
+            }
+            (Some(Extern::Global(ga)), Some(Extern::Global(gb))) => {
+                let (va, vb) = (bits(&ga.get(&mut a)), bits(&gb.get(&mut b)));
+                if va != vb {
+                    return Err(format!("global `{name}` differs at the end: {va:?} and {vb:?}"));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(Compared::Same { calls })
+}
+
+/// Arms the woven module's deadline far away and runs its deferred start.
+fn start(store: &mut Store<()>, instance: &Instance) -> Result<Outcome, String> {
+    let deadline = instance
+        .get_global(&mut *store, DEADLINE_EXPORT)
+        .ok_or("the woven module exports no deadline")?;
+    deadline.set(&mut *store, Val::I64(-1)).map_err(|e| e.to_string())?;
+    Ok(match instance.get_func(&mut *store, START_EXPORT) {
+        Some(f) => outcome(f.call(&mut *store, &[], &mut []).map(|()| Vec::new())),
+        None => Outcome::Values(Vec::new()),
+    })
+}
+
+fn same(what: &str, original: Outcome, woven: Outcome) -> Result<(), String> {
+    if original == woven {
+        Ok(())
+    } else {
+        Err(format!("{what}: the original gives {original:?}, the woven module {woven:?}"))
+    }
+}
+
+/// The zero of a parameter type (`None`: a reference type that cannot be
+/// made without a store, so the function is not called).
+fn zero(t: &ValType) -> Option<Val> {
+    Some(match t {
+        ValType::I32 => Val::I32(0),
+        ValType::I64 => Val::I64(0),
+        ValType::F32 => Val::F32(0),
+        ValType::F64 => Val::F64(0),
+        ValType::V128 => Val::V128(0u128.into()),
+        ValType::Ref(r) if r.is_nullable() => Val::null_ref(r.heap_type()),
+        ValType::Ref(_) => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bounded differential test: 400 wasm-smith modules made to terminate,
+    /// with tail calls, several memories and start functions, behave the
+    /// same woven and unwoven. Seeded, so a failure names its case.
+    #[test]
+    fn woven_modules_behave_exactly_like_their_originals() {
+        let engine = engine();
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let (mut compared, mut calls) = (0, 0);
+        for case in 0..400 {
+            let bytes: Vec<u8> = (0..8192).map(|_| next() as u8).collect();
+            let mut u = arbitrary::Unstructured::new(&bytes);
+            let config = wasm_smith::Config {
+                max_imports: 0,
+                min_funcs: 2,
+                // Half the cases avoid traps, so that more calls get past
+                // the start function.
+                disallow_traps: case % 2 == 0,
+                max_memories: 2,
+                max_memory32_bytes: 1 << 20,
+                memory64_enabled: false,
+                tail_call_enabled: true,
+                export_everything: true,
+                allow_start_export: true,
+                gc_enabled: false,
+                // The runtime's wasmtime has no collector, so no externref.
+                reference_types_enabled: false,
+                exceptions_enabled: false,
+                threads_enabled: false,
+                ..Default::default()
+            };
+            let Ok(mut module) = wasm_smith::Module::new(config, &mut u) else {
+                continue;
+            };
+            if module.ensure_termination(1_000).is_err() {
+                continue;
+            }
+            let wasm = module.to_bytes();
+            match compare(&engine, &wasm) {
+                Ok(Compared::Same { calls: n }) => {
+                    compared += 1;
+                    calls += n;
+                }
+                Ok(Compared::Skipped) => {}
+                Err(difference) => panic!("case {case}: {difference}"),
+            }
+        }
+        eprintln!("{compared} modules compared, {calls} exported functions called in each form");
+        assert!(compared > 150 && calls > 500, "only {compared} modules and {calls} calls compared");
+    }
+}
