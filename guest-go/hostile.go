@@ -136,10 +136,11 @@ func flood(lines int) int {
 	return written
 }
 
-// quit calls WASI proc_exit during a call.
+// quit says why on stderr, then calls WASI proc_exit during a call.
 //
 //export quit
 func quit(code int) int {
+	os.Stderr.WriteString("quit: giving up\n")
 	os.Exit(code)
 	return 0
 }

@@ -120,7 +120,8 @@ fn traps_name_guest_and_export_and_poison_until_reset() {
     // stack overflow.
     type Call = fn(&mut Hostile) -> Result<i32, Error>;
     let cases: [(&str, Call, &str); 3] = [
-        ("boom", |g| g.boom(3), "unreachable"),
+        // What the panic printed is in the error, output passed through.
+        ("boom", |g| g.boom(3), "`boom` panicked: runtime error: index out of range (in "),
         ("divide", |g| g.divide(1, 0), "divideByZeroPanic"),
         ("recurse", |g| g.recurse(0), "call stack exhausted"),
     ];
@@ -140,11 +141,29 @@ fn traps_name_guest_and_export_and_poison_until_reset() {
 }
 
 #[test]
+fn a_go_panic_message_is_in_the_error_when_output_is_captured_too() {
+    let rt = Runtime::builder().capture_output(1 << 16).build().unwrap();
+    let mut g = hostile(&rt);
+    let err = g.boom(3).expect_err("panic");
+    assert!(
+        matches!(&err, Error::Trap { panic: Some(p), .. } if p == "runtime error: index out of range"),
+        "{err:?}"
+    );
+    // A trap without a panic says nothing of the earlier one.
+    g.reset().unwrap();
+    let err = g.recurse(0).expect_err("overflow");
+    assert!(matches!(&err, Error::Trap { panic: None, .. }), "{err:?}");
+    assert!(err.to_string().contains("trapped: "), "{err}");
+}
+
+#[test]
 fn proc_exit_in_a_call_is_an_error() {
     let rt = runtime();
     let mut g = hostile(&rt);
     let err = g.quit(3).expect_err("exit");
     assert!(matches!(err, Error::Exit { code: 3, .. }), "{err:?}");
+    // The last line the guest printed says why.
+    assert!(err.to_string().ends_with("exited with code 3: quit: giving up"), "{err}");
     assert_names(&err, "hostile", "quit");
     assert_recovers(&mut g, &err);
 }

@@ -32,11 +32,14 @@ pub enum Error {
     },
     /// The guest trapped (`unreachable`, a Go panic, division by zero,
     /// stack overflow, out of memory, ...). The instance is now poisoned.
-    #[error("guest `{guest}`: `{export}` trapped: {reason}")]
+    /// After a Go panic, `panic` holds its message, read from what the guest
+    /// printed (kept whether output is captured or passed through).
+    #[error("guest `{guest}`: `{export}` {}", trap_text(reason, panic.as_deref()))]
     Trap {
         guest: String,
         export: String,
         reason: String,
+        panic: Option<String>,
     },
     /// The call ran past its deadline and was interrupted.
     #[error("guest `{guest}`: `{export}` did not finish within {after:?} and was stopped")]
@@ -63,12 +66,14 @@ pub enum Error {
         export: String,
         fuel: u64,
     },
-    /// The guest called `proc_exit` during a call.
-    #[error("guest `{guest}`: `{export}` exited with code {code}")]
+    /// The guest called `proc_exit` during a call; `message` is the last
+    /// line it printed before, if any.
+    #[error("guest `{guest}`: `{export}` exited with code {code}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
     Exit {
         guest: String,
         export: String,
         code: i32,
+        message: Option<String>,
     },
     /// A pointer and length from the guest lie outside its memory.
     #[error(
@@ -146,6 +151,17 @@ pub enum Error {
     /// A WASI grant (a directory, say) could not be set up.
     #[error("WASI set-up: {0}")]
     Wasi(String),
+}
+
+/// `trapped: REASON`, or after a Go panic `panicked: MESSAGE (in ...)`.
+fn trap_text(reason: &str, panic: Option<&str>) -> String {
+    match panic {
+        Some(message) => {
+            let place = reason.find(" (in ").map(|i| &reason[i..]).unwrap_or("");
+            format!("panicked: {message}{place}")
+        }
+        None => format!("trapped: {reason}"),
+    }
 }
 
 impl Error {

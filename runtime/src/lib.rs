@@ -25,6 +25,7 @@ mod guest_memory;
 pub mod host;
 mod instance;
 pub mod memory;
+mod output;
 mod pool;
 mod runtime;
 mod sandbox;

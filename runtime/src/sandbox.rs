@@ -6,14 +6,17 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
+use crate::output::{GuestOutput, Sink, Tail};
 use crate::runtime::Settings;
 use crate::Error;
 
-/// One instance's WASI context and its captured output, if captured.
+/// One instance's WASI context, its captured output (if captured), and the
+/// last bytes of its stdout and stderr either way.
 pub(crate) struct Sandbox {
     pub wasi: WasiP1Ctx,
     pub stdout: Option<MemoryOutputPipe>,
     pub stderr: Option<MemoryOutputPipe>,
+    pub tails: [Tail; 2],
 }
 
 impl Sandbox {
@@ -38,22 +41,19 @@ impl Sandbox {
             wasi.stdin(MemoryInputPipe::new(bytes.clone()));
         }
         let (stdout, stderr) = match settings.capture_output {
-            Some(cap) => {
-                let (out, err) = (MemoryOutputPipe::new(cap), MemoryOutputPipe::new(cap));
-                wasi.stdout(out.clone());
-                wasi.stderr(err.clone());
-                (Some(out), Some(err))
-            }
-            None => {
-                wasi.inherit_stdout();
-                wasi.inherit_stderr();
-                (None, None)
-            }
+            Some(cap) => (Some(MemoryOutputPipe::new(cap)), Some(MemoryOutputPipe::new(cap))),
+            None => (None, None),
         };
+        let out = GuestOutput::new(stdout.clone().map_or(Sink::Stdout, Sink::Capture));
+        let err = GuestOutput::new(stderr.clone().map_or(Sink::Stderr, Sink::Capture));
+        let tails = [out.tail.clone(), err.tail.clone()];
+        wasi.stdout(out);
+        wasi.stderr(err);
         Ok(Sandbox {
             wasi: wasi.build_p1(),
             stdout,
             stderr,
+            tails,
         })
     }
 }

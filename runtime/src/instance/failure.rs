@@ -6,6 +6,7 @@ use wasmtime::Trap;
 use wasmtime_wasi::I32Exit;
 
 use super::Instance;
+use crate::output::last_words;
 use crate::host::HostFault;
 use crate::Error;
 
@@ -65,6 +66,7 @@ impl Instance {
                 guest,
                 export,
                 code: exit.0,
+                message: self.said().map(|(words, _)| words),
             };
         }
         if let Some(fault) = e.downcast_ref::<HostFault>() {
@@ -93,13 +95,23 @@ impl Instance {
                 guest,
                 export,
                 reason: with_backtrace(trap.to_string(), &e),
+                panic: self.said().and_then(|(words, panic)| panic.then_some(words)),
             },
             None => Error::Trap {
                 guest,
                 export,
                 reason: format!("{e:#}").replace('\n', " "),
+                panic: None,
             },
         }
+    }
+
+    /// What the guest wrote during the failed call, as its last words
+    /// (stderr first), and whether they are a Go panic's.
+    fn said(&self) -> Option<(String, bool)> {
+        let texts = [1, 0].map(|i| self.tails[i].since(self.marks[i]));
+        let panic = texts.iter().find_map(|t| last_words(t).filter(|(_, panic)| *panic));
+        panic.or_else(|| texts.iter().find_map(|t| last_words(t)))
     }
 
 }

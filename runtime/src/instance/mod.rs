@@ -12,6 +12,7 @@ use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
 use crate::deadline::Clock;
 use crate::memory::{self, GuestSlice, Results};
+use crate::output::Tail;
 use crate::runtime::{HostLink, State, TICK};
 use crate::{Error, Runtime};
 
@@ -79,6 +80,10 @@ pub struct Instance {
     poisoned: bool,
     stdout: Option<MemoryOutputPipe>,
     stderr: Option<MemoryOutputPipe>,
+    /// The last bytes of stdout and stderr, and how much of each had been
+    /// written when the current call began: what the guest said during it.
+    tails: [Tail; 2],
+    marks: [u64; 2],
 }
 
 impl Instance {
@@ -107,6 +112,7 @@ impl Instance {
     ) -> Result<R, Error> {
         self.check(export)?;
         self.arm()?;
+        self.marks = [self.tails[0].mark(), self.tails[1].mark()];
         match func.call(&mut self.store, params) {
             Ok(r) => Ok(r),
             Err(e) => Err(self.failed(export, e)),

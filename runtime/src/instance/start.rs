@@ -65,6 +65,8 @@ impl Instance {
             poisoned: false,
             stdout: sandbox.stdout,
             stderr: sandbox.stderr,
+            tails: sandbox.tails,
+            marks: [0; 2],
         };
         match inst.start(&compiled) {
             Ok(()) => Ok(inst),
