@@ -396,7 +396,7 @@ fn demo_call(
     };
     let written_before = guest_output_len(guest.as_mut());
     let result = guest.call_dynamic(f.export, &args);
-    show_guest_output(guest.as_mut(), written_before);
+    // The call's line first, then what the guest printed during it.
     match result {
         Ok(results) => {
             let shown: Vec<String> = results.iter().map(show_arg).collect();
@@ -409,6 +409,7 @@ fn demo_call(
         }
         Err(e) => println!("{call} -> error: {e}"),
     }
+    show_guest_output(guest.as_mut(), written_before);
 }
 
 /// The demo captures what guests print (up to this many bytes per stream)

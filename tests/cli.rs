@@ -146,6 +146,18 @@ fn the_demo_runs_every_guest() {
     assert!(out.contains("greet(\"Ada\") -> \"Hello, Ada!\""), "{out}");
     assert!(out.contains("concatenate(\"Ada\", \"Lovelace\") -> \"AdaLovelace\""), "{out}");
     assert!(out.contains("divmod(7, 3) -> (2, 1)"), "{out}");
+    // What a guest prints is shown under the call that printed it.
+    let lines: Vec<&str> = out.lines().collect();
+    let after = |call: &str| {
+        let i = lines.iter().position(|l| l.trim_start().starts_with(call)).expect(call);
+        lines.get(i + 1).copied().unwrap_or_default()
+    };
+    assert!(after("boom(").contains("(guest stdout") && after("boom(").contains("index out of range"), "{out}");
+    assert!(after("hog(").contains("out of memory"), "{out}");
+    assert!(after("flood(").contains("abcdefgh"), "{out}");
+    assert!(!after("bad_utf8(").contains("(guest"), "{out}");
+    assert!(!after("spin(").contains("(guest"), "{out}");
+    assert!(!after("recurse(").contains("(guest"), "{out}");
 }
 
 #[test]

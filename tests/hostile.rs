@@ -565,3 +565,13 @@ fn a_guest_cannot_multiply_the_memory_cap_with_more_memories() {
     assert!(matches!(err, Error::Instantiate { .. }), "{err:?}");
     assert!(err.to_string().contains("two_memories"), "{err}");
 }
+
+#[test]
+fn captured_stderr_keeps_what_the_guest_wrote_before_exiting() {
+    let rt = Runtime::builder().capture_output(4096).build().unwrap();
+    let mut g = hostile(&rt);
+    let err = g.quit(2).expect_err("exit");
+    assert!(err.to_string().ends_with("quit: giving up"), "{err}");
+    let captured = g.instance().stderr().expect("captured");
+    assert_eq!(String::from_utf8_lossy(&captured), "quit: giving up\n");
+}
