@@ -208,3 +208,36 @@ fn a_start_function_without_loops_is_stopped() {
     assert!(matches!(err, Error::Startup { .. }), "{err:?}");
     assert!(err.to_string().contains("did not finish within 200ms"), "{err}");
 }
+
+#[test]
+fn recursion_through_call_ref_is_refused_or_stopped() {
+    // Typed function references: this runtime's wasmtime has no collector,
+    // so it may refuse the module outright; if it runs it, the target of
+    // `call_ref` (named by `ref.func`) checks at its entry.
+    static CALL_REF: GuestModule = wat(
+        "call_ref",
+        br#"(module
+            (type $unary (func (param i64) (result i64)))
+            (elem declare func $fib)
+            (func $fib (export "fib") (type $unary)
+                (if (result i64) (i64.lt_u (local.get 0) (i64.const 2))
+                    (then (local.get 0))
+                    (else (i64.add
+                        (call_ref $unary (i64.sub (local.get 0) (i64.const 1)) (ref.func $fib))
+                        (call_ref $unary (i64.sub (local.get 0) (i64.const 2)) (ref.func $fib)))))))"#,
+    );
+    let rt = runtime(200);
+    match rt.instantiate(&CALL_REF) {
+        Err(e) => {
+            eprintln!("call_ref guest refused: {e}");
+            assert!(matches!(e, Error::Compile { .. } | Error::Instantiate { .. }), "{e:?}");
+        }
+        Ok(mut inst) => {
+            let fib = inst.typed_func::<i64, i64>("fib").unwrap();
+            let started = Instant::now();
+            let err = inst.call("fib", &fib, 60).expect_err("stopped");
+            assert_stopped_at_200ms(started.elapsed());
+            assert!(matches!(err, Error::Timeout { .. }), "{err:?}");
+        }
+    }
+}
