@@ -321,8 +321,16 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
     let mut scope = Scope::with_reserved(RESERVED_METHODS);
     let mut wasm_only = Vec::new();
 
+    // A function exported under a runtime name is the runtime's under
+    // every name (TinyGo 0.10's `cwa_main` is `_start`).
+    let runtime_funcs: std::collections::HashSet<u32> = info
+        .exports
+        .iter()
+        .filter(|e| is_runtime_export(&e.name))
+        .map(|e| e.func_index)
+        .collect();
     for export in &info.exports {
-        if is_runtime_export(&export.name) {
+        if is_runtime_export(&export.name) || runtime_funcs.contains(&export.func_index) {
             runtime_exports.push(export.name.clone());
             continue;
         }
@@ -461,42 +469,53 @@ fn bind(
     };
 
     if let Some(go) = declared {
-        f.go = Some(go.signature());
-        f.go_location = Some(go.location.clone());
         match abi::lower(go, flavour) {
             Ok(l) if l.wasm == export.sig => {
+                f.go = Some(go.signature());
+                f.go_location = Some(go.location.clone());
                 f.evidence = Evidence::GoSource;
                 f.binding = Binding::Typed(l);
+                sanitize_params(&mut f);
+                return f;
             }
+            // A source that contradicts the binary is not used at all: the
+            // binding rests on the next evidence, DWARF or the wasm types.
             Ok(l) => warnings.push(format!(
                 "guest `{guest}`: export `{}`: the Go source ({}) says `{}`, which lowers to \
                  wasm {} but the module's type is {}; the source does not match this binary, \
-                 so the binding uses the raw wasm types",
-                export.name, go.location, go.signature(), l.wasm, export.sig
+                 so it is not used and the binding rests on {}",
+                export.name,
+                go.location,
+                go.signature(),
+                l.wasm,
+                export.sig,
+                if dwarf.is_some() { "DWARF" } else { "the raw wasm types" }
             )),
-            Err(reason) => warnings.push(format!(
-                "guest `{guest}`: export `{}`: `{}` ({}) cannot be typed: {reason}; the binding \
-                 uses the raw wasm types {}",
-                export.name, go.signature(), go.location, export.sig
-            )),
+            // A declaration that matches but cannot be typed still names
+            // the function; its parameters keep their names only where they
+            // are one wasm value each.
+            Err(reason) => {
+                warnings.push(format!(
+                    "guest `{guest}`: export `{}`: `{}` ({}) cannot be typed: {reason}; the \
+                     binding uses the raw wasm types {}",
+                    export.name, go.signature(), go.location, export.sig
+                ));
+                f.go = Some(go.signature());
+                f.go_location = Some(go.location.clone());
+                f.evidence = Evidence::GoSource;
+                let names: Vec<String> = go
+                    .params
+                    .iter()
+                    .enumerate()
+                    .map(|(i, p)| p.name.clone().filter(|n| n != "_").unwrap_or_else(|| format!("arg{i}")))
+                    .collect();
+                f.binding = Binding::Raw {
+                    names: raw_names(Some(names)),
+                };
+                sanitize_params(&mut f);
+                return f;
+            }
         }
-        if f.evidence == Evidence::WasmOnly {
-            f.evidence = Evidence::GoSource;
-            let names = abi::lower(go, flavour).ok().map(|l| flat_names(&l));
-            let with_retptr = names.as_ref().map(|n| {
-                let mut all = vec!["retptr".to_string()];
-                all.extend(n.iter().cloned());
-                all
-            });
-            let names = names
-                .filter(|n| n.len() == export.sig.params.len())
-                .or(with_retptr);
-            f.binding = Binding::Raw {
-                names: raw_names(names),
-            };
-        }
-        sanitize_params(&mut f);
-        return f;
     }
 
     let Some(d) = dwarf else {
@@ -618,5 +637,45 @@ fn scalar_of(t: WasmType) -> Scalar {
         WasmType::F32 => Scalar::F32,
         WasmType::F64 => Scalar::F64,
         _ => Scalar::I32,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(wat: &str, go: Option<&str>) -> GuestModel {
+        let wasm = wat::parse_str(wat).expect("wat");
+        let info = ModuleInfo::parse(&wasm).expect("parses");
+        let go = go.map(|g| GoSource::parse(&[("g.go".into(), g.into())]).expect("go"));
+        infer("g", "g.wasm", &info, go.as_ref())
+    }
+
+    #[test]
+    fn aliases_of_runtime_exports_are_hidden() {
+        let m = model(
+            r#"(module (func $start) (export "_start" (func $start)) (export "cwa_main" (func $start))
+                (func $f (result i32) (i32.const 1)) (export "f" (func $f)))"#,
+            None,
+        );
+        let api: Vec<&str> = m.functions.iter().map(|f| f.export.as_str()).collect();
+        assert_eq!(api, vec!["f"]);
+        assert!(m.runtime_exports.contains(&"cwa_main".to_string()));
+    }
+
+    #[test]
+    fn a_contradicting_source_is_not_evidence_and_names_no_retptr() {
+        // A stale source says the export returns a string (a retptr); the
+        // binary takes one i32 and returns nothing.
+        let m = model(
+            r#"(module (func $t (param i32)) (export "tinygo_test" (func $t)))"#,
+            Some("//export tinygo_test\nfunc tinygo_test(a, b int32) string\n"),
+        );
+        let f = &m.functions[0];
+        assert_eq!(f.evidence, Evidence::WasmOnly);
+        assert_eq!(f.go, None);
+        let Binding::Raw { names } = &f.binding else { panic!("raw") };
+        assert_eq!(names, &vec!["arg0".to_string()]);
+        assert!(m.warnings.iter().any(|w| w.contains("does not match this binary")), "{:?}", m.warnings);
     }
 }

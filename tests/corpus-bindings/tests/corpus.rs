@@ -162,7 +162,9 @@ fn a_contradicting_go_source_is_reported_and_not_trusted() {
     let model = tinybind_codegen::inspect_file(&file, &[go]).expect("inspects");
     for name in ["add", "concatenate"] {
         let f = model.functions.iter().find(|f| f.export == name).expect("bound");
-        assert!(matches!(f.binding, Binding::Raw { .. }), "{name} must fall back to raw");
+        // The source is not used: the binding rests on the module's DWARF.
+        assert_eq!(f.evidence, Evidence::Dwarf, "{name}");
+        assert_eq!(f.go_location.as_deref(), Some("DWARF"), "{name}");
         assert!(
             model
                 .warnings
