@@ -258,6 +258,7 @@ fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
                 .map(|s| parse_value(*elem, s))
                 .collect::<Result<_, _>>()?,
         ),
+        ValueType::Error => return Err("an error is a result, never an argument".into()),
         ValueType::Interface => {
             let (t, v) = text
                 .split_once(':')
@@ -324,7 +325,7 @@ fn sample(ty: ValueType, index: usize) -> Value {
         ValueType::String => Value::String(WORDS[index % WORDS.len()].to_string()),
         ValueType::Bytes => Value::Bytes(b"tinybind".to_vec()),
         ValueType::SliceOf(elem) => Value::List(vec![sample(*elem, 0), sample(*elem, 1)]),
-        ValueType::Interface => Value::Interface(tinybind_runtime::GoInterface::default()),
+        ValueType::Interface | ValueType::Error => Value::Interface(tinybind_runtime::GoInterface::default()),
     }
 }
 

@@ -149,6 +149,9 @@ pub struct Lowered {
     pub results: Results,
     /// The wasm type this lowering predicts.
     pub wasm: FuncSig,
+    /// The last Go result is `error` (an interface, the last retptr field):
+    /// an export's method returns it as a Go error.
+    pub go_error: bool,
 }
 
 impl Lowered {
@@ -166,6 +169,9 @@ impl Lowered {
         }
         if self.params.iter().any(|p| p.value == Value::Interface) {
             parts.push("interfaces as (typecode, value)".to_string());
+        }
+        if self.go_error {
+            parts.push("the last result a Go error".to_string());
         }
         if parts.is_empty() {
             "scalars passed directly".to_string()
@@ -240,6 +246,7 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
         .enumerate()
         .map(|(i, r)| lower_type(&r.ty, flavour).map_err(|e| format!("result {}: {e}", i + 1)))
         .collect::<Result<Vec<_>, _>>()?;
+    let go_error = matches!(func.results.last().map(|r| &r.ty), Some(GoType::Interface(t)) if t == "error");
     let results = match values.as_slice() {
         [] => Results::None,
         [Value::Scalar(s)] => {
@@ -259,6 +266,7 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
         params,
         results,
         wasm,
+        go_error,
     })
 }
 

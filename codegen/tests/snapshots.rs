@@ -74,3 +74,9 @@ fn badhost_raw_import_beside_typed_ones() {
     let wat = go.with_extension("wat");
     insta::assert_snapshot!(generate_one(&wat, Some(&go)));
 }
+
+#[test]
+fn errorsx_go_error_results() {
+    let (wasm, go) = guest("errorsx");
+    insta::assert_snapshot!(generate_one(&wasm, Some(&go)));
+}

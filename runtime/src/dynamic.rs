@@ -28,6 +28,8 @@ pub enum ValueType {
     Bytes,
     SliceOf(&'static ValueType),
     Interface,
+    /// A Go `error` result (only ever the last result).
+    Error,
 }
 
 impl ValueType {
@@ -48,6 +50,7 @@ impl ValueType {
             ValueType::Bytes => "bytes",
             ValueType::SliceOf(_) => "slice",
             ValueType::Interface => "interface",
+            ValueType::Error => "error",
         }
     }
 }

@@ -131,6 +131,15 @@ pub enum Error {
          reset it"
     )]
     Poisoned { guest: String, export: String },
+    /// A dynamic call's export returned a non-nil Go `error` (typed
+    /// methods return it as the inner `Result` instead). Not a trap: the
+    /// instance stays usable.
+    #[error("guest `{guest}`: `{export}` returned a Go error: {error}")]
+    GoError {
+        guest: String,
+        export: String,
+        error: crate::GoError,
+    },
     /// A dynamic call named no function of the guest.
     #[error("guest `{guest}`: no function `{function}`")]
     NoSuchFunction { guest: String, function: String },
@@ -182,6 +191,15 @@ impl Error {
         match self {
             Error::InvalidUtf8 { bytes, .. } => Some(bytes),
             _ => None,
+        }
+    }
+
+    /// A Go error of a dynamic call.
+    pub fn go_error(info: &crate::GuestInfo, function: &str, error: crate::GoError) -> Error {
+        Error::GoError {
+            guest: info.name.to_string(),
+            export: function.to_string(),
+            error,
         }
     }
 

@@ -21,6 +21,7 @@ pub mod fuzzing {
 }
 pub mod dynamic;
 mod error;
+mod go_error;
 mod guest_memory;
 pub mod host;
 mod instance;
@@ -34,6 +35,7 @@ pub use dynamic::{
     DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo, Value, ValueType,
 };
 pub use error::Error;
+pub use go_error::GoError;
 pub use guest_memory::GuestMemory;
 pub use host::{HostError, NoHost};
 pub use instance::{GuestModule, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};

@@ -264,6 +264,25 @@ impl<'a> Results<'a> {
         Ok(bytes.chunks_exact(T::SIZE).map(T::read).collect())
     }
 
+    /// The Go `error` at `offset`, then the other results with `value`:
+    /// `Ok(Ok(value))` for a nil error, `Ok(Err(error))` otherwise (the other
+    /// results are not read: Go leaves them zero). `names`: the compiler
+    /// names its types, so the message can be read (see [`GoError`]).
+    #[inline(always)]
+    pub fn go_result<T>(
+        &self,
+        offset: u32,
+        names: bool,
+        value: impl FnOnce() -> Result<T, Error>,
+    ) -> Result<Result<T, crate::GoError>, Error> {
+        let typecode: u32 = self.scalar(offset)?;
+        let data: u32 = self.scalar(offset.wrapping_add(4))?;
+        if typecode == 0 {
+            return value().map(Ok);
+        }
+        Ok(Err(crate::GoError::read(self.data, typecode, data, names)))
+    }
+
     /// A Go interface at `offset`.
     pub fn interface(&self, offset: u32) -> Result<GoInterface, Error> {
         Ok(GoInterface {

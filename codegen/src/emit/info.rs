@@ -54,7 +54,14 @@ fn value_types(f: &FunctionModel) -> (Vec<TokenStream>, Vec<TokenStream>) {
             match &l.results {
                 Results::None => Vec::new(),
                 Results::Direct(s) => vec![value_type(Value::Scalar(*s))],
-                Results::Retptr { fields, .. } => fields.iter().map(|f| value_type(f.value)).collect(),
+                Results::Retptr { fields, .. } => fields
+                    .iter()
+                    .enumerate()
+                    .map(|(i, f)| match l.go_error && i + 1 == fields.len() {
+                        true => quote!(tinybind_runtime::ValueType::Error),
+                        false => value_type(f.value),
+                    })
+                    .collect(),
             },
         ),
         Binding::Raw { names } => (

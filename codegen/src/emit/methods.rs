@@ -156,6 +156,38 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                     let conv = wasm_to_scalar(*s, quote!(#r));
                     (scalar_ty(*s), quote! { let #r = #call; Ok(#conv) })
                 }
+                Results::Retptr { fields, size } if l.go_error && !fields.is_empty() => {
+                    let r = retptr.clone();
+                    let out = format_ident!("{}", locals.unique("out".to_string()));
+                    let (error, values) = (&fields[fields.len() - 1], &fields[..fields.len() - 1]);
+                    let tys: Vec<TokenStream> = values.iter().map(|f| result_ty(f.value)).collect();
+                    let value_ty = match tys.as_slice() {
+                        [one] => one.clone(),
+                        many => quote!((#(#many),*)),
+                    };
+                    let value = match values {
+                        [] => quote!(Ok(())),
+                        [one] => read_tail(&out, one),
+                        many => {
+                            let reads = many.iter().map(|f| {
+                                let r = read_tail(&out, f);
+                                quote!(#r?)
+                            });
+                            quote!(Ok((#(#reads),*)))
+                        }
+                    };
+                    let off = Literal::u32_unsuffixed(error.offset);
+                    let size = Literal::u32_unsuffixed(*size);
+                    (
+                        quote!(Result<#value_ty, tinybind_runtime::GoError>),
+                        quote! {
+                            #call;
+                            self.instance.read_results(#export, #r, #size, |#out| {
+                                #out.go_result(#off, GO_ERROR_NAMES, || #value)
+                            })
+                        },
+                    )
+                }
                 Results::Retptr { fields, size } => {
                     let r = retptr.clone();
                     let out = format_ident!("{}", locals.unique("out".to_string()));
@@ -248,15 +280,21 @@ pub fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
         Binding::Typed(l) => match &l.results {
             Results::None => 0,
             Results::Direct(_) => 1,
-            Results::Retptr { fields, .. } => fields.len(),
+            Results::Retptr { fields, .. } => fields.len().saturating_sub(usize::from(l.go_error)),
         },
         Binding::Raw { .. } => f.wasm.results.len(),
     };
     let outs: Vec<Ident> = (0..result_count).map(|i| format_ident!("r{}", i)).collect();
+    // A Go error is the dynamic call's error.
+    let call = if f.returns_go_error() {
+        quote!(self.#name(#(#gets),*)?.map_err(|e| Error::go_error(&INFO, function, e))?)
+    } else {
+        quote!(self.#name(#(#gets),*)?)
+    };
     let binding = match outs.as_slice() {
-        [] => quote!(self.#name(#(#gets),*)?;),
-        [one] => quote!(let #one = self.#name(#(#gets),*)?;),
-        many => quote!(let (#(#many),*) = self.#name(#(#gets),*)?;),
+        [] => quote!(#call;),
+        [one] => quote!(let #one = #call;),
+        many => quote!(let (#(#many),*) = #call;),
     };
     quote! {
         #pattern => {

@@ -307,6 +307,19 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         (quote!(), struct_def, impls)
     };
 
+    // Go error messages are read from type names, which TinyGo 0.28 and
+    // later put in the binary.
+    let go_error_names = if g.functions.iter().any(|f| f.returns_go_error()) {
+        let names = g.names_go_types();
+        quote! {
+            /// Whether this guest's compiler puts type names in the binary (TinyGo 0.28 and
+            /// later), from which Go error messages are read.
+            const GO_ERROR_NAMES: bool = #names;
+        }
+    } else {
+        quote!()
+    };
+
     // The same trait impls for both kinds of guest struct.
     let (generics, ty, bindings_generics, instantiate) = if g.has_host() {
         let host = ident(&g.host_trait());
@@ -377,6 +390,8 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
             };
 
             #host_items
+
+            #go_error_names
 
             #exports_struct
 

@@ -177,7 +177,8 @@ fn bind_import(
     f.go_location = Some(go.location.clone());
     f.evidence = Evidence::GoSource;
     match abi::lower(go, flavour) {
-        Ok(l) if l.wasm == *sig => f.binding = Binding::Typed(l),
+        // A host function's `error` result is a plain interface value.
+        Ok(l) if l.wasm == *sig => f.binding = Binding::Typed(abi::Lowered { go_error: false, ..l }),
         Ok(l) => {
             warnings.push(format!(
                 "guest `{}`: import `{}`: the Go declaration ({}) says `{}`, which lowers to \

@@ -145,12 +145,28 @@ impl FunctionModel {
         }
     }
 
+    /// Whether the method returns the export's Go `error` as the inner
+    /// `Result` of `Result<Result<T, GoError>, Error>`.
+    pub fn returns_go_error(&self) -> bool {
+        matches!(&self.binding, Binding::Typed(l) if l.go_error)
+    }
+
     /// The Rust result type, without the `Result`.
     pub fn rust_result(&self) -> String {
         let types: Vec<String> = match &self.binding {
             Binding::Typed(l) => match &l.results {
                 Results::None => Vec::new(),
                 Results::Direct(s) => vec![s.rust().to_string()],
+                Results::Retptr { fields, .. } if l.go_error => {
+                    let value: Vec<String> =
+                        fields[..fields.len() - 1].iter().map(|f| rust_result_type(f.value)).collect();
+                    let value = match value.as_slice() {
+                        [] => "()".to_string(),
+                        [one] => one.clone(),
+                        many => format!("({})", many.join(", ")),
+                    };
+                    return format!("Result<{value}, GoError>");
+                }
                 Results::Retptr { fields, .. } => {
                     fields.iter().map(|f| rust_result_type(f.value)).collect()
                 }
@@ -283,6 +299,17 @@ pub struct GuestModel {
 }
 
 impl GuestModel {
+    /// Whether the compiler puts Go type names in the binary: TinyGo 0.28
+    /// and later (older ones do not name themselves in `producers`).
+    pub fn names_go_types(&self) -> bool {
+        let Some(version) = self.compiler.strip_prefix("TinyGo ") else {
+            return false;
+        };
+        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
+        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        (major, minor) >= (0, 28)
+    }
+
     /// Whether the guest has a host trait.
     pub fn has_host(&self) -> bool {
         !self.imports.is_empty()

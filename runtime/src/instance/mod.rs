@@ -213,6 +213,12 @@ impl Instance {
         self.poisoned
     }
 
+    #[doc(hidden)]
+    pub fn read_memory_for_tests(&self, ptr: u32, len: u32) -> Vec<u8> {
+        let data = self.memory.map(|m| m.data(&self.store)).unwrap_or(&[]);
+        memory::region(data, ptr, len as u64).map(|b| b.to_vec()).unwrap_or_default()
+    }
+
     /// The guest's linear memory size in bytes (0 without memory).
     pub fn memory_size(&self) -> usize {
         self.memory.map(|m| m.data_size(&self.store)).unwrap_or(0)

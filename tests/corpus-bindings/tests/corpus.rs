@@ -282,7 +282,7 @@ fn sample(ty: tinybind_runtime::ValueType, i: usize) -> tinybind_runtime::Value 
         T::String => Value::String(format!("arg-{i}")),
         T::Bytes => Value::Bytes(vec![1, 2, i as u8]),
         T::SliceOf(inner) => Value::List(vec![sample(*inner, i), sample(*inner, i + 1)]),
-        T::Interface => Value::Interface(tinybind_runtime::GoInterface::default()),
+        T::Interface | T::Error => Value::Interface(tinybind_runtime::GoInterface::default()),
     }
 }
 
