@@ -96,6 +96,8 @@ pub enum Value {
     Slice(Scalar),
     /// An interface or `error`: `(typecode, value)`.
     Interface,
+    /// `[]string`: `(ptr, len, cap)` of `{ptr, len}` string headers.
+    Strings,
 }
 
 impl Value {
@@ -104,7 +106,7 @@ impl Value {
         match self {
             Value::Scalar(s) => vec![s.wasm()],
             Value::String | Value::Interface => vec![WasmType::I32; 2],
-            Value::Slice(_) => vec![WasmType::I32; 3],
+            Value::Slice(_) | Value::Strings => vec![WasmType::I32; 3],
         }
     }
 
@@ -113,7 +115,7 @@ impl Value {
         match self {
             Value::Scalar(s) => (s.size(), s.size()),
             Value::String | Value::Interface => (8, 4),
-            Value::Slice(_) => (12, 4),
+            Value::Slice(_) | Value::Strings => (12, 4),
         }
     }
 }
@@ -164,7 +166,7 @@ impl Lowered {
         if self.params.iter().any(|p| p.value == Value::String) {
             parts.push("strings as (ptr, len)".to_string());
         }
-        if self.params.iter().any(|p| matches!(p.value, Value::Slice(_))) {
+        if self.params.iter().any(|p| matches!(p.value, Value::Slice(_) | Value::Strings)) {
             parts.push("slices as (ptr, len, cap)".to_string());
         }
         if self.params.iter().any(|p| p.value == Value::Interface) {
@@ -213,6 +215,7 @@ pub fn lower_type(ty: &GoType, flavour: Flavour) -> Result<Value, String> {
         GoType::Slice(elem) => {
             return match lower_type(elem, flavour)? {
                 Value::Scalar(s) if s != Scalar::Bool => Ok(Value::Slice(s)),
+                Value::String => Ok(Value::Strings),
                 _ => Err(format!("a slice of `{elem:?}` has no binding yet")),
             };
         }

@@ -194,6 +194,24 @@ impl<'a> FromValue<'a> for &'a str {
     }
 }
 
+impl From<Vec<String>> for Value {
+    fn from(items: Vec<String>) -> Self {
+        Value::List(items.into_iter().map(Value::String).collect())
+    }
+}
+
+impl<'a> FromValue<'a> for Vec<&'a str> {
+    fn from_value(v: &'a Value) -> Result<Self, Error> {
+        match v {
+            Value::List(items) => items.iter().map(<&str>::from_value).collect(),
+            other => Err(Error::ArgumentType {
+                expected: "list of strings",
+                got: other.type_name(),
+            }),
+        }
+    }
+}
+
 impl<'a> FromValue<'a> for &'a [u8] {
     fn from_value(v: &'a Value) -> Result<Self, Error> {
         match v {

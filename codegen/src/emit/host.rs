@@ -207,10 +207,10 @@ fn link_import(i: &ImportModel) -> TokenStream {
                             tinybind_runtime::GoInterface { typecode: #t as u32, value: #v as u32 }
                         });
                     }
-                    Value::String | Value::Slice(_) => {
+                    Value::String | Value::Slice(_) | Value::Strings => {
                         let (ptr, len) = (part("ptr", &mut locals), part("len", &mut locals));
                         wasm_params.push(quote!(#ptr: i32, #len: i32));
-                        if matches!(p.value, Value::Slice(_)) {
+                        if matches!(p.value, Value::Slice(_) | Value::Strings) {
                             let cap = part("cap", &mut locals);
                             let cap = format_ident!("_{}", cap);
                             wasm_params.push(quote!(#cap: i32));
@@ -218,6 +218,7 @@ fn link_import(i: &ImportModel) -> TokenStream {
                         let read = match p.value {
                             Value::String => quote!(view.str(#ptr, #len)?),
                             Value::Slice(Scalar::U8) => quote!(view.bytes(#ptr, #len)?),
+                            Value::Strings => quote!(&view.strings(#ptr, #len)?),
                             Value::Slice(s) => {
                                 let t = scalar_ty(s);
                                 quote!(&view.slice::<#t>(#ptr, #len)?)
@@ -229,7 +230,10 @@ fn link_import(i: &ImportModel) -> TokenStream {
                     }
                 }
             }
-            let uses_view = l.params.iter().any(|p| matches!(p.value, Value::String | Value::Slice(_)));
+            let uses_view = l
+                .params
+                .iter()
+                .any(|p| matches!(p.value, Value::String | Value::Slice(_) | Value::Strings));
             let view = if uses_view { quote!(view) } else { quote!(_view) };
             let call = quote! {
                 tinybind_runtime::host::call(&mut caller, #qualified, |host: &mut H, #view| {
@@ -283,6 +287,8 @@ fn out_value(v: Value, x: &Ident) -> TokenStream {
         Value::String => quote!(tinybind_runtime::host::Out::String(&#x)),
         Value::Slice(Scalar::U8) => quote!(tinybind_runtime::host::Out::Bytes(&#x)),
         Value::Slice(_) => quote!(tinybind_runtime::host::Out::slice(&#x)),
+        // Refused by the model (a host function's []string result).
+        Value::Strings => quote!(tinybind_runtime::host::Out::Bytes(&[])),
         Value::Interface => quote!(tinybind_runtime::host::Out::Interface(#x)),
         Value::Scalar(s) => {
             let variant = format_ident!("{}", s.rust().to_uppercase());

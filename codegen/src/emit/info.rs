@@ -131,6 +131,7 @@ fn value_type(v: Value) -> TokenStream {
         Value::Scalar(s) => scalar_value_type(s),
         Value::String => quote!(tinybind_runtime::ValueType::String),
         Value::Slice(Scalar::U8) => quote!(tinybind_runtime::ValueType::Bytes),
+        Value::Strings => quote!(tinybind_runtime::ValueType::SliceOf(&tinybind_runtime::ValueType::String)),
         Value::Slice(s) => {
             let inner = scalar_value_type(s);
             quote!(tinybind_runtime::ValueType::SliceOf(&#inner))

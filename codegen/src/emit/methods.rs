@@ -94,6 +94,7 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                 let views = memory_params.iter().map(|(i, v)| match v {
                     Value::Slice(Scalar::U8) => quote!(#i),
                     Value::String => quote!(#i.as_bytes()),
+                    Value::Strings => quote!(&tinybind_runtime::strings_blob(#i)),
                     _ => quote!(&tinybind_runtime::to_le_bytes(#i)),
                 });
                 for (i, _) in &memory_params {
@@ -103,6 +104,12 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                 body.push(quote! {
                     let [#(#slot_pat),*] = self.instance.write_args(#export, [#(#views),*])?;
                 });
+                // String headers point into the blob: make them absolute.
+                for ((i, v), slot) in memory_params.iter().zip(&slots) {
+                    if *v == Value::Strings {
+                        body.push(quote!(self.instance.relocate_strings(#export, #slot, #i.len())?;));
+                    }
+                }
             }
             let retptr = match &l.results {
                 Results::Retptr { .. } => {
@@ -128,6 +135,12 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                         let slot = slot_iter.next();
                         wasm_args.push(quote!(#slot.ptr));
                         wasm_args.push(quote!(#slot.len));
+                    }
+                    Value::Strings => {
+                        let slot = slot_iter.next();
+                        wasm_args.push(quote!(#slot.ptr));
+                        wasm_args.push(quote!(#i.len() as i32));
+                        wasm_args.push(quote!(#i.len() as i32));
                     }
                     Value::Slice(s) => {
                         let slot = slot_iter.next();
@@ -240,6 +253,7 @@ fn read_tail(out: &Ident, field: &crate::abi::Field) -> TokenStream {
         }
         Value::String => quote!(#out.string(#off)),
         Value::Slice(Scalar::U8) => quote!(#out.bytes(#off)),
+        Value::Strings => quote!(#out.strings(#off)),
         Value::Slice(_) => quote!(#out.slice(#off)),
         Value::Interface => quote!(#out.interface(#off)),
     }
@@ -263,6 +277,7 @@ pub fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
         match &f.binding {
             Binding::Typed(l) => match l.params.get(i).map(|p| p.value) {
                 Some(Value::Slice(s)) if s != Scalar::U8 => Some(scalar_ty(s)),
+                Some(Value::Strings) => Some(quote!(&str)),
                 _ => None,
             },
             Binding::Raw { .. } => None,

@@ -43,6 +43,7 @@ pub fn scalar_ty(s: Scalar) -> TokenStream {
 
 pub fn param_ty(v: Value) -> TokenStream {
     match v {
+        Value::Strings => quote!(&[&str]),
         Value::Scalar(s) => scalar_ty(s),
         Value::String => quote!(&str),
         Value::Slice(s) => {
@@ -55,6 +56,7 @@ pub fn param_ty(v: Value) -> TokenStream {
 
 pub fn result_ty(v: Value) -> TokenStream {
     match v {
+        Value::Strings => quote!(Vec<String>),
         Value::Scalar(s) => scalar_ty(s),
         Value::String => quote!(String),
         Value::Slice(s) => {

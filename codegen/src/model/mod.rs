@@ -204,6 +204,7 @@ pub fn rust_param_type(v: Value) -> String {
         Value::Scalar(s) => s.rust().to_string(),
         Value::String => "&str".to_string(),
         Value::Slice(s) => format!("&[{}]", s.rust()),
+        Value::Strings => "&[&str]".to_string(),
         Value::Interface => "GoInterface".to_string(),
     }
 }
@@ -213,6 +214,7 @@ pub fn rust_result_type(v: Value) -> String {
         Value::Scalar(s) => s.rust().to_string(),
         Value::String => "String".to_string(),
         Value::Slice(s) => format!("Vec<{}>", s.rust()),
+        Value::Strings => "Vec<String>".to_string(),
         Value::Interface => "GoInterface".to_string(),
     }
 }
@@ -651,7 +653,7 @@ fn flat_names(l: &Lowered) -> Vec<String> {
                 Value::Scalar(_) => &[""],
                 Value::String => &["_ptr", "_len"],
                 Value::Interface => &["_typecode", "_value"],
-                Value::Slice(_) => &["_ptr", "_len", "_cap"],
+                Value::Slice(_) | Value::Strings => &["_ptr", "_len", "_cap"],
             };
             parts.iter().map(move |s| format!("{}{s}", p.name))
         })

@@ -206,6 +206,22 @@ impl<'a> Args<'a> {
         }
     }
 
+    /// A Go `[]string` argument: each header and string checked.
+    pub fn strings(&self, ptr: i32, len: i32) -> Result<Vec<&'a str>, Fault> {
+        let (ptr, count) = (ptr as u32, u64::from(len as u32));
+        let Some(headers) = memory::region(self.data, ptr, count * 8) else {
+            return Err(self.out_of_bounds(ptr, count * 8));
+        };
+        headers
+            .chunks_exact(8)
+            .map(|h| {
+                let p = i32::from_le_bytes([h[0], h[1], h[2], h[3]]);
+                let n = i32::from_le_bytes([h[4], h[5], h[6], h[7]]);
+                self.str(p, n)
+            })
+            .collect()
+    }
+
     /// A Go slice of scalars, copied (guest memory need not be aligned).
     pub fn slice<T: Scalar>(&self, ptr: i32, len: i32) -> Result<Vec<T>, Fault> {
         let (ptr, count) = (ptr as u32, u64::from(len as u32));

@@ -1,7 +1,8 @@
-//! Go `error` results on the `errorsx` guest (TinyGo 0.41.1): a nil error is
-//! `Ok(Ok(value))`, a non-nil one `Ok(Err(GoError))` with the message of
-//! `errors.New` and `fmt.Errorf` (with and without `%w`) read from the
-//! binary, and the instance stays usable.
+//! Go types as Go programmers write them, on the `errorsx` guest (TinyGo
+//! 0.41.1): `error` results (a nil error is `Ok(Ok(value))`, a non-nil one
+//! `Ok(Err(GoError))` with the message of `errors.New` and `fmt.Errorf`, with
+//! and without `%w`, read from the binary; the instance stays usable), and
+//! `[]string` in both directions.
 
 use tinybind::guests::errorsx::Errorsx;
 use tinybind::{Error, GoError, Runtime};
@@ -59,4 +60,19 @@ fn the_cli_reports_a_go_error_in_one_line() {
         .output()
         .expect("runs");
     assert_eq!(String::from_utf8_lossy(&o.stdout), "3\n");
+}
+
+#[test]
+fn string_slices_go_both_ways() -> Result<(), Error> {
+    let mut g = guest();
+    assert_eq!(g.join(&["a", "b", "c"], "-")?, "a-b-c");
+    assert_eq!(g.join(&[], "-")?, "");
+    assert_eq!(g.join(&["Grüße", "", "世界"], ", ")?, "Grüße, , 世界");
+    assert_eq!(g.split("a,b,,c")?, vec!["a", "b", "", "c"]);
+    assert_eq!(g.split("")?, vec![""]);
+    let many: Vec<String> = (0..1000).map(|i| format!("item-{i}")).collect();
+    let refs: Vec<&str> = many.iter().map(String::as_str).collect();
+    let joined = g.join(&refs, ",")?;
+    assert_eq!(g.split(&joined)?, many);
+    Ok(())
 }
