@@ -322,7 +322,7 @@ impl<'a> Results<'a> {
     /// The Go `error` at `offset`, then the other results with `value`:
     /// `Ok(Ok(value))` for a nil error, `Ok(Err(error))` otherwise (the other
     /// results are not read: Go leaves them zero). `names`: the compiler
-    /// names its types, so the message can be read (see [`GoError`]).
+    /// names its types, so the message can be read (see [`crate::GoError`]).
     #[inline(always)]
     pub fn go_result<T>(
         &self,

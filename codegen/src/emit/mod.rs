@@ -4,8 +4,8 @@
 //! `prettyplease`.
 //!
 //! One file a job: this one writes the file and each guest's module;
-//! [`methods`] the export methods, [`host`] the host trait and its linking,
-//! [`info`] the `INFO` tables for tools, [`tokens`] the shared type and doc
+//! `methods` the export methods, `host` the host trait and its linking,
+//! `info` the `INFO` tables for tools, `tokens` the shared type and doc
 //! tokens.
 
 mod host;

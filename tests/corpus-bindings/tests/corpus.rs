@@ -268,7 +268,7 @@ fn sample(ty: tinybind_runtime::ValueType, i: usize) -> tinybind_runtime::Value 
     use tinybind_runtime::{Value, ValueType as T};
     let n = 3 + i as i64;
     match ty {
-        T::Bool => Value::Bool(i % 2 == 0),
+        T::Bool => Value::Bool(i.is_multiple_of(2)),
         T::I8 => Value::I8(n as i8),
         T::I16 => Value::I16(n as i16),
         T::I32 => Value::I32(n as i32),
