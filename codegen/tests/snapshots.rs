@@ -6,9 +6,12 @@ use std::path::{Path, PathBuf};
 
 fn generate_one(module: &Path, go: Option<&Path>) -> String {
     let name = module.file_name().expect("file name");
-    // One directory per test: two tests of one module run in parallel.
-    let dir = std::env::temp_dir().join(format!(
-        "tinybind-snap-{}-{}-{}",
+    // One directory per test: two tests of one module run in parallel. The
+    // process id is padded so that the path, and so how the formatter wraps
+    // the lines that name it, does not depend on it.
+    // A fixed root for the same reason (`$TMPDIR` may differ).
+    let dir = Path::new("/tmp").join(format!(
+        "tinybind-snap-{:010}-{}-{}",
         std::process::id(),
         name.to_string_lossy(),
         if go.is_some() { "go" } else { "bare" }
