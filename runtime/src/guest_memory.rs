@@ -141,7 +141,7 @@ impl<'a> GuestMemory<'a> {
             .call(&mut self.store, size as i32)
             .map_err(|e| HostError::new(format!("the guest's `malloc({size})` failed: {e:#}")))?
             as u32;
-        if ptr == 0 || u64::from(ptr) + u64::from(size) > self.size() as u64 {
+        if !memory::usable_block(ptr, u64::from(size), self.size()) {
             return Err(HostError::new(format!(
                 "the guest's `malloc({size})` returned {ptr:#x}, which is not usable memory of {} \
                  bytes",

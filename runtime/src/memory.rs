@@ -63,6 +63,13 @@ pub fn region(data: &[u8], ptr: u32, len: u64) -> Option<&[u8]> {
     data.get(start..end as usize)
 }
 
+/// Whether a block a guest's `malloc` returned at `ptr` for `size` bytes is
+/// usable: not null, and inside a memory of `memory` bytes.
+#[inline]
+pub(crate) fn usable_block(ptr: u32, size: u64, memory: usize) -> bool {
+    ptr != 0 && u64::from(ptr) + size <= memory as u64
+}
+
 /// A value that has a fixed little-endian layout in guest memory.
 pub trait Scalar: Copy {
     const SIZE: usize;

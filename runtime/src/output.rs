@@ -140,8 +140,8 @@ impl OutputStream for GuestOutput {
 impl tokio::io::AsyncWrite for GuestOutput {
     fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
-        let n = match &this.sink {
-            Sink::Capture(pipe) => buf.len().min(pipe.clone().check_write().unwrap_or(0)),
+        let n = match &mut this.sink {
+            Sink::Capture(pipe) => buf.len().min(pipe.check_write().unwrap_or(0)),
             _ => buf.len(),
         };
         Poll::Ready(

@@ -287,8 +287,9 @@ fn out_value(v: Value, x: &Ident) -> TokenStream {
         Value::String => quote!(tinybind_runtime::host::Out::String(&#x)),
         Value::Slice(Scalar::U8) => quote!(tinybind_runtime::host::Out::Bytes(&#x)),
         Value::Slice(_) => quote!(tinybind_runtime::host::Out::slice(&#x)),
-        // Refused by the model (a host function's []string result).
-        Value::Strings => quote!(tinybind_runtime::host::Out::Bytes(&[])),
+        // The model refuses a host function's []string result; should that
+        // change without this, the generated code must not compile.
+        Value::Strings => quote!(compile_error!("a []string result of a host function has no binding")),
         Value::Interface => quote!(tinybind_runtime::host::Out::Interface(#x)),
         Value::Scalar(s) => {
             let variant = format_ident!("{}", s.rust().to_uppercase());

@@ -98,6 +98,7 @@ pub(super) fn infer_imports(
         }
         let site = ImportSite {
             guest,
+            name: &import.name,
             qualified: &qualified,
             sig,
         };
@@ -143,6 +144,8 @@ pub(super) fn infer_imports(
 /// The import being bound, for messages.
 struct ImportSite<'a> {
     guest: &'a str,
+    /// The import's name, and `module.name`.
+    name: &'a str,
     qualified: &'a str,
     sig: &'a FuncSig,
 }
@@ -159,7 +162,7 @@ fn bind_import(
     let sig = site.sig;
     let default_names = || (0..sig.params.len()).map(|i| format!("arg{i}")).collect();
     let mut f = FunctionModel {
-        export: site.qualified.rsplit_once('.').map(|(_, n)| n).unwrap_or("").to_string(),
+        export: site.name.to_string(),
         aliases: Vec::new(),
         method,
         wasm: sig.clone(),
@@ -176,37 +179,46 @@ fn bind_import(
     f.go = Some(go.signature());
     f.go_location = Some(go.location.clone());
     f.evidence = Evidence::GoSource;
-    match abi::lower(go, flavour) {
+    let l = match abi::lower(go, flavour) {
+        Ok(l) => l,
+        Err(reason) => {
+            warnings.push(format!(
+                "guest `{}`: import `{}`: `{}` ({}) cannot be typed: {reason}; the host method \
+                 takes the raw wasm types {}",
+                site.guest, site.qualified, go.signature(), go.location, sig
+            ));
+            sanitize_params(&mut f);
+            return f;
+        }
+    };
+    let strings_result = matches!(&l.results, abi::Results::Retptr { fields, .. }
+        if fields.iter().any(|f| f.value == abi::Value::Strings));
+    let refused = if strings_result {
         // Host functions do not return []string yet.
-        Ok(l) if matches!(&l.results, abi::Results::Retptr { fields, .. } if fields.iter().any(|f| f.value == abi::Value::Strings)) => {
-            warnings.push(format!(
-                "guest `{}`: import `{}`: `{}` ({}): a []string result of a host function has no \
-                 binding yet; the host method takes the raw wasm types",
-                site.guest, site.qualified, go.signature(), go.location
-            ));
-            let names = flat_names(&l);
-            if names.len() == sig.params.len() {
-                f.binding = Binding::Raw { names };
-            }
-        }
+        Some(format!(
+            "guest `{}`: import `{}`: `{}` ({}): a []string result of a host function has no \
+             binding yet; the host method takes the raw wasm types",
+            site.guest, site.qualified, go.signature(), go.location
+        ))
+    } else if l.wasm != *sig {
+        Some(format!(
+            "guest `{}`: import `{}`: the Go declaration ({}) says `{}`, which lowers to \
+             wasm {} but the module's type is {}; the host method takes the raw wasm types",
+            site.guest, site.qualified, go.location, go.signature(), l.wasm, sig
+        ))
+    } else {
+        None
+    };
+    match refused {
         // A host function's `error` result is a plain interface value.
-        Ok(l) if l.wasm == *sig => f.binding = Binding::Typed(abi::Lowered { go_error: false, ..l }),
-        Ok(l) => {
-            warnings.push(format!(
-                "guest `{}`: import `{}`: the Go declaration ({}) says `{}`, which lowers to \
-                 wasm {} but the module's type is {}; the host method takes the raw wasm types",
-                site.guest, site.qualified, go.location, go.signature(), l.wasm, sig
-            ));
+        None => f.binding = Binding::Typed(abi::Lowered { go_error: false, ..l }),
+        Some(warning) => {
+            warnings.push(warning);
             let names = flat_names(&l);
             if names.len() == sig.params.len() {
                 f.binding = Binding::Raw { names };
             }
         }
-        Err(reason) => warnings.push(format!(
-            "guest `{}`: import `{}`: `{}` ({}) cannot be typed: {reason}; the host method \
-             takes the raw wasm types {}",
-            site.guest, site.qualified, go.signature(), go.location, sig
-        )),
     }
     sanitize_params(&mut f);
     f

@@ -84,7 +84,7 @@ impl Inserted {
 pub(crate) fn weave_counted(wasm: &[u8]) -> Result<(Vec<u8>, Inserted), String> {
     let wasm = &*wat::parse_bytes(wasm).map_err(|e| e.to_string())?;
     let shape = Shape::of(wasm)?;
-    let placement = Placement::of(wasm)?;
+    let placement = Placement::of(wasm, shape.imported_funcs)?;
     let mut weaver = Weaver {
         imported_memories: shape.imported_memories,
         clock: shape.imported_memories,

@@ -54,7 +54,7 @@
 //! a bulk memory instruction (bounded by the memory's size) does more work
 //! per unit.
 
-use wasmparser::{ConstExpr, ElementItems, FunctionBody, Operator, Parser, Payload, TableInit, TypeRef};
+use wasmparser::{ConstExpr, ElementItems, FunctionBody, Operator, Parser, Payload, TableInit};
 
 /// The most work, in instruction units, between two checks (about 30-100 µs
 /// of guest code).
@@ -74,20 +74,13 @@ pub(crate) struct Placement {
 }
 
 impl Placement {
-    /// Analyses a binary module (already known to parse).
-    pub(crate) fn of(wasm: &[u8]) -> Result<Placement, String> {
-        let mut imported = 0u32;
+    /// Analyses a binary module (already known to parse) that imports
+    /// `imported` functions.
+    pub(crate) fn of(wasm: &[u8], imported: u32) -> Result<Placement, String> {
         let mut bodies: Vec<FunctionBody<'_>> = Vec::new();
         let mut taken: Vec<u32> = Vec::new();
         for payload in Parser::new(0).parse_all(wasm) {
             match payload.map_err(|e| e.to_string())? {
-                Payload::ImportSection(r) => {
-                    for import in r {
-                        if let TypeRef::Func(_) = import.map_err(|e| e.to_string())?.ty {
-                            imported += 1;
-                        }
-                    }
-                }
                 Payload::ElementSection(r) => {
                     for element in r {
                         match element.map_err(|e| e.to_string())?.items {
@@ -357,7 +350,7 @@ mod tests {
     use super::*;
 
     fn placement(wat: &str) -> Placement {
-        Placement::of(&wat::parse_str(wat).expect("wat")).expect("placement")
+        Placement::of(&wat::parse_str(wat).expect("wat"), 0).expect("placement")
     }
 
     #[test]
@@ -385,7 +378,7 @@ mod tests {
         }
         wat.push_str("(func $f40))");
         let wasm = wat::parse_str(&wat).expect("wat");
-        let p = Placement::of(&wasm).expect("placement");
+        let p = Placement::of(&wasm, 0).expect("placement");
         assert!(p.entry.iter().all(|e| !e), "no cycles, nothing address-taken");
         let mut checks = 0;
         for (i, body) in bodies(&wasm).iter().enumerate() {

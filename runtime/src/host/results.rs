@@ -141,7 +141,7 @@ pub fn write_results(
         }
     }
     if let Some(ptr) = block {
-        release(caller, import, ptr)?;
+        release(caller, ptr)?;
     }
     Ok(())
 }
@@ -178,7 +178,7 @@ fn allocate(caller: &mut Caller<'_>, import: &'static str, size: u64) -> HostRes
     };
     let ptr = malloc.call(caller.as_context_mut(), request)? as u32;
     let memory = caller.data().memory.map(|m| m.data_size(caller.as_context())).unwrap_or(0);
-    if ptr == 0 || u64::from(ptr) + size > memory as u64 {
+    if !memory::usable_block(ptr, size, memory) {
         return Err(fault(
             import,
             format!("the guest's `malloc({size})` returned {ptr:#x}, which is not usable memory of {memory} bytes"),
@@ -188,7 +188,7 @@ fn allocate(caller: &mut Caller<'_>, import: &'static str, size: u64) -> HostRes
 }
 
 /// Hands a block to the guest's `free` (see [`write_results`]).
-fn release(caller: &mut Caller<'_>, _import: &'static str, ptr: u32) -> HostResult<()> {
+fn release(caller: &mut Caller<'_>, ptr: u32) -> HostResult<()> {
     if let Some(free) = caller.data().free.clone() {
         free.call(caller.as_context_mut(), ptr as i32)?;
     }

@@ -6,12 +6,11 @@ use wasmtime::Trap;
 use wasmtime_wasi::I32Exit;
 
 use super::Instance;
-use crate::output::last_words;
 use crate::host::HostFault;
+use crate::output::last_words;
 use crate::Error;
 
 impl Instance {
-
     #[cold]
     #[inline(never)]
     pub(super) fn poisoned_error(&self, export: &'static str) -> Error {
@@ -37,7 +36,7 @@ impl Instance {
         Error::NoAllocator {
             guest: self.module.name.to_string(),
             export: export.to_string(),
-            missing: if self.memory.is_none() { "memory" } else { "`malloc`" },
+            missing: if self.store.data().memory.is_none() { "memory" } else { "`malloc`" },
         }
     }
 
@@ -113,7 +112,6 @@ impl Instance {
         let panic = texts.iter().find_map(|t| last_words(t).filter(|(_, panic)| *panic));
         panic.or_else(|| texts.iter().find_map(|t| last_words(t)))
     }
-
 }
 
 /// A trap's message with the Go functions it happened in, innermost first:

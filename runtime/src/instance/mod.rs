@@ -60,9 +60,6 @@ pub struct Instance {
     link: Option<HostLink>,
     store: Store<State>,
     instance: Option<wasmtime::Instance>,
-    memory: Option<Memory>,
-    malloc: Option<TypedFunc<i32, i32>>,
-    free: Option<TypedFunc<i32, ()>>,
     /// Where results come back; allocated at instantiation.
     retptr: Option<Block>,
     /// Where arguments go; grows on demand, reused by every call.
@@ -197,7 +194,7 @@ impl Instance {
         size: u32,
         read: impl FnOnce(&Results<'_>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let Some(memory) = self.memory else {
+        let Some(memory) = self.store.data().memory else {
             return Err(self.no_memory(export));
         };
         Results::read(
@@ -225,15 +222,9 @@ impl Instance {
         self.poisoned
     }
 
-    #[doc(hidden)]
-    pub fn read_memory_for_tests(&self, ptr: u32, len: u32) -> Vec<u8> {
-        let data = self.memory.map(|m| m.data(&self.store)).unwrap_or(&[]);
-        memory::region(data, ptr, len as u64).map(|b| b.to_vec()).unwrap_or_default()
-    }
-
     /// The guest's linear memory size in bytes (0 without memory).
     pub fn memory_size(&self) -> usize {
-        self.memory.map(|m| m.data_size(&self.store)).unwrap_or(0)
+        self.store.data().memory.map(|m| m.data_size(&self.store)).unwrap_or(0)
     }
 
     /// Changes this instance's per-call deadline.
@@ -328,7 +319,7 @@ impl Instance {
 
     #[inline(always)]
     fn memory_or(&self, export: &'static str) -> Result<Memory, Error> {
-        match self.memory {
+        match self.store.data().memory {
             Some(m) => Ok(m),
             None => Err(self.no_memory(export)),
         }
@@ -337,7 +328,7 @@ impl Instance {
     // The errors of the hot path, out of line so that the calls stay small.
     /// Allocates guest memory with the guest's `malloc` and checks it.
     fn allocate(&mut self, export: &'static str, size: u32) -> Result<Block, Error> {
-        let Some(malloc) = self.malloc.clone() else {
+        let Some(malloc) = self.store.data().malloc.clone() else {
             return Err(Error::NoAllocator {
                 guest: self.module.name.to_string(),
                 export: export.to_string(),
@@ -346,7 +337,7 @@ impl Instance {
         };
         let ptr = self.call("malloc", &malloc, size as i32)? as u32;
         let memory = self.memory_size();
-        if ptr == 0 || u64::from(ptr) + u64::from(size) > memory as u64 {
+        if !memory::usable_block(ptr, u64::from(size), memory) {
             return Err(Error::BadAllocation {
                 guest: self.module.name.to_string(),
                 export: export.to_string(),
@@ -379,7 +370,7 @@ impl Instance {
     fn release_arena(&mut self) {
         let old = std::mem::take(&mut self.arena);
         if old.size > 0 {
-            if let Some(free) = self.free.clone() {
+            if let Some(free) = self.store.data().free.clone() {
                 // A failing `free` only leaks guest memory; the call that
                 // follows reports the guest's state.
                 let _ = self.call("free", &free, old.ptr as i32);

@@ -51,9 +51,6 @@ impl Instance {
             link,
             store,
             instance: None,
-            memory: None,
-            malloc: None,
-            free: None,
             retptr: None,
             arena: Block::default(),
             deadline_ticks,
@@ -95,13 +92,13 @@ impl Instance {
             })?;
         // Host functions may run from the start function on: they find the
         // guest's memory and allocator in the store.
-        inst.memory = instance.get_memory(&mut inst.store, "memory");
-        inst.malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
-        inst.free = instance.get_typed_func(&mut inst.store, "free").ok();
+        let memory = instance.get_memory(&mut inst.store, "memory");
+        let malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
+        let free = instance.get_typed_func(&mut inst.store, "free").ok();
         let state = inst.store.data_mut();
-        state.memory = inst.memory;
-        state.malloc = inst.malloc.clone();
-        state.free = inst.free.clone();
+        state.memory = memory;
+        state.malloc = malloc;
+        state.free = free;
         if inst.clock.is_some() {
             let global = instance
                 .get_global(&mut inst.store, deadline::DEADLINE_EXPORT)
@@ -147,7 +144,7 @@ impl Instance {
             }
         }
         inst.instance = Some(instance);
-        if module.retptr_size > 0 && inst.malloc.is_some() {
+        if module.retptr_size > 0 && inst.store.data().malloc.is_some() {
             inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
         }
         Ok(())
