@@ -258,6 +258,13 @@ fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
                 .map(|s| parse_value(*elem, s))
                 .collect::<Result<_, _>>()?,
         ),
+        ValueType::ArrayOf(elem, _) => Value::List(
+            text.split(',')
+                .filter(|s| !s.trim().is_empty())
+                .map(|s| parse_value(*elem, s))
+                .collect::<Result<_, _>>()?,
+        ),
+        ValueType::Struct(s) => return Err(format!("a struct argument (`{}`) cannot be given on the command line yet", s.name)),
         ValueType::Error => return Err("an error is a result, never an argument".into()),
         ValueType::Interface => {
             let (t, v) = text
@@ -301,6 +308,10 @@ fn show(v: &Value) -> String {
         Value::String(s) => s.clone(),
         Value::Bytes(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
         Value::List(xs) => xs.iter().map(show).collect::<Vec<_>>().join(","),
+        Value::Record(fields) => format!(
+            "{{{}}}",
+            fields.iter().map(|(n, v)| format!("{n}: {}", show_arg(v))).collect::<Vec<_>>().join(", ")
+        ),
         Value::Interface(i) => format!("{}:{}", i.typecode, i.value),
     }
 }
@@ -325,6 +336,10 @@ fn sample(ty: ValueType, index: usize) -> Value {
         ValueType::String => Value::String(WORDS[index % WORDS.len()].to_string()),
         ValueType::Bytes => Value::Bytes(b"tinybind".to_vec()),
         ValueType::SliceOf(elem) => Value::List(vec![sample(*elem, 0), sample(*elem, 1)]),
+        ValueType::ArrayOf(elem, n) => Value::List((0..n as usize).map(|i| sample(*elem, i)).collect()),
+        ValueType::Struct(s) => Value::Record(
+            s.fields.iter().enumerate().map(|(i, (n, t))| (n.to_string(), sample(*t, i))).collect(),
+        ),
         ValueType::Interface | ValueType::Error => Value::Interface(tinybind_runtime::GoInterface::default()),
     }
 }

@@ -9,116 +9,22 @@
 //! guest writes the parameters, the host reads them, and the host writes the
 //! results, through the retptr the guest passes first.
 //!
-//! TinyGo's conventions, as the lowering applies them:
-//! - `int`, `uint`, `int32`, `uint32`, `uintptr`, pointers, `unsafe.Pointer`,
-//!   `bool`, `int8/16`, `uint8/16`, `byte`, `rune` are one `i32`; `int64`,
-//!   `uint64` one `i64`; `float32` `f32`; `float64` `f64`.
-//! - `string` is `(ptr, len)`; `[]T` is `(ptr, len, cap)`; an interface or
-//!   `error` is `(typecode, value)`.
-//! - A result of more than one word (a string, a slice, an interface, several
-//!   results) is written to memory through a hidden pointer, the retptr,
-//!   inserted as the FIRST wasm parameter; the function then returns nothing.
+//! TinyGo's conventions, as the lowering applies them (`types` says how
+//! each type is flattened and laid out):
+//! - Parameters are passed flattened, every scalar leaf a wasm parameter.
+//! - Results that flatten to one scalar (a scalar, or a struct or array of
+//!   one scalar leaf) are the wasm result.
+//! - Results of more than one leaf (a string, a slice, an interface, a
+//!   struct, several results) are written to memory through a hidden
+//!   pointer, the retptr, inserted as the FIRST wasm parameter, laid out as a
+//!   struct of the results; the function then returns nothing.
 //!
 //! Standard Go (`GOOS=wasip1`, `//go:wasmexport`) passes scalars only, has a
 //! 64-bit `int`, and never uses a retptr.
 
 use crate::go::{GoFunc, GoType};
+pub use crate::types::{lower_type, Flavour, Scalar, Value};
 use crate::wasm::{FuncSig, WasmType};
-
-/// Which compiler's conventions apply.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Flavour {
-    TinyGo,
-    StandardGo,
-}
-
-/// A value that travels as one wasm value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scalar {
-    Bool,
-    I8,
-    I16,
-    I32,
-    I64,
-    U8,
-    U16,
-    U32,
-    U64,
-    F32,
-    F64,
-}
-
-impl Scalar {
-    pub fn wasm(self) -> WasmType {
-        match self {
-            Scalar::I64 | Scalar::U64 => WasmType::I64,
-            Scalar::F32 => WasmType::F32,
-            Scalar::F64 => WasmType::F64,
-            _ => WasmType::I32,
-        }
-    }
-
-    /// Size and alignment in guest memory (wasm32).
-    pub fn size(self) -> u32 {
-        match self {
-            Scalar::Bool | Scalar::I8 | Scalar::U8 => 1,
-            Scalar::I16 | Scalar::U16 => 2,
-            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
-            Scalar::I64 | Scalar::U64 | Scalar::F64 => 8,
-        }
-    }
-
-    /// The Rust type's name.
-    pub fn rust(self) -> &'static str {
-        match self {
-            Scalar::Bool => "bool",
-            Scalar::I8 => "i8",
-            Scalar::I16 => "i16",
-            Scalar::I32 => "i32",
-            Scalar::I64 => "i64",
-            Scalar::U8 => "u8",
-            Scalar::U16 => "u16",
-            Scalar::U32 => "u32",
-            Scalar::U64 => "u64",
-            Scalar::F32 => "f32",
-            Scalar::F64 => "f64",
-        }
-    }
-}
-
-/// How one Go value crosses the boundary.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Value {
-    Scalar(Scalar),
-    /// `string`: `(ptr, len)`.
-    String,
-    /// `[]T` of a scalar `T`: `(ptr, len, cap)`; `[]byte` is `Slice(U8)`.
-    Slice(Scalar),
-    /// An interface or `error`: `(typecode, value)`.
-    Interface,
-    /// `[]string`: `(ptr, len, cap)` of `{ptr, len}` string headers.
-    Strings,
-}
-
-impl Value {
-    /// The wasm parameters this value is passed as.
-    pub fn flat(self) -> Vec<WasmType> {
-        match self {
-            Value::Scalar(s) => vec![s.wasm()],
-            Value::String | Value::Interface => vec![WasmType::I32; 2],
-            Value::Slice(_) | Value::Strings => vec![WasmType::I32; 3],
-        }
-    }
-
-    /// (size, align) in guest memory, as LLVM lays it out for wasm32.
-    pub fn layout(self) -> (u32, u32) {
-        match self {
-            Value::Scalar(s) => (s.size(), s.size()),
-            Value::String | Value::Interface => (8, 4),
-            Value::Slice(_) | Value::Strings => (12, 4),
-        }
-    }
-}
 
 /// A result field written through the retptr.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -133,6 +39,8 @@ pub enum Results {
     None,
     /// One scalar, returned as the wasm result.
     Direct(Scalar),
+    /// One struct or array whose only leaf is the wasm result.
+    Leaf { value: Value, leaf: Scalar },
     /// Written to memory at the retptr (the first wasm parameter).
     Retptr { fields: Vec<Field>, size: u32 },
 }
@@ -157,16 +65,45 @@ pub struct Lowered {
 }
 
 impl Lowered {
+    /// Every parameter's and result's value.
+    pub fn values(&self) -> Vec<&Value> {
+        let results: Vec<&Value> = match &self.results {
+            Results::None | Results::Direct(_) => Vec::new(),
+            Results::Leaf { value, .. } => vec![value],
+            Results::Retptr { fields, .. } => fields.iter().map(|f| &f.value).collect(),
+        };
+        self.params.iter().map(|p| &p.value).chain(results).collect()
+    }
+
+    /// Renames structs (Go name to Rust name) wherever they occur.
+    pub fn rename_structs(&mut self, renamed: &std::collections::HashMap<String, String>) {
+        for p in &mut self.params {
+            p.value = p.value.renamed(renamed);
+        }
+        match &mut self.results {
+            Results::None | Results::Direct(_) => {}
+            Results::Leaf { value, .. } => *value = value.renamed(renamed),
+            Results::Retptr { fields, .. } => {
+                for f in fields {
+                    f.value = f.value.renamed(renamed);
+                }
+            }
+        }
+    }
+
     /// Words such as `retptr, (ptr,len) params` for documentation.
     pub fn convention(&self) -> String {
         let mut parts = Vec::new();
         if let Results::Retptr { size, .. } = &self.results {
             parts.push(format!("results through a retptr (first wasm parameter, {size} bytes)"));
         }
+        if self.params.iter().any(|p| matches!(p.value, Value::Struct(_) | Value::Array(..))) {
+            parts.push("structs and arrays flattened to their fields".to_string());
+        }
         if self.params.iter().any(|p| p.value == Value::String) {
             parts.push("strings as (ptr, len)".to_string());
         }
-        if self.params.iter().any(|p| matches!(p.value, Value::Slice(_) | Value::Strings)) {
+        if self.params.iter().any(|p| matches!(p.value, Value::Slice(_) | Value::Strings | Value::List(_))) {
             parts.push("slices as (ptr, len, cap)".to_string());
         }
         if self.params.iter().any(|p| p.value == Value::Interface) {
@@ -183,52 +120,6 @@ impl Lowered {
     }
 }
 
-/// Lowers one Go type, or says why it cannot be bound.
-pub fn lower_type(ty: &GoType, flavour: Flavour) -> Result<Value, String> {
-    let word = match flavour {
-        Flavour::TinyGo => (Scalar::I32, Scalar::U32),
-        Flavour::StandardGo => (Scalar::I64, Scalar::U64),
-    };
-    let scalar = match ty {
-        GoType::Bool => Scalar::Bool,
-        GoType::Int => word.0,
-        GoType::Uint => word.1,
-        GoType::Int8 => Scalar::I8,
-        GoType::Int16 => Scalar::I16,
-        GoType::Int32 => Scalar::I32,
-        GoType::Int64 => Scalar::I64,
-        GoType::Uint8 => Scalar::U8,
-        GoType::Uint16 => Scalar::U16,
-        GoType::Uint32 | GoType::Uintptr | GoType::UnsafePointer | GoType::Pointer(_) => {
-            Scalar::U32
-        }
-        GoType::Uint64 => Scalar::U64,
-        GoType::Float32 => Scalar::F32,
-        GoType::Float64 => Scalar::F64,
-        GoType::String | GoType::Slice(_) | GoType::Interface(_)
-            if flavour == Flavour::StandardGo =>
-        {
-            return Err("standard Go's //go:wasmexport passes scalars only".into())
-        }
-        GoType::String => return Ok(Value::String),
-        GoType::Interface(_) => return Ok(Value::Interface),
-        GoType::Slice(elem) => {
-            return match lower_type(elem, flavour)? {
-                Value::Scalar(s) if s != Scalar::Bool => Ok(Value::Slice(s)),
-                Value::String => Ok(Value::Strings),
-                _ => Err(format!("a slice of `{elem:?}` has no binding yet")),
-            };
-        }
-        GoType::Other(t) => {
-            return Err(format!(
-                "`{t}` is not a type the bindings know (a named type from another package, \
-                 a struct, map, channel, array or function)"
-            ))
-        }
-    };
-    Ok(Value::Scalar(scalar))
-}
-
 /// Lowers a whole signature.
 pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
     let mut params = Vec::new();
@@ -237,6 +128,9 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
         let value = lower_type(&p.ty, flavour)
             .map_err(|e| format!("parameter {}: {e}", i + 1))?;
         wasm.params.extend(value.flat());
+        if wasm.params.len() > crate::model::MAX_WASM_VALUES + 1 {
+            return Err(format!("more than {} wasm parameters", crate::model::MAX_WASM_VALUES));
+        }
         let name = match p.name.as_deref() {
             Some(n) if n != "_" => n.to_string(),
             _ => format!("arg{i}"),
@@ -259,8 +153,28 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
         _ if flavour == Flavour::StandardGo => {
             return Err("standard Go's //go:wasmexport returns at most one scalar".into())
         }
+        [one @ (Value::Struct(_) | Value::Array(..))] if one.flat().len() <= 1 => {
+            let Some(leaf) = single_leaf(one) else {
+                return Err("a result of no size, or of empty fields around one value, has no \
+                            binding"
+                    .into());
+            };
+            wasm.results.push(leaf.wasm());
+            Results::Leaf {
+                value: one.clone(),
+                leaf,
+            }
+        }
         many => {
-            let (fields, size) = layout(many);
+            let (offsets, size, _) = crate::types::layout(many);
+            let fields = many
+                .iter()
+                .zip(offsets)
+                .map(|(v, offset)| Field {
+                    value: v.clone(),
+                    offset,
+                })
+                .collect();
             wasm.params.insert(0, WasmType::I32);
             Results::Retptr { fields, size }
         }
@@ -273,20 +187,15 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
     })
 }
 
-/// Lays results out as LLVM lays out a struct of them: each at its natural
-/// alignment, the whole rounded up to the largest alignment.
-pub fn layout(values: &[Value]) -> (Vec<Field>, u32) {
-    let mut offset = 0u32;
-    let mut max_align = 1u32;
-    let mut fields = Vec::new();
-    for v in values {
-        let (size, align) = v.layout();
-        offset = offset.next_multiple_of(align);
-        fields.push(Field { value: *v, offset });
-        offset += size;
-        max_align = max_align.max(align);
+/// The scalar a struct or array of exactly one scalar is: a struct of one
+/// field, or an array of one element, down to a scalar.
+pub fn single_leaf(v: &Value) -> Option<Scalar> {
+    match v {
+        Value::Scalar(s) => Some(*s),
+        Value::Struct(s) if s.fields.len() == 1 => single_leaf(&s.fields[0].value),
+        Value::Array(elem, 1) => single_leaf(elem),
+        _ => None,
     }
-    (fields, offset.next_multiple_of(max_align))
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod go;
 pub mod inspect;
 pub mod model;
 pub mod names;
+pub mod types;
 pub mod wasm;
 
 use std::collections::BTreeMap;

@@ -27,6 +27,10 @@ pub enum ValueType {
     String,
     Bytes,
     SliceOf(&'static ValueType),
+    /// `[N]T`.
+    ArrayOf(&'static ValueType, u32),
+    /// A Go struct: its fields by Go name.
+    Struct(&'static StructType),
     Interface,
     /// A Go `error` result (only ever the last result).
     Error,
@@ -49,10 +53,21 @@ impl ValueType {
             ValueType::String => "string",
             ValueType::Bytes => "bytes",
             ValueType::SliceOf(_) => "slice",
+            ValueType::ArrayOf(..) => "array",
+            ValueType::Struct(s) => s.name,
             ValueType::Interface => "interface",
             ValueType::Error => "error",
         }
     }
+}
+
+/// A Go struct type, as the bindings see it.
+#[derive(Debug, PartialEq, Eq)]
+pub struct StructType {
+    /// The Go name.
+    pub name: &'static str,
+    /// (Go name, type) of every field, in order.
+    pub fields: &'static [(&'static str, ValueType)],
 }
 
 /// A value of any binding type.
@@ -72,6 +87,8 @@ pub enum Value {
     String(String),
     Bytes(Vec<u8>),
     List(Vec<Value>),
+    /// A Go struct's fields, by Go name, in order.
+    Record(Vec<(String, Value)>),
     Interface(GoInterface),
 }
 
@@ -92,7 +109,24 @@ impl Value {
             Value::String(_) => "string",
             Value::Bytes(_) => "bytes",
             Value::List(_) => "list",
+            Value::Record(_) => "struct",
             Value::Interface(_) => "interface",
+        }
+    }
+
+    /// A list of values: a slice or an array of structs, say.
+    pub fn list<T: Into<Value>>(items: impl IntoIterator<Item = T>) -> Value {
+        Value::List(items.into_iter().map(Into::into).collect())
+    }
+
+    /// The field `name` of a record, or an error naming it.
+    pub fn field(&self, name: &'static str) -> Result<&Value, Error> {
+        match self {
+            Value::Record(fields) => match fields.iter().find(|(n, _)| n == name) {
+                Some((_, v)) => Ok(v),
+                None => Err(Error::ArgumentType { expected: name, got: "a struct without that field" }),
+            },
+            other => Err(Error::ArgumentType { expected: "struct", got: other.type_name() }),
         }
     }
 
@@ -125,14 +159,6 @@ macro_rules! scalar_value {
         impl From<Vec<$t>> for Value {
             fn from(xs: Vec<$t>) -> Self {
                 Value::List(xs.into_iter().map(Value::from).collect())
-            }
-        }
-        impl<'a> FromValue<'a> for Vec<$t> {
-            fn from_value(v: &'a Value) -> Result<Self, Error> {
-                match v {
-                    Value::List(xs) => xs.iter().map(<$t>::from_value).collect(),
-                    other => Err(Error::ArgumentType { expected: "list", got: other.type_name() }),
-                }
             }
         }
     )*};
@@ -200,15 +226,38 @@ impl From<Vec<String>> for Value {
     }
 }
 
-impl<'a> FromValue<'a> for Vec<&'a str> {
+impl<'a, T: FromValue<'a>> FromValue<'a> for Vec<T> {
     fn from_value(v: &'a Value) -> Result<Self, Error> {
         match v {
-            Value::List(items) => items.iter().map(<&str>::from_value).collect(),
+            Value::List(items) => items.iter().map(T::from_value).collect(),
             other => Err(Error::ArgumentType {
-                expected: "list of strings",
+                expected: "list",
                 got: other.type_name(),
             }),
         }
+    }
+}
+
+impl<'a, T: FromValue<'a>, const N: usize> FromValue<'a> for [T; N] {
+    fn from_value(v: &'a Value) -> Result<Self, Error> {
+        let items: Vec<T> = Vec::from_value(v)?;
+        let got = items.len();
+        items.try_into().map_err(|_| Error::ArgumentType {
+            expected: "a list of the array's length",
+            got: if got < N { "a shorter list" } else { "a longer list" },
+        })
+    }
+}
+
+impl<T: Into<Value>, const N: usize> From<[T; N]> for Value {
+    fn from(items: [T; N]) -> Self {
+        Value::list(items)
+    }
+}
+
+impl<'a> FromValue<'a> for String {
+    fn from_value(v: &'a Value) -> Result<Self, Error> {
+        <&str>::from_value(v).map(str::to_owned)
     }
 }
 

@@ -5,6 +5,7 @@
 //! - [`Instance`]: one guest's store, start-up, calls with deadlines, and the
 //!   guest memory kept for arguments and results.
 //! - [`memory`]: bounds-checked reads of what a guest returns.
+//! - [`layout`]: Go structs, arrays and slices in guest memory.
 //! - [`host`]: host functions, the guest's imports implemented in Rust
 //!   through the generated host traits; [`GuestMemory`] for raw ones.
 //! - [`Pool`]: an instance per thread.
@@ -25,6 +26,7 @@ mod go_error;
 mod guest_memory;
 pub mod host;
 mod instance;
+pub mod layout;
 pub mod memory;
 mod output;
 mod pool;
@@ -32,13 +34,15 @@ mod runtime;
 mod sandbox;
 
 pub use dynamic::{
-    DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo, Value, ValueType,
+    DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo, StructType, Value,
+    ValueType, FromValue,
 };
 pub use error::Error;
 pub use go_error::GoError;
 pub use guest_memory::GuestMemory;
 pub use host::{HostError, NoHost};
 pub use instance::{GuestModule, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
+pub use layout::{Blob, GoLayout, Lift, Lower};
 pub use memory::{strings_blob, to_le_bytes, GuestSlice, Results};
 pub use pool::{Bindings, Pool, Pooled};
 pub use runtime::{HostLink, Runtime, RuntimeBuilder, State, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};

@@ -137,6 +137,7 @@ pub(crate) fn relocate_strings(data: &mut [u8], base: u32, count: usize) -> Opti
 }
 
 /// Results written by the guest at a retptr, read with bounds checks.
+#[derive(Clone, Copy)]
 pub struct Results<'a> {
     data: &'a [u8],
     base: u32,
@@ -202,7 +203,7 @@ impl<'a> Results<'a> {
     }
 
     #[inline(always)]
-    fn scalar<T: Scalar>(&self, offset: u32) -> Result<T, Error> {
+    pub(crate) fn scalar<T: Scalar>(&self, offset: u32) -> Result<T, Error> {
         let at = self.base.wrapping_add(offset);
         match region(self.data, at, T::SIZE as u64) {
             Some(bytes) => Ok(T::read(bytes)),
@@ -318,6 +319,30 @@ impl<'a> Results<'a> {
                 }
             })
             .collect()
+    }
+
+    /// A value with a Go layout at `offset`: a struct, an array, a slice.
+    #[inline]
+    pub fn lift<T: crate::layout::Lift>(&self, offset: u32) -> Result<T, Error> {
+        T::lift(self, offset)
+    }
+
+    /// The elements of a Go slice of `T` at `offset`, each read in place.
+    pub(crate) fn elements<T: crate::layout::Lift>(&self, offset: u32) -> Result<Vec<T>, Error> {
+        let ptr = self.scalar::<u32>(offset)?;
+        let count = self.scalar::<u32>(offset.wrapping_add(4))?;
+        let len = u64::from(count) * u64::from(T::SIZE);
+        // Elements of no size take no memory; their count still may not
+        // exceed what memory could hold, so that a guest cannot make the
+        // host loop for a length it never stored.
+        if region(self.data, ptr, len).is_none() || (T::SIZE == 0 && count as usize > self.data.len()) {
+            return Err(self.out_of_bounds("a slice", ptr, len));
+        }
+        let items = Results {
+            base: ptr,
+            ..*self
+        };
+        (0..count).map(|i| T::lift(&items, i * T::SIZE)).collect()
     }
 
     /// A Go slice of scalars at `offset`.

@@ -26,7 +26,7 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
          Every method has a default body that fails with an \"unimplemented\" \
          [`tinybind_runtime::HostError`] naming the import, so an empty `impl` compiles and \
          only the imports the guest calls need a body. A method that returns `Err` stops the \
-         guest: the export call fails with [`Error::Host`], naming the import and the \
+         guest: the export call fails with [`tinybind_runtime::Error::Host`], naming the import and the \
          message, and the instance is poisoned as after a trap. A method that panics does the \
          same (the panic does not unwind through the guest).\n\n\
          Imports: {}.",
@@ -62,7 +62,7 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
         /// Defines every import as a call of its method on the host of type `H`.
         fn link<H: #host>(linker: &mut tinybind_runtime::host::Linker) -> tinybind_runtime::host::LinkResult {
             #(#links)*
-            Ok(())
+            ::std::result::Result::Ok(())
         }
     }
 }
@@ -114,7 +114,7 @@ fn trait_method(i: &ImportModel) -> TokenStream {
                 .iter()
                 .map(|p| {
                     let n = format_ident!("_{}", p.name.trim_start_matches("r#"));
-                    let t = param_ty(p.value);
+                    let t = param_ty(&p.value);
                     quote!(#n: #t)
                 })
                 .collect();
@@ -136,8 +136,8 @@ fn trait_method(i: &ImportModel) -> TokenStream {
     };
     quote! {
         #docs
-        fn #method(&mut self, #(#params),*) -> Result<#result, tinybind_runtime::HostError> {
-            Err(tinybind_runtime::HostError::unimplemented(#qualified))
+        fn #method(&mut self, #(#params),*) -> ::std::result::Result<#result, tinybind_runtime::HostError> {
+            ::std::result::Result::Err(tinybind_runtime::HostError::unimplemented(#qualified))
         }
     }
 }
@@ -147,8 +147,9 @@ fn typed_result(l: &Lowered) -> TokenStream {
     match &l.results {
         Results::None => quote!(()),
         Results::Direct(s) => scalar_ty(*s),
+        Results::Leaf { value, .. } => result_ty(value),
         Results::Retptr { fields, .. } => {
-            let tys: Vec<TokenStream> = fields.iter().map(|f| result_ty(f.value)).collect();
+            let tys: Vec<TokenStream> = fields.iter().map(|f| result_ty(&f.value)).collect();
             match tys.as_slice() {
                 [one] => one.clone(),
                 many => quote!((#(#many),*)),
@@ -194,8 +195,14 @@ fn link_import(i: &ImportModel) -> TokenStream {
                 let part = |suffix: &str, locals: &mut Scope| {
                     ident(&locals.unique(format!("{}_{suffix}", p.name.trim_start_matches("r#"))))
                 };
-                match p.value {
+                match &p.value {
+                    // The model refuses these for host functions; should that
+                    // change without this, the generated code must not compile.
+                    Value::Struct(_) | Value::Array(..) | Value::List(_) => {
+                        args.push(quote!(compile_error!("a host function's struct parameter has no binding")));
+                    }
                     Value::Scalar(s) => {
+                        let s = *s;
                         let w = wasm_ty(s.wasm());
                         wasm_params.push(quote!(#local: #w));
                         args.push(wasm_to_scalar(s, quote!(#local)));
@@ -238,7 +245,7 @@ fn link_import(i: &ImportModel) -> TokenStream {
             let call = quote! {
                 tinybind_runtime::host::call(&mut caller, #qualified, |host: &mut H, #view| {
                     #(#reads)*
-                    Ok(host.#method(#(#args),*)?)
+                    ::std::result::Result::Ok(host.#method(#(#args),*)?)
                 })
             };
             let body = match &l.results {
@@ -248,9 +255,12 @@ fn link_import(i: &ImportModel) -> TokenStream {
                     let conv = scalar_to_wasm(*s, &r);
                     quote! {
                         let #r = #call?;
-                        Ok(#conv)
+                        ::std::result::Result::Ok(#conv)
                     }
                 }
+                Results::Leaf { .. } => {
+                        quote!(compile_error!("a host function's struct result has no binding"))
+                    }
                 Results::Retptr { fields, size } => {
                     let outs: Vec<Ident> = match fields.len() {
                         1 => vec![ident(&locals.unique("result".into()))],
@@ -262,7 +272,7 @@ fn link_import(i: &ImportModel) -> TokenStream {
                     };
                     let writes = fields.iter().zip(&outs).map(|(f, o)| {
                         let off = Literal::u32_unsuffixed(f.offset);
-                        let out = out_value(f.value, o);
+                        let out = out_value(&f.value, o);
                         quote!((#off, #out))
                     });
                     let size = Literal::u32_unsuffixed(*size);
@@ -282,7 +292,7 @@ fn link_import(i: &ImportModel) -> TokenStream {
 }
 
 /// A result as the `Out` the runtime writes to the retptr.
-fn out_value(v: Value, x: &Ident) -> TokenStream {
+fn out_value(v: &Value, x: &Ident) -> TokenStream {
     match v {
         Value::String => quote!(tinybind_runtime::host::Out::String(&#x)),
         Value::Slice(Scalar::U8) => quote!(tinybind_runtime::host::Out::Bytes(&#x)),
@@ -290,8 +300,12 @@ fn out_value(v: Value, x: &Ident) -> TokenStream {
         // The model refuses a host function's []string result; should that
         // change without this, the generated code must not compile.
         Value::Strings => quote!(compile_error!("a []string result of a host function has no binding")),
+        Value::Struct(_) | Value::Array(..) | Value::List(_) => {
+            quote!(compile_error!("a host function's struct result has no binding"))
+        }
         Value::Interface => quote!(tinybind_runtime::host::Out::Interface(#x)),
         Value::Scalar(s) => {
+            let s = *s;
             let variant = format_ident!("{}", s.rust().to_uppercase());
             let variant = if s == Scalar::Bool { format_ident!("Bool") } else { variant };
             quote!(tinybind_runtime::host::Out::#variant(#x))

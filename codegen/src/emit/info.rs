@@ -47,19 +47,20 @@ fn value_types(f: &FunctionModel) -> (Vec<TokenStream>, Vec<TokenStream>) {
                 .iter()
                 .map(|p| {
                     let n = &p.name;
-                    let t = value_type(p.value);
+                    let t = value_type(&p.value);
                     quote!((#n, #t))
                 })
                 .collect(),
             match &l.results {
                 Results::None => Vec::new(),
-                Results::Direct(s) => vec![value_type(Value::Scalar(*s))],
+                Results::Direct(s) => vec![scalar_value_type(*s)],
+                Results::Leaf { value, .. } => vec![value_type(value)],
                 Results::Retptr { fields, .. } => fields
                     .iter()
                     .enumerate()
                     .map(|(i, f)| match l.go_error && i + 1 == fields.len() {
                         true => quote!(tinybind_runtime::ValueType::Error),
-                        false => value_type(f.value),
+                        false => value_type(&f.value),
                     })
                     .collect(),
             },
@@ -126,17 +127,40 @@ fn scalar_value_type(s: Scalar) -> TokenStream {
     quote!(tinybind_runtime::ValueType::#v)
 }
 
-fn value_type(v: Value) -> TokenStream {
+fn value_type(v: &Value) -> TokenStream {
     match v {
-        Value::Scalar(s) => scalar_value_type(s),
+        Value::Scalar(s) => scalar_value_type(*s),
         Value::String => quote!(tinybind_runtime::ValueType::String),
         Value::Slice(Scalar::U8) => quote!(tinybind_runtime::ValueType::Bytes),
         Value::Strings => quote!(tinybind_runtime::ValueType::SliceOf(&tinybind_runtime::ValueType::String)),
         Value::Slice(s) => {
-            let inner = scalar_value_type(s);
+            let inner = scalar_value_type(*s);
             quote!(tinybind_runtime::ValueType::SliceOf(&#inner))
         }
         Value::Interface => quote!(tinybind_runtime::ValueType::Interface),
+        Value::Struct(s) => {
+            let name = &s.go_name;
+            let fields = s.fields.iter().map(|f| {
+                let n = &f.go_name;
+                let t = value_type(&f.value);
+                quote!((#n, #t))
+            });
+            quote! {
+                tinybind_runtime::ValueType::Struct(&tinybind_runtime::StructType {
+                    name: #name,
+                    fields: &[#(#fields),*],
+                })
+            }
+        }
+        Value::Array(elem, n) => {
+            let inner = value_type(elem);
+            let n = proc_macro2::Literal::u32_unsuffixed(*n);
+            quote!(tinybind_runtime::ValueType::ArrayOf(&#inner, #n))
+        }
+        Value::List(elem) => {
+            let inner = value_type(elem);
+            quote!(tinybind_runtime::ValueType::SliceOf(&#inner))
+        }
     }
 }
 

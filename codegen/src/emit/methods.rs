@@ -6,6 +6,7 @@ use quote::{format_ident, quote};
 
 use super::tokens::{doc, ident, param_ty, result_ty, scalar_to_wasm, scalar_ty, wasm_to_scalar, wasm_ty};
 use crate::abi::{Results, Scalar, Value};
+use crate::types::Step;
 use crate::model::{Binding, FunctionModel};
 use crate::names::Scope;
 
@@ -69,7 +70,7 @@ pub fn method(f: &FunctionModel) -> TokenStream {
             quote! {
                 #docs
                 #[inline]
-                pub fn #name(&mut self, #(#params: #tys),*) -> Result<#results, Error> {
+                pub fn #name(&mut self, #(#params: #tys),*) -> ::std::result::Result<#results, tinybind_runtime::Error> {
                     self.instance.call(#export, &self.exports.#field, (#(#params,)*))
                 }
             }
@@ -80,34 +81,62 @@ pub fn method(f: &FunctionModel) -> TokenStream {
             for p in &l.params {
                 locals.unique(p.name.clone());
             }
-            let tys = l.params.iter().map(|p| param_ty(p.value));
-            let memory_params: Vec<(&Ident, Value)> = params
-                .iter()
-                .zip(&l.params)
-                .filter(|(_, p)| !matches!(p.value, Value::Scalar(_) | Value::Interface))
-                .map(|(i, p)| (i, p.value))
-                .collect();
+            let tys = l.params.iter().map(|p| param_ty(&p.value));
             let mut body = Vec::new();
-            // Arguments that live in memory are copied into the guest first.
+            // Every part of every parameter, structs and arrays flattened:
+            // (the parameter, the Rust expression of the part, the part).
+            let mut parts: Vec<Part<'_>> = Vec::new();
+            for (i, p) in params.iter().zip(&l.params) {
+                for (path, value) in p.value.parts() {
+                    let place = place(i, &path);
+                    let name = part_name(&p.name, &path);
+                    parts.push(Part { place, name, top: path.is_empty(), value });
+                }
+            }
+            // Parts that live in memory are copied into the guest first; a
+            // string slice or a slice of structs is laid out in a blob whose
+            // internal pointers are relocated once it is there.
+            let in_memory: Vec<&Part<'_>> = parts.iter().filter(|p| p.in_memory()).collect();
             let mut slots: Vec<Ident> = Vec::new();
-            if !memory_params.is_empty() {
-                let views = memory_params.iter().map(|(i, v)| match v {
-                    Value::Slice(Scalar::U8) => quote!(#i),
-                    Value::String => quote!(#i.as_bytes()),
-                    Value::Strings => quote!(&tinybind_runtime::strings_blob(#i)),
-                    _ => quote!(&tinybind_runtime::to_le_bytes(#i)),
-                });
-                for (i, _) in &memory_params {
-                    slots.push(format_ident!("{}", locals.unique(format!("{i}_in"))));
+            let mut blobs: Vec<Option<Ident>> = Vec::new();
+            if !in_memory.is_empty() {
+                let mut views = Vec::new();
+                for part in &in_memory {
+                    let place = &part.place;
+                    let reference = if part.top { quote!(#place) } else { quote!(&#place) };
+                    slots.push(format_ident!("{}", locals.unique(format!("{}_in", part.name))));
+                    match part.value {
+                        Value::Strings | Value::List(_) => {
+                            let blob = format_ident!("{}", locals.unique(format!("{}_blob", part.name)));
+                            body.push(quote!(let #blob = tinybind_runtime::Blob::elements(#reference);));
+                            views.push(quote!(#blob.bytes()));
+                            blobs.push(Some(blob));
+                        }
+                        Value::String => {
+                            views.push(quote!(#place.as_bytes()));
+                            blobs.push(None);
+                        }
+                        Value::Slice(Scalar::U8) if part.top => {
+                            views.push(quote!(#place));
+                            blobs.push(None);
+                        }
+                        Value::Slice(Scalar::U8) => {
+                            views.push(quote!(&#place[..]));
+                            blobs.push(None);
+                        }
+                        _ => {
+                            views.push(quote!(&tinybind_runtime::to_le_bytes(#reference)));
+                            blobs.push(None);
+                        }
+                    }
                 }
                 let slot_pat = slots.iter();
                 body.push(quote! {
                     let [#(#slot_pat),*] = self.instance.write_args(#export, [#(#views),*])?;
                 });
-                // String headers point into the blob: make them absolute.
-                for ((i, v), slot) in memory_params.iter().zip(&slots) {
-                    if *v == Value::Strings {
-                        body.push(quote!(self.instance.relocate_strings(#export, #slot, #i.len())?;));
+                for (slot, blob) in slots.iter().zip(&blobs) {
+                    if let Some(blob) = blob {
+                        body.push(quote!(self.instance.relocate(#export, #slot, #blob.relocations())?;));
                     }
                 }
             }
@@ -124,23 +153,24 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                 wasm_args.push(quote!(#r));
             }
             let mut slot_iter = slots.iter();
-            for (i, p) in params.iter().zip(&l.params) {
-                match p.value {
-                    Value::Scalar(s) => wasm_args.push(scalar_to_wasm(s, i)),
+            for part in &parts {
+                let place = &part.place;
+                match part.value {
+                    Value::Scalar(s) => wasm_args.push(scalar_to_wasm(*s, place)),
                     Value::Interface => {
-                        wasm_args.push(quote!(#i.typecode as i32));
-                        wasm_args.push(quote!(#i.value as i32));
+                        wasm_args.push(quote!(#place.typecode as i32));
+                        wasm_args.push(quote!(#place.value as i32));
                     }
                     Value::String => {
                         let slot = slot_iter.next();
                         wasm_args.push(quote!(#slot.ptr));
                         wasm_args.push(quote!(#slot.len));
                     }
-                    Value::Strings => {
+                    Value::Strings | Value::List(_) => {
                         let slot = slot_iter.next();
                         wasm_args.push(quote!(#slot.ptr));
-                        wasm_args.push(quote!(#i.len() as i32));
-                        wasm_args.push(quote!(#i.len() as i32));
+                        wasm_args.push(quote!(#place.len() as i32));
+                        wasm_args.push(quote!(#place.len() as i32));
                     }
                     Value::Slice(s) => {
                         let slot = slot_iter.next();
@@ -154,12 +184,14 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                         wasm_args.push(count.clone());
                         wasm_args.push(count);
                     }
+                    // `parts` goes down to values that are not aggregates.
+                    Value::Struct(_) | Value::Array(..) => {}
                 }
             }
             let invoke = quote!(self.instance.call(#export, &self.exports.#field, (#(#wasm_args,)*)));
             let call = quote!(#invoke?);
             let (result_ty, tail) = match &l.results {
-                Results::None => (quote!(()), quote! { #call; Ok(()) }),
+                Results::None => (quote!(()), quote! { #call; ::std::result::Result::Ok(()) }),
                 // A result that is its own wasm value is the call's result.
                 Results::Direct(s @ (Scalar::I32 | Scalar::I64 | Scalar::F32 | Scalar::F64)) => {
                     (scalar_ty(*s), invoke)
@@ -167,32 +199,38 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                 Results::Direct(s) => {
                     let r = format_ident!("{}", locals.unique("result".to_string()));
                     let conv = wasm_to_scalar(*s, quote!(#r));
-                    (scalar_ty(*s), quote! { let #r = #call; Ok(#conv) })
+                    (scalar_ty(*s), quote! { let #r = #call; ::std::result::Result::Ok(#conv) })
+                }
+                // A struct of one scalar comes back as that scalar.
+                Results::Leaf { value, leaf } => {
+                    let r = format_ident!("{}", locals.unique("result".to_string()));
+                    let built = around_leaf(value, wasm_to_scalar(*leaf, quote!(#r)));
+                    (result_ty(value), quote! { let #r = #call; ::std::result::Result::Ok(#built) })
                 }
                 Results::Retptr { fields, size } if l.go_error && !fields.is_empty() => {
                     let r = retptr.clone();
                     let out = format_ident!("{}", locals.unique("out".to_string()));
                     let (error, values) = (&fields[fields.len() - 1], &fields[..fields.len() - 1]);
-                    let tys: Vec<TokenStream> = values.iter().map(|f| result_ty(f.value)).collect();
+                    let tys: Vec<TokenStream> = values.iter().map(|f| result_ty(&f.value)).collect();
                     let value_ty = match tys.as_slice() {
                         [one] => one.clone(),
                         many => quote!((#(#many),*)),
                     };
                     let value = match values {
-                        [] => quote!(Ok(())),
+                        [] => quote!(::std::result::Result::Ok(())),
                         [one] => read_tail(&out, one),
                         many => {
                             let reads = many.iter().map(|f| {
                                 let r = read_tail(&out, f);
                                 quote!(#r?)
                             });
-                            quote!(Ok((#(#reads),*)))
+                            quote!(::std::result::Result::Ok((#(#reads),*)))
                         }
                     };
                     let off = Literal::u32_unsuffixed(error.offset);
                     let size = Literal::u32_unsuffixed(*size);
                     (
-                        quote!(Result<#value_ty, tinybind_runtime::GoError>),
+                        quote!(::std::result::Result<#value_ty, tinybind_runtime::GoError>),
                         quote! {
                             #call;
                             self.instance.read_results(#export, #r, #size, |#out| {
@@ -211,7 +249,7 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                             quote!(#read?)
                         })
                         .collect();
-                    let tys: Vec<TokenStream> = fields.iter().map(|f| result_ty(f.value)).collect();
+                    let tys: Vec<TokenStream> = fields.iter().map(|f| result_ty(&f.value)).collect();
                     // A single read is the method's tail: it returns the
                     // reader's `Result` as it is.
                     let (ty, value) = match (tys.as_slice(), reads.as_slice()) {
@@ -219,7 +257,7 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                             let v = read_tail(&out, &fields[0]);
                             (t.clone(), v)
                         }
-                        _ => (quote!((#(#tys),*)), quote!(Ok((#(#reads),*)))),
+                        _ => (quote!((#(#tys),*)), quote!(::std::result::Result::Ok((#(#reads),*)))),
                     };
                     let size = Literal::u32_unsuffixed(*size);
                     (
@@ -234,7 +272,7 @@ pub fn method(f: &FunctionModel) -> TokenStream {
             quote! {
                 #docs
                 #[inline]
-                pub fn #name(&mut self, #(#params: #tys),*) -> Result<#result_ty, Error> {
+                pub fn #name(&mut self, #(#params: #tys),*) -> ::std::result::Result<#result_ty, tinybind_runtime::Error> {
                     #(#body)*
                     #tail
                 }
@@ -243,10 +281,72 @@ pub fn method(f: &FunctionModel) -> TokenStream {
     }
 }
 
+/// One flattened part of a parameter.
+struct Part<'a> {
+    /// The Rust place expression: `b`, `b.min.x`, `m.grid[2]`.
+    place: TokenStream,
+    /// A name for locals: `b`, `b_min_x`.
+    name: String,
+    /// Whether the part is the parameter itself (a reference already).
+    top: bool,
+    value: &'a Value,
+}
+
+impl Part<'_> {
+    fn in_memory(&self) -> bool {
+        !matches!(self.value, Value::Scalar(_) | Value::Interface | Value::Struct(_) | Value::Array(..))
+    }
+}
+
+fn place(param: &Ident, path: &[Step]) -> TokenStream {
+    let steps = path.iter().map(|s| match s {
+        Step::Field(f) => {
+            let f = ident(f);
+            quote!(.#f)
+        }
+        Step::Index(i) => {
+            let i = Literal::usize_unsuffixed(*i as usize);
+            quote!([#i])
+        }
+    });
+    quote!(#param #(#steps)*)
+}
+
+fn part_name(param: &str, path: &[Step]) -> String {
+    let mut name = param.trim_start_matches("r#").to_string();
+    for s in path {
+        match s {
+            Step::Field(f) => name.push_str(&format!("_{}", f.trim_start_matches("r#"))),
+            Step::Index(i) => name.push_str(&format!("_{i}")),
+        }
+    }
+    name
+}
+
+/// The struct or array of one scalar leaf built around that leaf's value.
+fn around_leaf(value: &Value, leaf: TokenStream) -> TokenStream {
+    match value {
+        Value::Struct(s) => {
+            let name = ident(&s.rust_name);
+            let fields = s.fields.iter().map(|f| {
+                let n = ident(&f.rust_name);
+                let v = around_leaf(&f.value, leaf.clone());
+                quote!(#n: #v)
+            });
+            quote!(#name { #(#fields),* })
+        }
+        Value::Array(elem, _) => {
+            let v = around_leaf(elem, leaf);
+            quote!([#v])
+        }
+        _ => leaf,
+    }
+}
+
 /// Reads the only result field, as the method's tail expression.
 fn read_tail(out: &Ident, field: &crate::abi::Field) -> TokenStream {
     let off = Literal::u32_unsuffixed(field.offset);
-    match field.value {
+    match &field.value {
         Value::Scalar(s) => {
             let m = format_ident!("{}", s.rust());
             quote!(#out.#m(#off))
@@ -256,6 +356,7 @@ fn read_tail(out: &Ident, field: &crate::abi::Field) -> TokenStream {
         Value::Strings => quote!(#out.strings(#off)),
         Value::Slice(_) => quote!(#out.slice(#off)),
         Value::Interface => quote!(#out.interface(#off)),
+        Value::Struct(_) | Value::Array(..) | Value::List(_) => quote!(#out.lift(#off)),
     }
 }
 
@@ -272,12 +373,21 @@ pub fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
     let arity = f.rust_params().len();
     let arity_lit = Literal::usize_unsuffixed(arity);
     let args: Vec<Ident> = (0..arity).map(|i| format_ident!("a{}", i)).collect();
-    // Scalar slices other than bytes travel as lists of values.
-    let list_of = |i: usize| -> Option<TokenStream> {
+    // Parameters in memory, other than strings and bytes, travel as lists
+    // and records of values.
+    let owned = |i: usize| -> Option<TokenStream> {
         match &f.binding {
-            Binding::Typed(l) => match l.params.get(i).map(|p| p.value) {
-                Some(Value::Slice(s)) if s != Scalar::U8 => Some(scalar_ty(s)),
-                Some(Value::Strings) => Some(quote!(&str)),
+            Binding::Typed(l) => match l.params.get(i).map(|p| &p.value) {
+                Some(Value::Slice(s)) if *s != Scalar::U8 => {
+                    let t = scalar_ty(*s);
+                    Some(quote!(::std::vec::Vec<#t>))
+                }
+                Some(Value::Strings) => Some(quote!(::std::vec::Vec<&str>)),
+                Some(v @ (Value::Struct(_) | Value::Array(..))) => Some(result_ty(v)),
+                Some(Value::List(elem)) => {
+                    let t = result_ty(elem);
+                    Some(quote!(::std::vec::Vec<#t>))
+                }
                 _ => None,
             },
             Binding::Raw { .. } => None,
@@ -286,15 +396,15 @@ pub fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
     let gets: Vec<TokenStream> = args
         .iter()
         .enumerate()
-        .map(|(i, a)| match list_of(i) {
-            Some(t) => quote!(&#a.get::<Vec<#t>>()?),
+        .map(|(i, a)| match owned(i) {
+            Some(t) => quote!(&#a.get::<#t>()?),
             None => quote!(#a.get()?),
         })
         .collect();
     let result_count = match &f.binding {
         Binding::Typed(l) => match &l.results {
             Results::None => 0,
-            Results::Direct(_) => 1,
+            Results::Direct(_) | Results::Leaf { .. } => 1,
             Results::Retptr { fields, .. } => fields.len().saturating_sub(usize::from(l.go_error)),
         },
         Binding::Raw { .. } => f.wasm.results.len(),
@@ -302,7 +412,7 @@ pub fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
     let outs: Vec<Ident> = (0..result_count).map(|i| format_ident!("r{}", i)).collect();
     // A Go error is the dynamic call's error.
     let call = if f.returns_go_error() {
-        quote!(self.#name(#(#gets),*)?.map_err(|e| Error::go_error(&INFO, function, e))?)
+        quote!(self.#name(#(#gets),*)?.map_err(|e| tinybind_runtime::Error::go_error(&INFO, function, e))?)
     } else {
         quote!(self.#name(#(#gets),*)?)
     };
@@ -311,14 +421,34 @@ pub fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
         [one] => quote!(let #one = #call;),
         many => quote!(let (#(#many),*) = #call;),
     };
+    let values = result_values(f).into_iter().zip(&outs).map(|(list, r)| match list {
+        true => quote!(tinybind_runtime::Value::list(#r)),
+        false => quote!(tinybind_runtime::Value::from(#r)),
+    });
     quote! {
         #pattern => {
             let [#(#args),*] = args else {
-                return Err(Error::arity(&INFO, function, #arity_lit, args.len()));
+                return ::std::result::Result::Err(tinybind_runtime::Error::arity(&INFO, function, #arity_lit, args.len()));
             };
             #binding
-            Ok(vec![#(Value::from(#outs)),*])
+            ::std::result::Result::Ok(::std::vec![#(#values),*])
         }
     }
 }
 
+
+/// For each result of the dynamic call, whether it becomes a list of
+/// values element by element (a slice of structs).
+fn result_values(f: &FunctionModel) -> Vec<bool> {
+    match &f.binding {
+        Binding::Typed(l) => match &l.results {
+            Results::None => Vec::new(),
+            Results::Direct(_) | Results::Leaf { .. } => vec![false],
+            Results::Retptr { fields, .. } => fields[..fields.len().saturating_sub(usize::from(l.go_error))]
+                .iter()
+                .map(|f| matches!(f.value, Value::List(_)))
+                .collect(),
+        },
+        Binding::Raw { .. } => vec![false; f.wasm.results.len()],
+    }
+}

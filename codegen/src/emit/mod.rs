@@ -4,7 +4,8 @@
 //! `prettyplease`.
 //!
 //! One file a job: this one writes the file and each guest's module;
-//! `methods` the export methods, `host` the host trait and its linking,
+//! `methods` the export methods, `types` the Rust types of Go structs,
+//! `host` the host trait and its linking,
 //! `info` the `INFO` tables for tools, `tokens` the shared type and doc
 //! tokens.
 
@@ -12,6 +13,7 @@ mod host;
 mod info;
 mod methods;
 mod tokens;
+mod types;
 
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -48,7 +50,7 @@ pub fn file(guests: &[(GuestModel, BytesPath)]) -> Result<String, String> {
         quote! {
             tinybind_runtime::GuestEntry {
                 info: &#module::INFO,
-                instantiate: |runtime| Ok(Box::new(#module::#strukt::new(runtime)?)),
+                instantiate: |runtime| ::std::result::Result::Ok(::std::boxed::Box::new(#module::#strukt::new(runtime)?)),
             }
         }
     });
@@ -152,14 +154,14 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     let struct_doc = doc(&format!(
         "An instance of the guest `{name}`, with its own store and memory.\n\n\
          Create it with {create}; each method calls one export. After a trap the instance \
-         is poisoned: calls return [`Error::Poisoned`] until [`{}::reset`] makes a fresh one.",
+         is poisoned: calls return [`tinybind_runtime::Error::Poisoned`] until [`{}::reset`] makes a fresh one.",
         g.strukt
     ));
 
     let fields = g.functions.iter().map(|f| {
         let field = ident(&f.method);
         let (params, results) = typed_func_types(f);
-        quote!(#field: TypedFunc<#params, #results>)
+        quote!(#field: tinybind_runtime::TypedFunc<#params, #results>)
     });
     let resolves = g.functions.iter().map(|f| {
         let field = ident(&f.method);
@@ -167,6 +169,7 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         quote!(#field: instance.typed_func(#export)?)
     });
     let methods = g.functions.iter().map(method);
+    let struct_items = g.structs.iter().map(types::struct_items);
     // An export named like another function's method is reached by the
     // method name alone (a second arm for it would be unreachable).
     let method_names: Vec<&str> = g.functions.iter().map(|f| f.method.as_str()).collect();
@@ -185,8 +188,8 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
                 }
 
                 impl Exports {
-                    fn resolve(instance: &mut Instance) -> Result<Self, Error> {
-                        Ok(Self {
+                    fn resolve(instance: &mut tinybind_runtime::Instance) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                        ::std::result::Result::Ok(Self {
                             #(#resolves),*
                         })
                     }
@@ -199,18 +202,13 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     };
     let exports_value = if g.functions.is_empty() { quote!() } else { quote!(exports,) };
     let instance_mut = if g.functions.is_empty() { quote!(instance) } else { quote!(mut instance) };
-    let uses_typed_func = if g.functions.is_empty() {
-        quote!()
-    } else {
-        quote!(use tinybind_runtime::TypedFunc;)
-    };
     let dynamic_body = if g.functions.is_empty() {
-        quote!(Err(Error::no_such_function(&INFO, function)))
+        quote!(::std::result::Result::Err(tinybind_runtime::Error::no_such_function(&INFO, function)))
     } else {
         quote! {
             match function {
                 #(#arms)*
-                _ => Err(Error::no_such_function(&INFO, function)),
+                _ => ::std::result::Result::Err(tinybind_runtime::Error::no_such_function(&INFO, function)),
             }
         }
     };
@@ -226,14 +224,14 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     };
     let common = quote! {
         #reset_doc
-        pub fn reset(&mut self) -> Result<(), Error> {
+        pub fn reset(&mut self) -> ::std::result::Result<(), tinybind_runtime::Error> {
             self.instance.reset()?;
             #resolve_again
-            Ok(())
+            ::std::result::Result::Ok(())
         }
 
         /// The underlying instance: memory, captured output, settings.
-        pub fn instance(&mut self) -> &mut Instance {
+        pub fn instance(&mut self) -> &mut tinybind_runtime::Instance {
             &mut self.instance
         }
 
@@ -246,26 +244,26 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         let struct_def = quote! {
             #struct_doc
             pub struct #strukt<H: #host = tinybind_runtime::NoHost> {
-                instance: Instance,
+                instance: tinybind_runtime::Instance,
                 #exports_field
-                host: std::marker::PhantomData<fn() -> H>,
+                host: ::std::marker::PhantomData<fn() -> H>,
             }
         };
         let impls = quote! {
             impl #strukt {
                 /// Instantiates the guest and runs its start-up, with a host whose every method is unimplemented (see [`Self::with_host`]).
-                pub fn new(runtime: &Runtime) -> Result<Self, Error> {
+                pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
                     Self::with_host(runtime, tinybind_runtime::NoHost)
                 }
             }
 
             impl<H: #host> #strukt<H> {
                 /// Instantiates the guest with `host` implementing its imports, and runs its start-up (which may call the host).
-                pub fn with_host(runtime: &Runtime, host: H) -> Result<Self, Error> {
+                pub fn with_host(runtime: &tinybind_runtime::Runtime, host: H) -> ::std::result::Result<Self, tinybind_runtime::Error> {
                     let link = tinybind_runtime::HostLink::new::<H>(link::<H>);
                     let #instance_mut = runtime.instantiate_with_host(&MODULE, host, link)?;
                     #exports_init
-                    Ok(Self { instance, #exports_value host: std::marker::PhantomData })
+                    ::std::result::Result::Ok(Self { instance, #exports_value host: ::std::marker::PhantomData })
                 }
 
                 /// The host value.
@@ -287,17 +285,17 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         let struct_def = quote! {
             #struct_doc
             pub struct #strukt {
-                instance: Instance,
+                instance: tinybind_runtime::Instance,
                 #exports_field
             }
         };
         let impls = quote! {
             impl #strukt {
                 /// Instantiates the guest and runs its start-up.
-                pub fn new(runtime: &Runtime) -> Result<Self, Error> {
+                pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
                     let #instance_mut = runtime.instantiate(&MODULE)?;
                     #exports_init
-                    Ok(Self { instance, #exports_value })
+                    ::std::result::Result::Ok(Self { instance, #exports_value })
                 }
 
                 #common
@@ -338,23 +336,23 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         quote!()
     };
     let trait_impls = quote! {
-        impl #generics DynGuest for #ty {
-            fn info(&self) -> &'static GuestInfo {
+        impl #generics tinybind_runtime::DynGuest for #ty {
+            fn info(&self) -> &'static tinybind_runtime::GuestInfo {
                 &INFO
             }
 
-            fn instance(&mut self) -> &mut Instance {
+            fn instance(&mut self) -> &mut tinybind_runtime::Instance {
                 &mut self.instance
             }
 
-            fn call_dynamic(&mut self, function: &str, #dynamic_args: &[Value]) -> Result<Vec<Value>, Error> {
+            fn call_dynamic(&mut self, function: &str, #dynamic_args: &[tinybind_runtime::Value]) -> ::std::result::Result<::std::vec::Vec<tinybind_runtime::Value>, tinybind_runtime::Error> {
                 #dynamic_body
             }
         }
 
         #bindings_doc
         impl #bindings_generics tinybind_runtime::Bindings for #ty {
-            fn instantiate(runtime: &Runtime) -> Result<Self, Error> {
+            fn instantiate(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
                 #instantiate
             }
 
@@ -368,11 +366,9 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         pub mod #module {
             #module_doc
 
-            use tinybind_runtime::{DynGuest, Error, GuestInfo, GuestModule, Instance, Runtime, Value};
-            #uses_typed_func
 
             /// The module, embedded in the binary.
-            pub static MODULE: GuestModule = GuestModule {
+            pub static MODULE: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
                 name: #name,
                 file: #file,
                 bytes: #bytes,
@@ -381,13 +377,15 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
             };
 
             /// What the code generator inferred, for tools and listings.
-            pub static INFO: GuestInfo = GuestInfo {
+            pub static INFO: tinybind_runtime::GuestInfo = tinybind_runtime::GuestInfo {
                 name: #name,
                 file: #file,
                 compiler: #compiler,
                 functions: &[#(#infos),*],
                 imports: &[#(#import_infos),*],
             };
+
+            #(#struct_items)*
 
             #host_items
 

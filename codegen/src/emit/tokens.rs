@@ -41,34 +41,56 @@ pub fn scalar_ty(s: Scalar) -> TokenStream {
     t
 }
 
-pub fn param_ty(v: Value) -> TokenStream {
+pub fn param_ty(v: &Value) -> TokenStream {
     match v {
         Value::Strings => quote!(&[&str]),
-        Value::Scalar(s) => scalar_ty(s),
+        Value::Scalar(s) => scalar_ty(*s),
         Value::String => quote!(&str),
         Value::Slice(s) => {
-            let s = scalar_ty(s);
+            let s = scalar_ty(*s);
             quote!(&[#s])
         }
         Value::Interface => quote!(tinybind_runtime::GoInterface),
+        Value::Struct(_) | Value::Array(..) => {
+            let t = result_ty(v);
+            quote!(&#t)
+        }
+        Value::List(elem) => {
+            let t = result_ty(elem);
+            quote!(&[#t])
+        }
     }
 }
 
-pub fn result_ty(v: Value) -> TokenStream {
+pub fn result_ty(v: &Value) -> TokenStream {
     match v {
-        Value::Strings => quote!(Vec<String>),
-        Value::Scalar(s) => scalar_ty(s),
-        Value::String => quote!(String),
+        Value::Strings => quote!(::std::vec::Vec<::std::string::String>),
+        Value::Scalar(s) => scalar_ty(*s),
+        Value::String => quote!(::std::string::String),
         Value::Slice(s) => {
-            let s = scalar_ty(s);
-            quote!(Vec<#s>)
+            let s = scalar_ty(*s);
+            quote!(::std::vec::Vec<#s>)
         }
         Value::Interface => quote!(tinybind_runtime::GoInterface),
+        // The guest module's own struct, which keeps its Go name.
+        Value::Struct(s) => {
+            let name = ident(&s.rust_name);
+            quote!(#name)
+        }
+        Value::Array(elem, n) => {
+            let t = result_ty(elem);
+            let n = proc_macro2::Literal::usize_unsuffixed(*n as usize);
+            quote!([#t; #n])
+        }
+        Value::List(elem) => {
+            let t = result_ty(elem);
+            quote!(::std::vec::Vec<#t>)
+        }
     }
 }
 
 /// A scalar argument as the wasm value it is passed as.
-pub fn scalar_to_wasm(s: Scalar, x: &Ident) -> TokenStream {
+pub fn scalar_to_wasm(s: Scalar, x: &impl quote::ToTokens) -> TokenStream {
     match s {
         Scalar::Bool | Scalar::I8 | Scalar::I16 | Scalar::U8 | Scalar::U16 => quote!(i32::from(#x)),
         Scalar::U32 => quote!(#x as i32),

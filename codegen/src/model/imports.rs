@@ -191,34 +191,49 @@ fn bind_import(
             return f;
         }
     };
-    let strings_result = matches!(&l.results, abi::Results::Retptr { fields, .. }
-        if fields.iter().any(|f| f.value == abi::Value::Strings));
-    let refused = if strings_result {
-        // Host functions do not return []string yet.
-        Some(format!(
-            "guest `{}`: import `{}`: `{}` ({}): a []string result of a host function has no \
-             binding yet; the host method takes the raw wasm types",
-            site.guest, site.qualified, go.signature(), go.location
-        ))
-    } else if l.wasm != *sig {
-        Some(format!(
-            "guest `{}`: import `{}`: the Go declaration ({}) says `{}`, which lowers to \
-             wasm {} but the module's type is {}; the host method takes the raw wasm types",
-            site.guest, site.qualified, go.location, go.signature(), l.wasm, sig
-        ))
+    let values = || {
+        let results: Vec<&abi::Value> = match &l.results {
+            abi::Results::Retptr { fields, .. } => fields.iter().map(|f| &f.value).collect(),
+            abi::Results::Leaf { value, .. } => vec![value],
+            abi::Results::None | abi::Results::Direct(_) => Vec::new(),
+        };
+        (l.params.iter().map(|p| &p.value).collect::<Vec<_>>(), results)
+    };
+    let (params, results) = values();
+    let aggregate = |v: &&abi::Value| matches!(v, abi::Value::Struct(_) | abi::Value::Array(..) | abi::Value::List(_));
+    let unsupported = if results.iter().any(|v| **v == abi::Value::Strings) {
+        Some("a []string result")
+    } else if params.iter().chain(&results).any(aggregate) {
+        Some("a struct, array or slice of structs")
     } else {
         None
     };
-    match refused {
-        // A host function's `error` result is a plain interface value.
-        None => f.binding = Binding::Typed(abi::Lowered { go_error: false, ..l }),
-        Some(warning) => {
-            warnings.push(warning);
-            let names = flat_names(&l);
-            if names.len() == sig.params.len() {
-                f.binding = Binding::Raw { names };
-            }
+    if l.wasm != *sig {
+        // A declaration that contradicts the binary is not evidence: the
+        // host method rests on the wasm types alone, as an export would.
+        warnings.push(format!(
+            "guest `{}`: import `{}`: the Go declaration ({}) says `{}`, which lowers to \
+             wasm {} but the module's type is {}; it does not match this binary, so it is not \
+             used and the host method takes the raw wasm types",
+            site.guest, site.qualified, go.location, go.signature(), l.wasm, sig
+        ));
+        f.go = None;
+        f.go_location = None;
+        f.evidence = Evidence::WasmOnly;
+    } else if let Some(what) = unsupported {
+        // Host functions do not take or return these yet.
+        warnings.push(format!(
+            "guest `{}`: import `{}`: `{}` ({}): {what} of a host function has no binding \
+             yet; the host method takes the raw wasm types",
+            site.guest, site.qualified, go.signature(), go.location
+        ));
+        let names = flat_names(&l);
+        if names.len() == sig.params.len() {
+            f.binding = Binding::Raw { names };
         }
+    } else {
+        // A host function's `error` result is a plain interface value.
+        f.binding = Binding::Typed(abi::Lowered { go_error: false, ..l });
     }
     sanitize_params(&mut f);
     f

@@ -135,7 +135,7 @@ impl FunctionModel {
             Binding::Typed(l) => l
                 .params
                 .iter()
-                .map(|p| (p.name.clone(), rust_param_type(p.value)))
+                .map(|p| (p.name.clone(), rust_param_type(&p.value)))
                 .collect(),
             Binding::Raw { names } => names
                 .iter()
@@ -157,9 +157,10 @@ impl FunctionModel {
             Binding::Typed(l) => match &l.results {
                 Results::None => Vec::new(),
                 Results::Direct(s) => vec![s.rust().to_string()],
+                Results::Leaf { value, .. } => vec![rust_result_type(value)],
                 Results::Retptr { fields, .. } if l.go_error => {
                     let value: Vec<String> =
-                        fields[..fields.len() - 1].iter().map(|f| rust_result_type(f.value)).collect();
+                        fields[..fields.len() - 1].iter().map(|f| rust_result_type(&f.value)).collect();
                     let value = match value.as_slice() {
                         [] => "()".to_string(),
                         [one] => one.clone(),
@@ -168,7 +169,7 @@ impl FunctionModel {
                     return format!("Result<{value}, GoError>");
                 }
                 Results::Retptr { fields, .. } => {
-                    fields.iter().map(|f| rust_result_type(f.value)).collect()
+                    fields.iter().map(|f| rust_result_type(&f.value)).collect()
                 }
             },
             Binding::Raw { .. } => self
@@ -199,23 +200,28 @@ impl FunctionModel {
     }
 }
 
-pub fn rust_param_type(v: Value) -> String {
+pub fn rust_param_type(v: &Value) -> String {
     match v {
         Value::Scalar(s) => s.rust().to_string(),
         Value::String => "&str".to_string(),
         Value::Slice(s) => format!("&[{}]", s.rust()),
         Value::Strings => "&[&str]".to_string(),
         Value::Interface => "GoInterface".to_string(),
+        Value::Struct(_) | Value::Array(..) => format!("&{}", rust_result_type(v)),
+        Value::List(elem) => format!("&[{}]", rust_result_type(elem)),
     }
 }
 
-pub fn rust_result_type(v: Value) -> String {
+pub fn rust_result_type(v: &Value) -> String {
     match v {
         Value::Scalar(s) => s.rust().to_string(),
         Value::String => "String".to_string(),
         Value::Slice(s) => format!("Vec<{}>", s.rust()),
         Value::Strings => "Vec<String>".to_string(),
         Value::Interface => "GoInterface".to_string(),
+        Value::Struct(s) => s.rust_name.clone(),
+        Value::Array(elem, n) => format!("[{}; {n}]", rust_result_type(elem)),
+        Value::List(elem) => format!("Vec<{}>", rust_result_type(elem)),
     }
 }
 
@@ -275,6 +281,14 @@ impl ImportModel {
     }
 }
 
+/// A Go struct the bindings use, and its declaration.
+#[derive(Clone, Debug)]
+pub struct StructModel {
+    pub ty: std::rc::Rc<crate::types::Struct>,
+    /// The Go declaration as written, when the Go source has it.
+    pub declaration: Option<crate::go::TypeDecl>,
+}
+
 /// Everything inferred for one guest.
 #[derive(Clone, Debug)]
 pub struct GuestModel {
@@ -295,6 +309,9 @@ pub struct GuestModel {
     /// The host functions the guest imports (not WASI, not TinyGo's JS
     /// runtime), in import-section order: the methods of its host trait.
     pub imports: Vec<ImportModel>,
+    /// The Go structs the typed bindings use, inner ones first: the Rust
+    /// types of the guest's module.
+    pub structs: Vec<StructModel>,
     /// Exports hidden from the API because the runtime owns them.
     pub runtime_exports: Vec<String>,
     pub warnings: Vec<String>,
@@ -424,11 +441,15 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
         ));
     }
 
+    let strukt = names::guest_struct(name);
+    let structs = structs(name, &strukt, &mut functions, go, &mut warnings);
+
     GuestModel {
+        structs,
         name: name.to_string(),
         file: file.to_string(),
         module: names::guest_module(name),
-        strukt: names::guest_struct(name),
+        strukt,
         compiler,
         flavour,
         startup,
@@ -439,6 +460,61 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
         runtime_exports,
         warnings,
     }
+}
+
+/// The structs the typed bindings use, each once. One whose Rust name is
+/// taken by an item of the guest's module (its struct, its host trait,
+/// `Exports`) is renamed `Go<Name>`, with a warning.
+fn structs(
+    guest: &str,
+    guest_struct: &str,
+    functions: &mut [FunctionModel],
+    go: Option<&GoSource>,
+    warnings: &mut Vec<String>,
+) -> Vec<StructModel> {
+    let mut found = Vec::new();
+    for f in functions.iter() {
+        if let Binding::Typed(l) = &f.binding {
+            for v in l.values() {
+                v.structs(&mut found);
+            }
+        }
+    }
+    let taken = [guest_struct.to_string(), format!("{guest_struct}Host"), "Exports".to_string()];
+    let mut renamed = HashMap::new();
+    for s in &found {
+        if taken.contains(&s.rust_name) {
+            let new = format!("Go{}", s.rust_name);
+            warnings.push(format!(
+                "guest `{guest}`: the Go type `{}` would take the name of an item of the guest's \
+                 module; its Rust type is `{new}`",
+                s.go_name
+            ));
+            renamed.insert(s.go_name.clone(), new);
+        }
+    }
+    if !renamed.is_empty() {
+        for f in functions.iter_mut() {
+            if let Binding::Typed(l) = &mut f.binding {
+                l.rename_structs(&renamed);
+            }
+        }
+        found.clear();
+        for f in functions.iter() {
+            if let Binding::Typed(l) = &f.binding {
+                for v in l.values() {
+                    v.structs(&mut found);
+                }
+            }
+        }
+    }
+    found
+        .into_iter()
+        .map(|ty| StructModel {
+            declaration: go.and_then(|g| g.type_decls.get(&ty.go_name).cloned()),
+            ty,
+        })
+        .collect()
 }
 
 fn compiler(info: &ModuleInfo) -> (String, Flavour) {
@@ -646,18 +722,26 @@ fn dwarf_func(export: &ExportedFunc, d: &DwarfFunc) -> GoFunc {
 
 /// Names of the flat wasm parameters of a lowering: `s_ptr`, `s_len`, ...
 fn flat_names(l: &Lowered) -> Vec<String> {
-    l.params
-        .iter()
-        .flat_map(|p| {
-            let parts: &[&str] = match p.value {
-                Value::Scalar(_) => &[""],
+    let mut out = Vec::new();
+    for p in &l.params {
+        for (path, part) in p.value.parts() {
+            let mut name = p.name.clone();
+            for step in &path {
+                match step {
+                    crate::types::Step::Field(f) => name.push_str(&format!("_{}", f.trim_start_matches("r#"))),
+                    crate::types::Step::Index(i) => name.push_str(&format!("_{i}")),
+                }
+            }
+            let suffixes: &[&str] = match part {
                 Value::String => &["_ptr", "_len"],
                 Value::Interface => &["_typecode", "_value"],
-                Value::Slice(_) | Value::Strings => &["_ptr", "_len", "_cap"],
+                Value::Slice(_) | Value::Strings | Value::List(_) => &["_ptr", "_len", "_cap"],
+                Value::Scalar(_) | Value::Struct(_) | Value::Array(..) => &[""],
             };
-            parts.iter().map(move |s| format!("{}{s}", p.name))
-        })
-        .collect()
+            out.extend(suffixes.iter().map(|s| format!("{name}{s}")));
+        }
+    }
+    out
 }
 
 fn scalar_of(t: WasmType) -> Scalar {

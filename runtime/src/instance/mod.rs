@@ -160,6 +160,18 @@ impl Instance {
         }
     }
 
+    /// Makes the internal pointers of a [`crate::Blob`] argument, just
+    /// written at `slot`, guest addresses.
+    pub fn relocate(&mut self, export: &'static str, slot: GuestSlice, relocations: &[u32]) -> Result<(), Error> {
+        let memory = self.memory_or(export)?;
+        let data = memory.data_mut(&mut self.store);
+        let size = data.len();
+        match crate::layout::relocate(data, slot.ptr as u32, relocations) {
+            Some(()) => Ok(()),
+            None => Err(argument_out_of_bounds(self.module.name, export, slot.ptr as u32, slot.len as usize, size)),
+        }
+    }
+
     /// The retptr area for results written by the guest.
     #[inline(always)]
     pub fn retptr(&self, export: &'static str) -> Result<i32, Error> {

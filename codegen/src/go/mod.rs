@@ -1,100 +1,30 @@
 //! Go evidence: the exported and imported function declarations of a guest's
 //! Go source (full source or declarations only), and the Go types they use.
 //!
-//! This is not a Go parser. It reads what a binding needs: the pragmas
-//! (`//export X`, `//go:export X`, `//go:wasmexport X`, `//go:wasmimport M X`
-//! and `//go:wasm-module M`), the `func` signature that follows them, whether
-//! it has a body, and simple `type Name Underlying` declarations so that a
-//! local named type such as `type Action uint32` can be lowered.
+//! Declarations are read from Go tokens (`lex`), grouped as Go's own parser
+//! groups them: the doc comment right above a top-level `func` holds its
+//! pragmas (`//export X`, `//go:export X`, `//go:wasmexport X`,
+//! `//go:wasmimport M X` and `//go:wasm-module M`), the signature runs to the
+//! body's `{` or the end of the line, and `type` declarations, single or
+//! grouped, give the local named types (`type Action uint32`,
+//! `type Box struct {...}`) that signatures use (`types`). Function bodies
+//! and everything else are skipped bracket by bracket: this is not a full Go
+//! parser, and expressions and statements are never read.
 //!
 //! A body-less func under `//export X` is how TinyGo spells an import (the
 //! legacy spelling) and also how a declarations-only file declares an export;
 //! `model` decides which one it is from the module's imports and exports.
 
+mod lex;
+mod types;
+
 use std::collections::HashMap;
 use std::fmt;
 
-/// A Go type, as far as bindings care.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum GoType {
-    Bool,
-    Int,
-    Int8,
-    Int16,
-    Int32,
-    Int64,
-    Uint,
-    Uint8,
-    Uint16,
-    Uint32,
-    Uint64,
-    Uintptr,
-    Float32,
-    Float64,
-    String,
-    UnsafePointer,
-    Pointer(Box<GoType>),
-    Slice(Box<GoType>),
-    /// `interface{...}`, `any` or `error`: a (typecode, value) pair.
-    Interface(String),
-    /// A type the bindings cannot lower: a named type from another package,
-    /// a map, a channel, a function, an array, a struct. Kept as written.
-    Other(String),
-}
+pub use types::{GoField, GoType};
 
-impl GoType {
-    /// Parses a type expression as written in Go source.
-    pub fn parse(text: &str) -> GoType {
-        let t = text.trim();
-        match t {
-            "bool" => GoType::Bool,
-            "int" => GoType::Int,
-            "int8" => GoType::Int8,
-            "int16" => GoType::Int16,
-            "int32" | "rune" => GoType::Int32,
-            "int64" => GoType::Int64,
-            "uint" => GoType::Uint,
-            "uint8" | "byte" => GoType::Uint8,
-            "uint16" => GoType::Uint16,
-            "uint32" => GoType::Uint32,
-            "uint64" => GoType::Uint64,
-            "uintptr" => GoType::Uintptr,
-            "float32" => GoType::Float32,
-            "float64" => GoType::Float64,
-            "string" => GoType::String,
-            "unsafe.Pointer" => GoType::UnsafePointer,
-            "error" | "any" => GoType::Interface(t.to_string()),
-            _ => {
-                if let Some(rest) = t.strip_prefix("[]") {
-                    GoType::Slice(Box::new(GoType::parse(rest)))
-                } else if let Some(rest) = t.strip_prefix('*') {
-                    GoType::Pointer(Box::new(GoType::parse(rest)))
-                } else if t.starts_with("interface") {
-                    GoType::Interface(t.to_string())
-                } else {
-                    GoType::Other(t.to_string())
-                }
-            }
-        }
-    }
-
-    /// Replaces local named types by what they are declared as
-    /// (`type Action uint32`), as far as the declarations go.
-    pub fn resolve(self, named: &HashMap<String, String>) -> GoType {
-        self.resolve_depth(named, 0)
-    }
-
-    fn resolve_depth(self, named: &HashMap<String, String>, depth: u32) -> GoType {
-        match self {
-            GoType::Other(name) if depth < 16 => match named.get(&name) {
-                Some(under) => GoType::parse(under).resolve_depth(named, depth + 1),
-                None => GoType::Other(name),
-            },
-            GoType::Slice(t) => GoType::Slice(Box::new(t.resolve_depth(named, depth + 1))),
-            other => other,
-        }
-    }
-}
+use lex::{Kind, Token};
+use types::{squash, TypeParser};
 
 /// One parameter or result.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -173,17 +103,25 @@ pub struct GoSource {
     pub funcs: Vec<GoFunc>,
     /// Functions under `//go:wasmimport MODULE NAME`.
     pub imports: Vec<GoFunc>,
-    /// `type Name Underlying` declarations.
-    pub named_types: HashMap<String, String>,
+    /// `type Name Underlying` declarations, as parsed (not resolved).
+    pub named_types: HashMap<String, GoType>,
+    /// Where and how each named type is declared.
+    pub type_decls: HashMap<String, TypeDecl>,
+}
+
+/// A `type` declaration as written, for documentation.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TypeDecl {
+    /// `type Box struct { ... }`, verbatim.
+    pub declaration: String,
+    /// `file:line`.
+    pub location: String,
 }
 
 impl GoSource {
     /// Reads the exports of one or more Go files (`(file name, text)` pairs).
     pub fn parse(files: &[(String, String)]) -> Result<GoSource, String> {
         let mut source = GoSource::default();
-        for (_, text) in files {
-            collect_named_types(text, &mut source.named_types);
-        }
         for (file, text) in files {
             source.parse_file(file, text)?;
         }
@@ -220,89 +158,245 @@ impl GoSource {
     }
 
     fn parse_file(&mut self, file: &str, text: &str) -> Result<(), String> {
-        let lines: Vec<&str> = text.lines().collect();
+        let all = lex::tokens(text);
+        let code: Vec<Token<'_>> = all.iter().filter(|t| t.kind != Kind::Comment).cloned().collect();
+        let comments: Vec<&Token<'_>> = all.iter().filter(|t| t.kind == Kind::Comment).collect();
         let mut i = 0;
-        while i < lines.len() {
-            let line = lines[i].trim();
-            i += 1;
-            let first = match parse_pragma(line) {
-                Some(p @ (Pragma::Export { .. } | Pragma::WasmImport { .. })) => p,
-                _ => continue,
-            };
-            // The declaration follows, possibly after more comments; the
-            // comment block around the pragma may hold more pragmas.
-            let mut j = i;
-            while j < lines.len() && is_comment_or_blank(lines[j]) {
-                j += 1;
+        while i < code.len() {
+            let t = &code[i];
+            if t.kind == Kind::Ident && t.text == "func" {
+                i = self.func_decl(file, text, &code, &comments, i)?;
+            } else if t.kind == Kind::Ident && t.text == "type" {
+                i = self.type_decl(file, text, &code, i + 1);
+            } else if t.kind == Kind::Op && matches!(t.text, "(" | "[" | "{") {
+                i = skip_group(&code, i);
+            } else {
+                i += 1;
             }
-            let Some(decl_line) = lines.get(j) else {
-                return Err(format!(
-                    "{file}:{i}: `{}` is not followed by a func declaration",
-                    line
-                ));
-            };
-            if !decl_line.trim_start().starts_with("func ") {
-                // A pragma above something else (an import, a variable) is
-                // not about a function.
-                continue;
-            }
-            let mut block_start = i - 1;
-            while block_start > 0 && lines[block_start - 1].trim().starts_with("//") {
-                block_start -= 1;
-            }
-            let pragmas: Vec<Pragma> = lines[block_start..j]
-                .iter()
-                .filter_map(|l| parse_pragma(l.trim()))
-                .collect();
-            let wasm_module = pragmas.iter().find_map(|p| match p {
-                Pragma::WasmModule(m) => Some(m.clone()),
-                _ => None,
-            });
-            let import = pragmas.iter().find_map(|p| match p {
-                Pragma::WasmImport { module, name } => Some((module.clone(), name.clone())),
-                _ => None,
-            });
-            let (pragma, name, module) = match (&import, first) {
-                (Some((module, name)), _) => {
-                    ("go:wasmimport".to_string(), name.clone(), Some(module.clone()))
-                }
-                (None, Pragma::Export { pragma, name }) => (pragma, name, wasm_module),
-                (None, _) => continue,
-            };
-            let (decl, body) = gather_signature(&lines[j..]);
-            let location = format!("{file}:{}", j + 1);
-            let func = parse_func(&pragma, &name, &decl)
-                .map_err(|e| format!("{location}: {e}: `{}`", decl.trim()))?;
-            let func = GoFunc {
-                location,
-                module,
-                body,
-                declaration: decl.split_whitespace().collect::<Vec<_>>().join(" "),
-                ..func
-            };
-            i = j + 1;
-            if func.pragma == "go:wasmimport" {
-                // A second declaration of one import adds nothing.
-                if self.find_wasmimport(func.module.as_deref().unwrap_or(""), &func.export).is_none() {
-                    self.imports.push(func);
-                }
-                continue;
-            }
-            if self.funcs.iter().any(|f| f.export == func.export) {
-                return Err(format!(
-                    "{}: export `{}` is declared twice",
-                    func.location, func.export
-                ));
-            }
-            self.funcs.push(func);
         }
         Ok(())
     }
+
+    /// Reads the top-level func at `code[at]`; returns where to go on.
+    fn func_decl(
+        &mut self,
+        file: &str,
+        text: &str,
+        code: &[Token<'_>],
+        comments: &[&Token<'_>],
+        at: usize,
+    ) -> Result<usize, String> {
+        let func = &code[at];
+        // The signature runs to the body's `{` or the end of the declaration.
+        let mut j = at + 1;
+        let mut body = false;
+        while j < code.len() {
+            let t = &code[j];
+            match (t.kind, t.text) {
+                (Kind::Semi, _) => break,
+                (Kind::Op, "{") => {
+                    let type_body = code[j - 1].is("struct") || code[j - 1].is("interface");
+                    if !type_body {
+                        body = true;
+                        break;
+                    }
+                    j = skip_group(code, j);
+                }
+                (Kind::Op, "(" | "[") => j = skip_group(code, j),
+                _ => j += 1,
+            }
+        }
+        let next = if body { skip_group(code, j) } else { j + 1 };
+        // A method (`func (r T) m()`) is never exported.
+        if code.get(at + 1).is_some_and(|t| t.is("(")) {
+            return Ok(next);
+        }
+        let pragmas: Vec<Pragma> = doc_comments(comments, func)
+            .iter()
+            .filter_map(|c| parse_pragma(c.text.trim_end()))
+            .collect();
+        let wasm_module = pragmas.iter().find_map(|p| match p {
+            Pragma::WasmModule(m) => Some(m.clone()),
+            _ => None,
+        });
+        let import = pragmas.iter().find_map(|p| match p {
+            Pragma::WasmImport { module, name } => Some((module.clone(), name.clone())),
+            _ => None,
+        });
+        let export = pragmas.iter().find_map(|p| match p {
+            Pragma::Export { pragma, name } => Some((pragma.clone(), name.clone())),
+            _ => None,
+        });
+        let (pragma, name, module) = match (import, export) {
+            (Some((module, name)), _) => ("go:wasmimport".to_string(), name, Some(module)),
+            (None, Some((pragma, name))) => (pragma, name, wasm_module),
+            (None, None) => return Ok(next),
+        };
+        let end = code[at..j.min(code.len())]
+            .last()
+            .map_or(func.start, |t| t.start + t.text.len());
+        let decl = without_comments(text, func.start, end, comments);
+        let location = format!("{file}:{}", func.line);
+        let parsed = parse_func(&pragma, &name, &decl).map_err(|e| format!("{location}: {e}: `{decl}`"))?;
+        let func = GoFunc {
+            location,
+            module,
+            body,
+            declaration: decl,
+            ..parsed
+        };
+        if func.pragma == "go:wasmimport" {
+            // A second declaration of one import adds nothing.
+            if self.find_wasmimport(func.module.as_deref().unwrap_or(""), &func.export).is_none() {
+                self.imports.push(func);
+            }
+            return Ok(next);
+        }
+        if self.funcs.iter().any(|f| f.export == func.export) {
+            return Err(format!("{}: export `{}` is declared twice", func.location, func.export));
+        }
+        self.funcs.push(func);
+        Ok(next)
+    }
+
+    /// Reads the spec, or the group of specs, after a top-level `type`;
+    /// returns where to go on.
+    fn type_decl(&mut self, file: &str, text: &str, code: &[Token<'_>], at: usize) -> usize {
+        if !code.get(at).is_some_and(|t| t.is("(")) {
+            return self.type_spec(file, text, code, at);
+        }
+        let end = skip_group(code, at);
+        // The specs, without the group's closing `)`.
+        let inner = &code[..end.saturating_sub(1).max(at + 1)];
+        let mut i = at + 1;
+        while i < inner.len() {
+            if inner[i].kind == Kind::Semi {
+                i += 1;
+                continue;
+            }
+            i = self.type_spec(file, text, inner, i).max(i + 1);
+        }
+        end
+    }
+
+    /// One `Name [=] Type` spec at `code[at]`; returns the index after it.
+    fn type_spec(&mut self, file: &str, text: &str, code: &[Token<'_>], at: usize) -> usize {
+        let Some(name) = code.get(at).filter(|t| t.kind == Kind::Ident) else {
+            return at + 1;
+        };
+        let mut i = at + 1;
+        // Type parameters (`type List[T any] ...`), unlike an array length,
+        // are an identifier followed by a constraint: a generic type, which
+        // no binding can take.
+        let generic = code.get(i).is_some_and(|t| t.is("["))
+            && code.get(i + 1).is_some_and(|t| t.kind == Kind::Ident)
+            && code.get(i + 2).is_some_and(|t| !t.is("]"));
+        if generic {
+            i = skip_group(code, i);
+        }
+        if code.get(i).is_some_and(|t| t.is("=")) {
+            i += 1;
+        }
+        let mut parser = TypeParser {
+            src: text,
+            tokens: code,
+            at: i,
+        };
+        let ty = parser.ty();
+        let end = parser.at.max(i);
+        let span_end = code[at..end.min(code.len())]
+            .last()
+            .map_or(name.start + name.text.len(), |t| t.start + t.text.len());
+        let ty = if generic {
+            GoType::Other(format!("{}[...] (a generic type)", name.text))
+        } else {
+            ty
+        };
+        self.named_types.insert(name.text.to_string(), ty);
+        self.type_decls.insert(
+            name.text.to_string(),
+            TypeDecl {
+                declaration: format!("type {}", dedent(&text[name.start..span_end], indent_of(text, name.start))),
+                location: format!("{file}:{}", name.line),
+            },
+        );
+        end
+    }
 }
 
-fn is_comment_or_blank(line: &str) -> bool {
-    let t = line.trim();
-    t.is_empty() || t.starts_with("//")
+/// The whitespace before `at` on its line.
+fn indent_of(text: &str, at: usize) -> &str {
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = &text[line_start..at];
+    if before.trim().is_empty() {
+        before
+    } else {
+        ""
+    }
+}
+
+/// `text` with `indent` taken off the start of every line after the first,
+/// as a spec inside `type ( ... )` reads on its own.
+fn dedent(text: &str, indent: &str) -> String {
+    let mut lines = text.lines();
+    let mut out = lines.next().unwrap_or_default().to_string();
+    for line in lines {
+        out.push('\n');
+        out.push_str(line.strip_prefix(indent).unwrap_or(line));
+    }
+    out
+}
+
+/// The index after the bracketed group that opens at `code[at]`.
+fn skip_group(code: &[Token<'_>], at: usize) -> usize {
+    let mut depth = 0i32;
+    for (i, t) in code.iter().enumerate().skip(at) {
+        if t.kind == Kind::Op {
+            match t.text {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => {
+                    depth -= 1;
+                    if depth <= 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    code.len()
+}
+
+/// The doc comment of a declaration, as Go groups comments: the comments
+/// that end on the line right above it, and those above them with no blank
+/// line between.
+fn doc_comments<'a>(comments: &[&'a Token<'a>], decl: &Token<'_>) -> Vec<&'a Token<'a>> {
+    let before = comments.partition_point(|c| c.start < decl.start);
+    let mut out = Vec::new();
+    let mut line = decl.line;
+    for c in comments[..before].iter().rev() {
+        let last_line = c.line + c.text.matches('\n').count();
+        if last_line + 1 != line {
+            break;
+        }
+        out.push(*c);
+        line = c.line;
+    }
+    out.reverse();
+    out
+}
+
+/// `text[start..end]` with the comments in it left out, on one line.
+fn without_comments(text: &str, start: usize, end: usize, comments: &[&Token<'_>]) -> String {
+    let mut out = String::new();
+    let mut at = start;
+    for c in comments.iter().filter(|c| c.start >= start && c.start < end) {
+        out.push_str(&text[at..c.start]);
+        out.push(' ');
+        at = (c.start + c.text.len()).min(end);
+    }
+    out.push_str(&text[at.min(end)..end]);
+    squash(&out)
 }
 
 /// A pragma comment this module reads.
@@ -342,44 +436,6 @@ fn parse_pragma(line: &str) -> Option<Pragma> {
         };
     }
     None
-}
-
-/// Joins the lines of a func declaration up to its body or end; says
-/// whether a body follows.
-fn gather_signature(lines: &[&str]) -> (String, bool) {
-    let mut out = String::new();
-    let mut depth = 0i32;
-    for line in lines {
-        let code = strip_line_comment(line);
-        for ch in code.chars() {
-            match ch {
-                '(' | '[' => depth += 1,
-                ')' | ']' => depth -= 1,
-                // A brace at depth 0 opens the body, unless it belongs to an
-                // `interface{}` or `struct{...}` type.
-                '{' if depth == 0
-                    && !out.trim_end().ends_with("interface")
-                    && !out.trim_end().ends_with("struct") =>
-                {
-                    return (out, true);
-                }
-                _ => {}
-            }
-            out.push(ch);
-        }
-        if depth <= 0 {
-            break;
-        }
-        out.push(' ');
-    }
-    (out, false)
-}
-
-fn strip_line_comment(line: &str) -> &str {
-    match line.find("//") {
-        Some(i) => &line[..i],
-        None => line,
-    }
 }
 
 /// Parses `func name(params) results`.
@@ -530,36 +586,6 @@ fn is_identifier(s: &str) -> bool {
         && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
-/// Collects `type Name Underlying` lines, single or in a `type ( ... )` block.
-fn collect_named_types(text: &str, out: &mut HashMap<String, String>) {
-    let mut in_block = false;
-    for line in text.lines() {
-        let code = strip_line_comment(line).trim();
-        if in_block {
-            if code == ")" {
-                in_block = false;
-            } else {
-                add_type_spec(code, out);
-            }
-        } else if code == "type (" {
-            in_block = true;
-        } else if let Some(spec) = code.strip_prefix("type ") {
-            add_type_spec(spec, out);
-        }
-    }
-}
-
-fn add_type_spec(spec: &str, out: &mut HashMap<String, String>) {
-    let Some((name, under)) = spec.split_once(char::is_whitespace) else {
-        return;
-    };
-    // `type A = B` is an alias; `type S struct {` opens a struct.
-    let under = under.trim().trim_start_matches('=').trim();
-    if is_identifier(name) && !under.is_empty() && !under.ends_with('{') {
-        out.insert(name.to_string(), under.to_string());
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -655,15 +681,6 @@ mod tests {
         // A func with a body is an export, never an import.
         assert!(src.find("greet").expect("greet").body);
         assert!(src.find_legacy_import("env", "greet").is_none());
-    }
-
-    #[test]
-    fn types_parse() {
-        assert_eq!(GoType::parse("rune"), GoType::Int32);
-        assert_eq!(GoType::parse("[]uint8"), GoType::Slice(Box::new(GoType::Uint8)));
-        assert_eq!(GoType::parse("error"), GoType::Interface("error".into()));
-        assert_eq!(GoType::parse("map[string]int"), GoType::Other("map[string]int".into()));
-        assert_eq!(GoType::parse("unsafe.Pointer"), GoType::UnsafePointer);
     }
 
     #[test]

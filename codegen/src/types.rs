@@ -1,0 +1,465 @@
+//! Go types as they cross the boundary: how each is passed (flattened to
+//! wasm values) and laid out in guest memory (wasm32, natural alignment), as
+//! TinyGo compiles them. `abi` builds a function's convention from these;
+//! `emit::types` writes the Rust types.
+//!
+//! - `int`, `uint`, `int32`, `uint32`, `uintptr`, pointers, `unsafe.Pointer`,
+//!   `bool`, `int8/16`, `uint8/16`, `byte`, `rune` are one `i32`; `int64`,
+//!   `uint64` one `i64`; `float32` `f32`; `float64` `f64`.
+//! - `string` is `(ptr, len)`; `[]T` is `(ptr, len, cap)`; an interface or
+//!   `error` is `(typecode, value)`.
+//! - A struct or an array is flattened into its scalar leaves, in field
+//!   order (`compiler/calls.go`, and the wasm backend scalarises larger
+//!   aggregates too); a field of no size adds nothing.
+//! - In memory: `int`, `uintptr` and pointers take 4 bytes; `int64` and
+//!   `float64` 8, aligned to 8; a string is 8 bytes `{ptr, len}`, a slice 12
+//!   `{ptr, len, cap}`, an interface 8 `{typecode, value}`; a struct's
+//!   alignment is its largest field's, and its size is rounded up to it; an
+//!   array is its elements one after another.
+
+use std::rc::Rc;
+
+use crate::go::GoType;
+use crate::names::{self, Scope};
+use crate::wasm::WasmType;
+
+/// Which compiler's conventions apply.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavour {
+    TinyGo,
+    StandardGo,
+}
+
+/// The most scalar leaves, and the most bytes, a type may have to be bound:
+/// beyond this a signature would not fit a typed call anyway, and a huge
+/// array must not make the generator build a huge list.
+const MAX_LEAVES: u64 = 4096;
+const MAX_SIZE: u64 = 1 << 24;
+
+/// A value that travels as one wasm value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Scalar {
+    Bool,
+    I8,
+    I16,
+    I32,
+    I64,
+    U8,
+    U16,
+    U32,
+    U64,
+    F32,
+    F64,
+}
+
+impl Scalar {
+    pub fn wasm(self) -> WasmType {
+        match self {
+            Scalar::I64 | Scalar::U64 => WasmType::I64,
+            Scalar::F32 => WasmType::F32,
+            Scalar::F64 => WasmType::F64,
+            _ => WasmType::I32,
+        }
+    }
+
+    /// Size and alignment in guest memory (wasm32).
+    pub fn size(self) -> u32 {
+        match self {
+            Scalar::Bool | Scalar::I8 | Scalar::U8 => 1,
+            Scalar::I16 | Scalar::U16 => 2,
+            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
+            Scalar::I64 | Scalar::U64 | Scalar::F64 => 8,
+        }
+    }
+
+    /// The Rust type's name.
+    pub fn rust(self) -> &'static str {
+        match self {
+            Scalar::Bool => "bool",
+            Scalar::I8 => "i8",
+            Scalar::I16 => "i16",
+            Scalar::I32 => "i32",
+            Scalar::I64 => "i64",
+            Scalar::U8 => "u8",
+            Scalar::U16 => "u16",
+            Scalar::U32 => "u32",
+            Scalar::U64 => "u64",
+            Scalar::F32 => "f32",
+            Scalar::F64 => "f64",
+        }
+    }
+}
+
+/// How one Go value crosses the boundary.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Value {
+    Scalar(Scalar),
+    /// `string`: `(ptr, len)`.
+    String,
+    /// `[]T` of a scalar `T`: `(ptr, len, cap)`; `[]byte` is `Slice(U8)`.
+    Slice(Scalar),
+    /// An interface or `error`: `(typecode, value)`.
+    Interface,
+    /// `[]string`: `(ptr, len, cap)` of `{ptr, len}` string headers.
+    Strings,
+    /// A named Go struct.
+    Struct(Rc<Struct>),
+    /// `[N]T`.
+    Array(Box<Value>, u32),
+    /// `[]T` of any other `T` (structs, arrays, `bool`, slices):
+    /// `(ptr, len, cap)` of elements laid out one after another.
+    List(Box<Value>),
+}
+
+/// A Go struct type, laid out.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Struct {
+    /// The Go name (`Box`).
+    pub go_name: String,
+    /// The Rust name: the Go name, unless Rust cannot spell it.
+    pub rust_name: String,
+    pub fields: Vec<StructField>,
+    pub size: u32,
+    pub align: u32,
+}
+
+/// One field of a struct, at its offset.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StructField {
+    pub go_name: String,
+    /// A `snake_case` Rust field name, unique in the struct.
+    pub rust_name: String,
+    pub value: Value,
+    pub offset: u32,
+}
+
+impl Value {
+    /// The wasm parameters this value is passed as.
+    pub fn flat(&self) -> Vec<WasmType> {
+        let mut out = Vec::new();
+        self.flatten_into(&mut out);
+        out
+    }
+
+    fn flatten_into(&self, out: &mut Vec<WasmType>) {
+        match self {
+            Value::Scalar(s) => out.push(s.wasm()),
+            Value::String | Value::Interface => out.extend([WasmType::I32; 2]),
+            Value::Slice(_) | Value::Strings | Value::List(_) => out.extend([WasmType::I32; 3]),
+            Value::Struct(s) => s.fields.iter().for_each(|f| f.value.flatten_into(out)),
+            Value::Array(elem, n) => (0..*n).for_each(|_| elem.flatten_into(out)),
+        }
+    }
+
+    /// How many wasm values the value is passed as, without building them.
+    fn leaf_count(&self) -> u64 {
+        match self {
+            Value::Scalar(_) => 1,
+            Value::String | Value::Interface => 2,
+            Value::Slice(_) | Value::Strings | Value::List(_) => 3,
+            Value::Struct(s) => s.fields.iter().map(|f| f.value.leaf_count()).sum(),
+            Value::Array(elem, n) => elem.leaf_count().saturating_mul(u64::from(*n)),
+        }
+    }
+
+    /// (size, align) in guest memory, as LLVM lays it out for wasm32.
+    pub fn layout(&self) -> (u32, u32) {
+        match self {
+            Value::Scalar(s) => (s.size(), s.size()),
+            Value::String | Value::Interface => (8, 4),
+            Value::Slice(_) | Value::Strings | Value::List(_) => (12, 4),
+            Value::Struct(s) => (s.size, s.align),
+            // Lowering refused arrays whose size does not fit.
+            Value::Array(elem, n) => {
+                let (size, align) = elem.layout();
+                (size.saturating_mul(*n), align)
+            }
+        }
+    }
+
+    /// Every struct this value uses, inner ones first.
+    pub fn structs(&self, out: &mut Vec<Rc<Struct>>) {
+        match self {
+            Value::Struct(s) => {
+                for f in &s.fields {
+                    f.value.structs(out);
+                }
+                if !out.iter().any(|o| o.go_name == s.go_name) {
+                    out.push(s.clone());
+                }
+            }
+            Value::Array(elem, _) | Value::List(elem) => elem.structs(out),
+            _ => {}
+        }
+    }
+
+    /// The Go-ish name of the value's type, for messages and tools.
+    pub fn describe(&self) -> String {
+        match self {
+            Value::Scalar(s) => s.rust().to_string(),
+            Value::String => "string".into(),
+            Value::Slice(s) => format!("[]{}", s.rust()),
+            Value::Interface => "interface".into(),
+            Value::Strings => "[]string".into(),
+            Value::Struct(s) => s.go_name.clone(),
+            Value::Array(e, n) => format!("[{n}]{}", e.describe()),
+            Value::List(e) => format!("[]{}", e.describe()),
+        }
+    }
+}
+
+impl Value {
+    /// The value with the structs named in `renamed` (Go name to new Rust
+    /// name) renamed, wherever they occur.
+    pub fn renamed(&self, renamed: &std::collections::HashMap<String, String>) -> Value {
+        match self {
+            Value::Struct(s) => Value::Struct(Rc::new(Struct {
+                rust_name: renamed.get(&s.go_name).cloned().unwrap_or_else(|| s.rust_name.clone()),
+                fields: s
+                    .fields
+                    .iter()
+                    .map(|f| StructField {
+                        value: f.value.renamed(renamed),
+                        ..f.clone()
+                    })
+                    .collect(),
+                ..(**s).clone()
+            })),
+            Value::Array(e, n) => Value::Array(Box::new(e.renamed(renamed)), *n),
+            Value::List(e) => Value::List(Box::new(e.renamed(renamed))),
+            other => other.clone(),
+        }
+    }
+}
+
+/// One step from a struct or array into one of its parts.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// A field, by its Rust name.
+    Field(String),
+    Index(u32),
+}
+
+impl Value {
+    /// What the value is made of, down to the values that are not structs
+    /// or arrays, in flattening order, each with its path: `[]` for a value
+    /// that is not a struct or array itself.
+    pub fn parts(&self) -> Vec<(Vec<Step>, &Value)> {
+        let mut out = Vec::new();
+        self.parts_into(&mut Vec::new(), &mut out);
+        out
+    }
+
+    fn parts_into<'a>(&'a self, path: &mut Vec<Step>, out: &mut Vec<(Vec<Step>, &'a Value)>) {
+        match self {
+            Value::Struct(s) => {
+                for f in &s.fields {
+                    path.push(Step::Field(f.rust_name.clone()));
+                    f.value.parts_into(path, out);
+                    path.pop();
+                }
+            }
+            Value::Array(elem, n) => {
+                for i in 0..*n {
+                    path.push(Step::Index(i));
+                    elem.parts_into(path, out);
+                    path.pop();
+                }
+            }
+            other => out.push((path.clone(), other)),
+        }
+    }
+}
+
+/// Lays values out as LLVM lays out a struct of them: each at its natural
+/// alignment, the whole rounded up to the largest alignment. Returns each
+/// value's offset and the total size.
+pub fn layout<'a>(values: impl IntoIterator<Item = &'a Value>) -> (Vec<u32>, u32, u32) {
+    let mut offset = 0u32;
+    let mut max_align = 1u32;
+    let mut offsets = Vec::new();
+    for v in values {
+        let (size, align) = v.layout();
+        offset = offset.next_multiple_of(align);
+        offsets.push(offset);
+        offset = offset.saturating_add(size);
+        max_align = max_align.max(align);
+    }
+    (offsets, offset.next_multiple_of(max_align), max_align)
+}
+
+/// Lowers one Go type, or says why it cannot be bound.
+pub fn lower_type(ty: &GoType, flavour: Flavour) -> Result<Value, String> {
+    let value = lower_inner(ty, flavour, 0)?;
+    let (size, _) = value.layout();
+    if value.leaf_count() > MAX_LEAVES || u64::from(size) > MAX_SIZE {
+        return Err(format!(
+            "`{}` is too large to bind (more than {MAX_LEAVES} wasm values or {MAX_SIZE} bytes)",
+            value.describe()
+        ));
+    }
+    Ok(value)
+}
+
+fn lower_inner(ty: &GoType, flavour: Flavour, depth: u32) -> Result<Value, String> {
+    if depth > 32 {
+        return Err("a type nested more than 32 deep has no binding".into());
+    }
+    let word = match flavour {
+        Flavour::TinyGo => (Scalar::I32, Scalar::U32),
+        Flavour::StandardGo => (Scalar::I64, Scalar::U64),
+    };
+    let scalar = match ty {
+        GoType::Bool => Scalar::Bool,
+        GoType::Int => word.0,
+        GoType::Uint => word.1,
+        GoType::Int8 => Scalar::I8,
+        GoType::Int16 => Scalar::I16,
+        GoType::Int32 => Scalar::I32,
+        GoType::Int64 => Scalar::I64,
+        GoType::Uint8 => Scalar::U8,
+        GoType::Uint16 => Scalar::U16,
+        GoType::Uint32 | GoType::Uintptr | GoType::UnsafePointer | GoType::Pointer(_) => Scalar::U32,
+        GoType::Uint64 => Scalar::U64,
+        GoType::Float32 => Scalar::F32,
+        GoType::Float64 => Scalar::F64,
+        GoType::String
+        | GoType::Slice(_)
+        | GoType::Interface(_)
+        | GoType::Struct { .. }
+        | GoType::Array(..)
+            if flavour == Flavour::StandardGo =>
+        {
+            return Err("standard Go's //go:wasmexport passes scalars only".into())
+        }
+        GoType::String => return Ok(Value::String),
+        GoType::Interface(_) => return Ok(Value::Interface),
+        GoType::Slice(elem) => {
+            return Ok(match lower_inner(elem, flavour, depth + 1)? {
+                Value::Scalar(s) if s != Scalar::Bool => Value::Slice(s),
+                Value::String => Value::Strings,
+                other => Value::List(Box::new(other)),
+            });
+        }
+        GoType::Array(n, elem) => {
+            let elem = lower_inner(elem, flavour, depth + 1)?;
+            let (size, _) = elem.layout();
+            if u64::from(size) * u64::from(*n) > MAX_SIZE {
+                return Err(format!("`[{n}]{}` is too large to bind", elem.describe()));
+            }
+            return Ok(Value::Array(Box::new(elem), *n));
+        }
+        GoType::Struct { name: None, .. } => {
+            return Err("an anonymous struct has no name for its Rust type; declare it as a named \
+                        type (`type Name struct {...}`)"
+                .into())
+        }
+        GoType::Struct {
+            name: Some(name),
+            fields,
+        } => return lower_struct(name, fields, flavour, depth),
+        GoType::Other(t) => {
+            return Err(format!(
+                "`{t}` is not a type the bindings know (a named type from another package or \
+                 not declared in the Go files, a map, channel, function, generic type, or an \
+                 array with a named length)"
+            ))
+        }
+    };
+    Ok(Value::Scalar(scalar))
+}
+
+fn lower_struct(name: &str, fields: &[crate::go::GoField], flavour: Flavour, depth: u32) -> Result<Value, String> {
+    let mut values = Vec::new();
+    for f in fields {
+        let v = lower_inner(&f.ty, flavour, depth + 1)
+            .map_err(|e| format!("field `{}` of `{name}`: {e}", f.name))?;
+        values.push(v);
+    }
+    let (offsets, size, align) = layout(&values);
+    let mut scope = Scope::with_reserved(&[]);
+    let fields = fields
+        .iter()
+        .zip(values)
+        .zip(offsets)
+        .map(|((f, value), offset)| StructField {
+            go_name: f.name.clone(),
+            rust_name: scope.unique(names::snake(&f.name)),
+            value,
+            offset,
+        })
+        .collect();
+    Ok(Value::Struct(Rc::new(Struct {
+        go_name: name.to_string(),
+        rust_name: rust_type_name(name),
+        fields,
+        size,
+        align,
+    })))
+}
+
+/// A Go type name as a Rust type name: kept as it is where Rust can spell
+/// it (lower-case names included), otherwise made `UpperCamelCase`.
+fn rust_type_name(go: &str) -> String {
+    let ascii = go.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && go.starts_with(|c: char| c.is_ascii_alphabetic());
+    if ascii && names::snake(go) != format!("{go}_") && names::upper_camel(go) != format!("{go}_") {
+        go.to_string()
+    } else {
+        names::upper_camel(go)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lowered(text: &str) -> Value {
+        let named = [
+            ("Point", "struct { X, Y int32 }"),
+            ("Box", "struct { Min, Max Point; Label string }"),
+            ("Mixed", "struct { A uint8; B int64; C uint16; D float32; E bool; F float64; Grid [3]int16 }"),
+        ]
+        .into_iter()
+        .map(|(n, t)| (n.to_string(), GoType::parse(t)))
+        .collect();
+        lower_type(&GoType::parse(text).resolve(&named), Flavour::TinyGo).expect("lowers")
+    }
+
+    #[test]
+    fn structs_flatten_to_their_leaves_in_field_order() {
+        use WasmType::*;
+        assert_eq!(lowered("Box").flat(), vec![I32; 6]);
+        assert_eq!(
+            lowered("Mixed").flat(),
+            vec![I32, I64, I32, F32, I32, F64, I32, I32, I32]
+        );
+        assert_eq!(lowered("[]Box").flat(), vec![I32; 3]);
+    }
+
+    #[test]
+    fn struct_layout_is_natural_alignment() {
+        let Value::Struct(m) = lowered("Mixed") else { panic!("a struct") };
+        let offsets: Vec<u32> = m.fields.iter().map(|f| f.offset).collect();
+        assert_eq!(offsets, vec![0, 8, 16, 20, 24, 32, 40]);
+        assert_eq!((m.size, m.align), (48, 8));
+        assert_eq!(lowered("Box").layout(), (24, 4));
+        assert_eq!(lowered("[5]Point").layout(), (40, 4));
+    }
+
+    #[test]
+    fn huge_and_anonymous_types_are_refused() {
+        let huge = lower_type(&GoType::parse("[1000000000]int32"), Flavour::TinyGo);
+        assert!(huge.expect_err("huge").contains("too large"));
+        let anon = lower_type(&GoType::parse("struct{ X int }"), Flavour::TinyGo);
+        assert!(anon.expect_err("anonymous").contains("anonymous"));
+    }
+
+    #[test]
+    fn go_names_that_rust_cannot_spell_change() {
+        assert_eq!(rust_type_name("Result"), "Result");
+        assert_eq!(rust_type_name("point"), "point");
+        assert_eq!(rust_type_name("Self"), "Self_");
+        assert_eq!(rust_type_name("match"), "Match");
+    }
+}
