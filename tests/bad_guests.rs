@@ -167,10 +167,15 @@ fn broken_text_and_go_files_are_rejected_naming_the_file() {
     std::fs::write(&go, b"package main\n//export f\nfunc f()\xff\n").unwrap();
     let err = generate(&guests, dir.path()).expect_err("Go file is not UTF-8");
     assert!(err.contains(&go.display().to_string()), "{err}");
-    // A pragma with no function after it.
-    std::fs::write(&go, "package main\n\n//export f\n").unwrap();
-    let err = generate(&guests, dir.path()).expect_err("dangling pragma");
-    assert!(err.contains("g.go"), "{err}");
+    // A pragma with no function after it is a comment to Go and TinyGo: a
+    // warning, as is one cut off from its func by a blank line.
+    std::fs::write(&go, "package main\n\n//export f\n\nfunc f() {}\n").unwrap();
+    let report = generate(&guests, dir.path()).expect("a stray pragma is a comment");
+    assert!(
+        report.warnings.iter().any(|w| w.contains("g.go:3") && w.contains("TinyGo ignores it")),
+        "{:?}",
+        report.warnings
+    );
 }
 
 /// The `tinybind_runtime` rlibs next to this test binary, newest first, and
@@ -366,6 +371,72 @@ fn absurd_but_valid_modules_get_bindings_that_compile() {
     ] {
         assert!(exported.contains(&kept), "{kept} lost: {exported:?}");
     }
+    rustc_check(&report.out_file, dir.path());
+}
+
+/// Go struct names that Rust's prelude or the guest's module also use keep
+/// their names (`Result`, `Option`, `Vec`, `String`, `Box`, `Error`,
+/// lower-case `point`), one that an item of the module takes is renamed, and
+/// field names that are Rust keywords or collide are made unique: the
+/// generated code compiles with warnings denied. (Hand-written wat for the
+/// signatures, whose bodies are never called.)
+#[test]
+fn go_struct_names_that_rust_uses_compile() {
+    let dir = TempDir::new("names");
+    let guests = dir.path().join("guests");
+    std::fs::create_dir_all(&guests).unwrap();
+    let params = |n: usize| "(param i32)".repeat(n);
+    let wat = format!(
+        "(module (memory (export \"memory\") 1)
+           (func (export \"f\") {} (result i32) (i32.const 0))
+           (func (export \"g\") {})
+           (func (export \"h\") {}))",
+        params(10),
+        params(4),
+        params(5),
+    );
+    std::fs::write(guests.join("guest.wat"), wat).unwrap();
+    std::fs::write(
+        guests.join("guest.go"),
+        "package main
+
+type (
+	Result struct{ Ok bool }
+	Option struct{ Some int32 }
+	Vec    struct{ Len int32 }
+	String struct{ S string }
+	Box    struct{ B [2]uint8 }
+	Error  struct {
+		Msg  string
+		Code int32
+	}
+	point struct{ X int32 }
+	Self  struct {
+		Type   int32
+		ID, Id int32
+	}
+	Guest struct{ N int32 }
+)
+
+//export f
+func f(r Result, o Option, v Vec, s String, b Box, e Error) point
+
+//export g
+func g(p Self) (Self, Guest, error)
+
+//export h
+func h(items []Error, more []Box) []point
+",
+    )
+    .unwrap();
+    let report = generate(&guests, dir.path()).expect("generates");
+    let names: Vec<&str> = report.guests[0].structs.iter().map(|s| s.ty.rust_name.as_str()).collect();
+    for name in ["Result", "Option", "Vec", "String", "Box", "Error", "point", "Self_", "GoGuest"] {
+        assert!(names.contains(&name), "{name} missing from {names:?}");
+    }
+    assert!(report.warnings.iter().any(|w| w.contains("`Guest`") && w.contains("`GoGuest`")), "{:?}", report.warnings);
+    let text = std::fs::read_to_string(&report.out_file).unwrap();
+    assert!(text.contains("pub r#type: i32") || text.contains("pub type_: i32"), "{text}");
     rustc_check(&report.out_file, dir.path());
 }
 

@@ -83,3 +83,9 @@ fn errorsx_go_error_results() {
     let (wasm, go) = guest("errorsx");
     insta::assert_snapshot!(generate_one(&wasm, Some(&go)));
 }
+
+#[test]
+fn shapes_structs_arrays_and_slices_of_structs() {
+    let (wasm, go) = guest("shapes");
+    insta::assert_snapshot!(generate_one(&wasm, Some(&go)));
+}

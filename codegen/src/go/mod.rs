@@ -107,6 +107,9 @@ pub struct GoSource {
     pub named_types: HashMap<String, GoType>,
     /// Where and how each named type is declared.
     pub type_decls: HashMap<String, TypeDecl>,
+    /// Pragmas that are not in the doc comment of a top-level func, which
+    /// TinyGo ignores: each as a warning.
+    pub stray_pragmas: Vec<String>,
 }
 
 /// A `type` declaration as written, for documentation.
@@ -162,9 +165,11 @@ impl GoSource {
         let code: Vec<Token<'_>> = all.iter().filter(|t| t.kind != Kind::Comment).cloned().collect();
         let comments: Vec<&Token<'_>> = all.iter().filter(|t| t.kind == Kind::Comment).collect();
         let mut i = 0;
+        let mut attached = std::collections::HashSet::new();
         while i < code.len() {
             let t = &code[i];
             if t.kind == Kind::Ident && t.text == "func" {
+                attached.extend(doc_comments(&comments, t).iter().map(|c| c.start));
                 i = self.func_decl(file, text, &code, &comments, i)?;
             } else if t.kind == Kind::Ident && t.text == "type" {
                 i = self.type_decl(file, text, &code, i + 1);
@@ -172,6 +177,17 @@ impl GoSource {
                 i = skip_group(&code, i);
             } else {
                 i += 1;
+            }
+        }
+        for c in &comments {
+            let pragma = parse_pragma(c.text.trim_end());
+            if matches!(pragma, Some(Pragma::Export { .. } | Pragma::WasmImport { .. })) && !attached.contains(&c.start) {
+                self.stray_pragmas.push(format!(
+                    "{file}:{}: `{}` is not in the comment right above a top-level func, so \
+                     TinyGo ignores it",
+                    c.line,
+                    c.text.trim_end()
+                ));
             }
         }
         Ok(())

@@ -56,10 +56,11 @@ impl GoType {
     pub fn parse(text: &str) -> GoType {
         let tokens: Vec<Token<'_>> = lex::tokens(text)
             .into_iter()
-            .filter(|t| t.kind != Kind::Comment && t.kind != Kind::Semi)
+            .filter(|t| t.kind != Kind::Comment)
             .collect();
         let mut p = TypeParser { src: text, tokens: &tokens, at: 0 };
         let ty = p.ty();
+        p.skip_semis();
         if p.at == tokens.len() {
             ty
         } else {

@@ -415,6 +415,7 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
     let (imports, legacy_imports) = imports::infer_imports(name, info, go, flavour, &mut warnings);
 
     if let Some(go) = go {
+        warnings.extend(go.stray_pragmas.iter().map(|p| format!("guest `{name}`: {p}")));
         for f in &go.funcs {
             if !info.exports_func(&f.export)
                 && !is_runtime_export(&f.export)

@@ -282,6 +282,8 @@ fn sample(ty: tinybind_runtime::ValueType, i: usize) -> tinybind_runtime::Value 
         T::String => Value::String(format!("arg-{i}")),
         T::Bytes => Value::Bytes(vec![1, 2, i as u8]),
         T::SliceOf(inner) => Value::List(vec![sample(*inner, i), sample(*inner, i + 1)]),
+        T::ArrayOf(inner, n) => Value::List((0..n as usize).map(|k| sample(*inner, i + k)).collect()),
+        T::Struct(s) => Value::Record(s.fields.iter().map(|(name, t)| (name.to_string(), sample(*t, i))).collect()),
         T::Interface | T::Error => Value::Interface(tinybind_runtime::GoInterface::default()),
     }
 }
