@@ -32,7 +32,8 @@ mod runtime;
 mod sandbox;
 
 pub use dynamic::{
-    DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo, Value, ValueType,
+    call_lowered, DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo, Lowering, ResultShape,
+    Value, ValueType,
 };
 pub use error::Error;
 pub use go_error::GoError;
