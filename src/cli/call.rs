@@ -41,6 +41,8 @@ pub fn run(args: &CallArgs) -> ExitCode {
         Err(f) => {
             if args.json {
                 println!("{}", f.to_json());
+            } else if f.kind == "host" && !args.trace_imports {
+                eprintln!("error: {} (--trace-imports answers such imports with zero values)", f.message);
             } else {
                 eprintln!("error: {}", f.message);
             }
