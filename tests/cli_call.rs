@@ -139,6 +139,7 @@ fn a_file_is_typed_by_the_go_source_beside_it() {
         ("bytesx", &["stats", "0x0a14"], "2\n30\ntrue\n"),
         ("concat", &["concatenate", "Hello, ", "World"], "Hello, World\n"),
         ("errorsx", &["join", "a,b,c", "-"], "a-b-c\n"),
+        ("errorsx", &["join", r#"["a,b", "c"]"#, "+"], "a,b+c\n"),
         ("errorsx", &["divide", "7", "2"], "3\n"),
     ];
     for (name, args, expected) in cases {

@@ -66,7 +66,7 @@ pub enum Command {
             "  124  the call (or start-up) ran past --timeout"
         )
     )]
-    Call(CallArgs),
+    Call(Box<CallArgs>),
     /// What the code generator infers for any module, without a rebuild.
     ///
     /// Without --go, Go source is looked for beside the module as the build

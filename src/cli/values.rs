@@ -44,6 +44,20 @@ pub fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
             Some(hex) => Value::Bytes(parse_hex(hex)?),
             None => Value::Bytes(text.as_bytes().to_vec()),
         },
+        // A JSON list, for items that hold commas: `["a,b", "c"]`.
+        ValueType::SliceOf(elem) if text.trim_start().starts_with('[') => {
+            let items: Vec<serde_json::Value> = serde_json::from_str(text)
+                .map_err(|e| format!("`{text}` is not a JSON list: {e}"))?;
+            Value::List(
+                items
+                    .iter()
+                    .map(|item| match item {
+                        serde_json::Value::String(s) => parse_value(*elem, s),
+                        other => parse_value(*elem, &other.to_string()),
+                    })
+                    .collect::<Result<_, _>>()?,
+            )
+        }
         ValueType::SliceOf(elem) => Value::List(
             text.split(',')
                 .filter(|s| !s.trim().is_empty())

@@ -170,7 +170,7 @@ fn lower_args(
     }
     let mut slot = slots.iter();
     let mut next_slot = || {
-        slot.next().copied().ok_or_else(|| Error::ArgumentType {
+        slot.next().copied().ok_or(Error::ArgumentType {
             expected: "an argument in guest memory",
             got: "none",
         })
