@@ -292,6 +292,13 @@ fn limits_stop_the_guest_with_their_own_kind_and_exit_code() {
     assert_error(&v, "out-of-fuel", "hostile", "spin");
     assert_eq!(v["fuel"], 50000000);
 
+    // A limit reached in start-up (a command's `_start`) is that limit's
+    // failure, of the entry point, marked as start-up.
+    let (o, v) = json_call(&["call", &hostile, "spin", "1", "--fuel", "100000"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_error(&v, "out-of-fuel", "hostile", "_start");
+    assert_eq!(v["startup"], true);
+
     // The memory cap: the Go runtime runs out of memory and panics.
     let (o, v) = json_call(&["call", &hostile, "hog", "--memory-limit", "16MiB"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
@@ -478,4 +485,46 @@ fn help_shows_an_example_and_the_exit_codes() {
     for part in ["124", "usage error", "--dir <HOST[::GUEST]>", "--dir-ro", "--env", "--stdin", "--trace-imports"] {
         assert!(text.contains(part), "`call --help` lacks {part:?}");
     }
+}
+
+/// Hand-written wat, for what no compiler emits: a guest that passes an
+/// import a bad string pointer, and a result area outside its memory.
+const BAD_IMPORT_ARGS: &str = r#"(module
+  (import "env" "log" (func $log (param i32 i32)))
+  (import "env" "pair" (func $pair (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "bad_string") (call $log (i32.const 0xffff0000) (i32.const 10)))
+  (func (export "bad_retptr") (call $pair (i32.const 0xfffffff0) (i32.const 3)))
+  (func (export "good_retptr") (result i32)
+    (i32.store (i32.const 16) (i32.const 7))
+    (call $pair (i32.const 16) (i32.const 3))
+    (i32.load (i32.const 16))))
+"#;
+
+#[test]
+fn trace_imports_survives_bad_arguments_from_the_guest() {
+    let dir = TempDir::new("bad-import-args");
+    let module = dir.file("badargs.wat", BAD_IMPORT_ARGS.as_bytes());
+    dir.file(
+        "badargs.go",
+        b"package main\n\n//go:wasmimport env log\nfunc log(message string)\n\n\
+          //go:wasmimport env pair\nfunc pair(n int32) (string, int32)\n\n\
+          //export bad_string\nfunc badString()\n\n//export bad_retptr\nfunc badRetptr()\n\n\
+          //export good_retptr\nfunc goodRetptr() int32\n",
+    );
+    // A string argument outside memory is shown as such; the call goes on.
+    let o = tinybind(&["call", &module, "bad_string", "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.starts_with("trace: env.log(message: <") && err.contains("outside its memory"), "{err}");
+    // A result area outside memory fails the call with one typed error.
+    let (o, v) = json_call(&["call", &module, "bad_retptr", "--trace-imports"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_error(&v, "host", "badargs", "bad_retptr");
+    assert_eq!(v["import"], "env.pair");
+    // A good one is zero-filled: the 7 written before the call is gone.
+    let (o, v) = json_call(&["call", &module, "good_retptr", "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!([0]));
+    assert_eq!(stderr(&o), "trace: env.pair(n: 3) -> (\"\", 0)\n");
 }

@@ -87,16 +87,21 @@ impl Failure {
             Error::MissingExport { .. } => "missing-export",
             Error::Compile { .. } => "compile",
             Error::Instantiate { .. } => "instantiate",
-            // The start-up's error is kept as text only; a deadline there
-            // is still a timeout (its text is `Error::Timeout`'s).
-            Error::Startup { export: at, reason, .. } => {
+            // A start-up failure is what failed in it (a trap, a timeout,
+            // an exit, ...), of the entry point, and says it was start-up.
+            Error::Startup {
+                export: at,
+                cause: Some(cause),
+                ..
+            } => {
+                let mut inner = Failure::from_error(guest, at, cause);
+                inner.message = one_line(&describe(e));
+                inner.extra.push(("startup", json!(true)));
+                return inner;
+            }
+            Error::Startup { export: at, .. } => {
                 export = at.clone();
-                if reason.contains(" did not finish within ") {
-                    exit = EXIT_TIMEOUT;
-                    "timeout"
-                } else {
-                    "startup"
-                }
+                "startup"
             }
             Error::NoSuchFunction { .. } | Error::Arity { .. } | Error::ArgumentType { .. } => {
                 exit = EXIT_USAGE;
