@@ -16,7 +16,6 @@ pub fn results(values: &[Value]) -> Json {
 }
 
 pub fn value(v: &Value) -> Json {
-    #[allow(unreachable_patterns)]
     match v {
         Value::Bool(x) => json!(x),
         Value::I8(x) => json!(x),
@@ -35,6 +34,7 @@ pub fn value(v: &Value) -> Json {
         Value::List(xs) => Json::Array(xs.iter().map(value).collect()),
         Value::Interface(i) => json!({"typecode": i.typecode, "value": i.value}),
         // Values this CLI does not know yet are shown as Rust prints them.
+        #[allow(unreachable_patterns)]
         other => json!(format!("{other:?}")),
     }
 }

@@ -11,12 +11,18 @@ use tinybind_runtime::{Lowering, ResultShape, ValueType};
 /// The lowering of an export or import.
 pub fn lowering(f: &FunctionModel) -> Lowering {
     match &f.binding {
-        Binding::Raw { .. } => Lowering::Raw {
-            params: f.wasm.params.iter().map(|t| wasm_type(*t)).collect(),
-            results: f.wasm.results.iter().map(|t| wasm_type(*t)).collect(),
-        },
+        Binding::Raw { .. } => raw(f),
         Binding::Typed(l) => {
-            let params = l.params.iter().map(|p| value_type(p.value)).collect();
+            let fields: &[abi::Field] = match &l.results {
+                Results::Retptr { fields, .. } => fields,
+                _ => &[],
+            };
+            let mut values = l.params.iter().map(|p| p.value).chain(fields.iter().map(|f| f.value));
+            if values.any(|v| value_type(v).is_none()) {
+                // A type this CLI cannot pass yet: the exact wasm values.
+                return raw(f);
+            }
+            let params = l.params.iter().filter_map(|p| value_type(p.value)).collect();
             let results = match &l.results {
                 Results::None => ResultShape::None,
                 Results::Direct(s) => ResultShape::Direct(scalar(*s)),
@@ -30,7 +36,7 @@ pub fn lowering(f: &FunctionModel) -> Lowering {
                                 let t = if l.go_error && i == last {
                                     ValueType::Error
                                 } else {
-                                    value_type(field.value)
+                                    value_type(field.value).unwrap_or(ValueType::I32)
                                 };
                                 (t, field.offset)
                             })
@@ -44,20 +50,38 @@ pub fn lowering(f: &FunctionModel) -> Lowering {
     }
 }
 
-/// The names of the values a caller passes, one per [`Lowering::params`].
-pub fn param_names(f: &FunctionModel) -> Vec<String> {
-    f.rust_params().into_iter().map(|(name, _)| name).collect()
+/// The exact wasm values of `f`.
+fn raw(f: &FunctionModel) -> Lowering {
+    Lowering::Raw {
+        params: f.wasm.params.iter().map(|t| wasm_type(*t)).collect(),
+        results: f.wasm.results.iter().map(|t| wasm_type(*t)).collect(),
+    }
 }
 
-fn value_type(v: abi::Value) -> ValueType {
-    match v {
+/// The names of the values a caller passes, one per [`Lowering::params`].
+pub fn param_names(f: &FunctionModel) -> Vec<String> {
+    let names: Vec<String> = f.rust_params().into_iter().map(|(name, _)| name).collect();
+    let count = lowering(f).params().len();
+    if names.len() == count {
+        names
+    } else {
+        (0..count).map(|i| format!("arg{i}")).collect()
+    }
+}
+
+/// The runtime's type of a lowered value; `None` for one the dynamic call
+/// path cannot pass yet.
+fn value_type(v: abi::Value) -> Option<ValueType> {
+    Some(match v {
         abi::Value::Scalar(s) => scalar(s),
         abi::Value::String => ValueType::String,
         abi::Value::Slice(Scalar::U8) => ValueType::Bytes,
         abi::Value::Slice(s) => ValueType::SliceOf(static_scalar(s)),
         abi::Value::Strings => ValueType::SliceOf(&ValueType::String),
         abi::Value::Interface => ValueType::Interface,
-    }
+        #[allow(unreachable_patterns)]
+        _ => return None,
+    })
 }
 
 fn scalar(s: Scalar) -> ValueType {

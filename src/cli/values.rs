@@ -131,6 +131,9 @@ pub fn show(v: &Value) -> String {
         Value::Bytes(b) => b.iter().map(|x| format!("{x:02x}")).collect(),
         Value::List(xs) => xs.iter().map(show).collect::<Vec<_>>().join(","),
         Value::Interface(i) => format!("{}:{}", i.typecode, i.value),
+        // Values this CLI does not know yet are shown as Rust prints them.
+        #[allow(unreachable_patterns)]
+        other => format!("{other:?}"),
     }
 }
 

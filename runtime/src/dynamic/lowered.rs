@@ -261,6 +261,9 @@ fn read_field(out: &Results<'_>, t: ValueType, off: u32) -> Result<Value, Error>
             other => return Err(no_binding(other)),
         }),
         ValueType::Interface | ValueType::Error => Value::Interface(out.interface(off)?),
+        // Types added to the bindings later are refused until handled here.
+        #[allow(unreachable_patterns)]
+        other => return Err(no_binding(&other)),
     })
 }
 

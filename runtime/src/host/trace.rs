@@ -291,5 +291,7 @@ fn zero_value(t: ValueType) -> Value {
         ValueType::Bytes => Value::Bytes(Vec::new()),
         ValueType::SliceOf(_) => Value::List(Vec::new()),
         ValueType::Interface | ValueType::Error => Value::Interface(crate::GoInterface::default()),
+        #[allow(unreachable_patterns)]
+        _ => Value::I32(0),
     }
 }
