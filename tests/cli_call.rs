@@ -458,6 +458,21 @@ fn trace_imports_answers_zero_values_and_prints_each_call() {
 }
 
 #[test]
+fn an_import_called_in_start_up_fails_it_unless_traced() {
+    // hoststart.wat (hand-written) calls env.ready from `_initialize`.
+    let module = format!("{ROOT}/guest-go/hoststart.wat");
+    let (o, v) = json_call(&["call", &module, "state"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_error(&v, "host", "hoststart", "_initialize");
+    assert_eq!(v["import"], "env.ready");
+    assert_eq!(v["startup"], true);
+    let (o, v) = json_call(&["call", &module, "state", "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!([0]));
+    assert_eq!(stderr(&o), "trace: env.ready() -> 0\n");
+}
+
+#[test]
 fn trace_imports_on_a_corpus_module() {
     let Some(greet) = corpus("tg0.35.0-wasip1-wazero-greet-cshared.wasm") else { return };
     let o = tinybind(&["call", &greet, "greet", "0", "0"]);
@@ -527,4 +542,56 @@ fn trace_imports_survives_bad_arguments_from_the_guest() {
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(v, json!([0]));
     assert_eq!(stderr(&o), "trace: env.pair(n: 3) -> (\"\", 0)\n");
+}
+
+/// An argument of each type, as the command line takes it.
+fn sample(t: tinybind_runtime::ValueType) -> &'static str {
+    use tinybind_runtime::ValueType as T;
+    match t {
+        T::Bool => "true",
+        T::I8 | T::I16 => "-3",
+        T::F32 | T::F64 => "2.5",
+        T::String => "Ada",
+        T::Bytes => "0x0a14ff",
+        T::SliceOf(T::String) => "a,b",
+        T::SliceOf(_) => "1,2",
+        T::Interface => "0:0",
+        _ => "7",
+    }
+}
+
+/// The file path (the codegen's model, run by the runtime's dynamic call
+/// path) answers as the generated bindings do, for every typed function of
+/// every guest built into the binary: the same results, or the same kind of
+/// failure and exit code.
+#[test]
+fn every_built_in_function_answers_the_same_from_its_file() {
+    let mut compared = 0;
+    for entry in tinybind::guests::GUESTS {
+        let info = entry.info;
+        let file = format!("{ROOT}/{}", info.file);
+        for f in info.functions.iter().filter(|f| f.evidence != "wasm-only") {
+            let args: Vec<&str> = f.params.iter().map(|(_, t)| sample(*t)).collect();
+            let limits = ["--timeout", "1s", "--memory-limit", "64MiB"];
+            let run = |target: &str| {
+                let mut all = vec!["call", target, f.export];
+                all.extend_from_slice(&args);
+                all.extend_from_slice(&limits);
+                json_call(&all)
+            };
+            let (by_name, named) = run(info.name);
+            let (by_file, filed) = run(&file);
+            let what = format!("{}.{}({args:?})", info.name, f.export);
+            assert_eq!(by_name.status.code(), by_file.status.code(), "{what}: {named} vs {filed}");
+            if named.is_array() {
+                assert_eq!(named, filed, "{what}");
+            } else {
+                assert_eq!(named["kind"], filed["kind"], "{what}: {named} vs {filed}");
+                assert_eq!(named["guest"], filed["guest"], "{what}");
+                assert_eq!(named["export"], filed["export"], "{what}");
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 40, "only {compared} functions compared");
 }
