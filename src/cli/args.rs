@@ -42,7 +42,7 @@ pub enum Command {
     ///
     /// Arguments are parsed by the function's types: strings as they are;
     /// []byte as the text's bytes, or hex after `0x`; numbers in decimal;
-    /// bool as true/false; other slices as comma-separated values; an
+    /// bool as true/false (or 1/0); other slices as comma-separated values or a JSON list; an
     /// interface as TYPECODE:VALUE. A function without Go types takes and
     /// gives raw wasm numbers. Results are printed one a line ([]byte as
     /// hex), or as one JSON value with --json.

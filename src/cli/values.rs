@@ -28,7 +28,11 @@ pub fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
             .map_err(|_| format!("`{text}` is not a {}", ty.name()))
     }
     Ok(match ty {
-        ValueType::Bool => Value::Bool(num(text, ty)?),
+        ValueType::Bool => Value::Bool(match text.trim() {
+            "1" => true,
+            "0" => false,
+            _ => num(text, ty)?,
+        }),
         ValueType::I8 => Value::I8(num(text, ty)?),
         ValueType::I16 => Value::I16(num(text, ty)?),
         ValueType::I32 => Value::I32(num(text, ty)?),
@@ -145,3 +149,30 @@ pub fn show_arg(v: &Value) -> String {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn arguments_by_type() {
+        assert_eq!(parse_value(ValueType::Bool, "1"), Ok(Value::Bool(true)));
+        assert_eq!(parse_value(ValueType::Bool, "false"), Ok(Value::Bool(false)));
+        assert!(parse_value(ValueType::Bool, "yes").is_err());
+        let strings = ValueType::SliceOf(&ValueType::String);
+        assert_eq!(
+            parse_value(strings, r#"["a,b", "c"]"#),
+            Ok(Value::List(vec![Value::String("a,b".into()), Value::String("c".into())]))
+        );
+        assert_eq!(
+            parse_value(ValueType::SliceOf(&ValueType::U16), "[1, 2]"),
+            Ok(Value::List(vec![Value::U16(1), Value::U16(2)]))
+        );
+        assert!(parse_value(ValueType::SliceOf(&ValueType::U8), "[300]").is_err());
+        assert_eq!(parse_raw(ValueType::I32, "4294967295"), Ok(Value::I32(-1)));
+        assert_eq!(parse_raw(ValueType::I32, "0x10"), Ok(Value::I32(16)));
+        assert_eq!(parse_raw(ValueType::I64, "18446744073709551615"), Ok(Value::I64(-1)));
+        assert!(parse_raw(ValueType::I32, "4294967296").is_err());
+        assert!(parse_value(ValueType::I32, "4294967295").is_err());
+    }
+}
