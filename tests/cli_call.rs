@@ -595,3 +595,57 @@ fn every_built_in_function_answers_the_same_from_its_file() {
     }
     assert!(compared > 40, "only {compared} functions compared");
 }
+
+/// Every function of every corpus module, called from its file with zeros
+/// for its wasm values, imports traced: whatever the module does with them,
+/// the answer is one JSON value and a documented exit code, never a crash.
+#[test]
+fn every_corpus_function_called_with_zeros_fails_cleanly_or_answers() {
+    let dir = std::env::var_os("TINYBIND_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("../shared/corpus"));
+    let Some(_) = corpus("tg0.35.0-wasip1-wazero-add-cshared.wasm") else { return };
+    let mut modules: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    modules.sort();
+    let calls = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for chunk in modules.chunks(modules.len().div_ceil(2).max(1)) {
+            let calls = &calls;
+            s.spawn(move || {
+                for m in chunk {
+                    let m = m.to_str().expect("UTF-8");
+                    let (o, report) = json_call(&["inspect", m]);
+                    assert!(o.status.success(), "{m}: {}", stderr(&o));
+                    for f in report["functions"].as_array().expect("functions") {
+                        let export = f["export"].as_str().expect("export");
+                        let wasm = f["wasm"].as_str().expect("wasm");
+                        // Typed parameters take "0" too: numbers, strings, bools.
+                        let count = match wasm.split(" -> ").next().unwrap_or("()") {
+                            "()" => 0,
+                            params => params.matches(',').count() + 1,
+                        };
+                        let count = if f["evidence"] == "wasm-only" {
+                            count
+                        } else {
+                            f["rust"].as_str().unwrap_or_default().matches(": ").count()
+                        };
+                        let mut args = vec!["call", m, export];
+                        args.extend(std::iter::repeat_n("0", count));
+                        args.extend(["--trace-imports", "--timeout", "2s"]);
+                        let (o, v) = json_call(&args);
+                        let code = o.status.code();
+                        assert!(matches!(code, Some(0 | 1 | 2 | 124)), "{args:?}: {code:?} {v}");
+                        assert_eq!(v.is_array(), code == Some(0), "{args:?}: {v}");
+                        assert!(!stderr(&o).contains("internal error"), "{args:?}: {}", stderr(&o));
+                        calls.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert!(calls.into_inner() > 40);
+}
