@@ -48,12 +48,52 @@ pub fn line(call: &TracedCall<'_>) -> String {
     format!("trace: {}({}) -> {results}", call.import, args.join(", "))
 }
 
+/// Longest string, byte slice (in bytes) or list (in items) shown whole;
+/// longer ones are cut, with their length, so a line stays a line.
+const SHOWN: usize = 256;
+
 fn shown(v: &Value) -> String {
     match v {
+        Value::String(s) if s.len() > SHOWN => {
+            let cut: String = s.chars().take(SHOWN).collect();
+            format!("{cut:?}... ({} bytes)", s.len())
+        }
         Value::String(s) => format!("{s:?}"),
+        Value::Bytes(b) if b.len() > SHOWN => {
+            let hex: String = b[..SHOWN].iter().map(|x| format!("{x:02x}")).collect();
+            format!("0x{hex}... ({} bytes)", b.len())
+        }
         Value::Bytes(_) => format!("0x{}", show(v)),
+        Value::List(xs) if xs.len() > SHOWN => format!(
+            "[{}, ...] ({} items)",
+            xs[..SHOWN].iter().map(shown).collect::<Vec<_>>().join(", "),
+            xs.len()
+        ),
         Value::List(xs) => format!("[{}]", xs.iter().map(shown).collect::<Vec<_>>().join(", ")),
         Value::Interface(i) if i.typecode == 0 => "nil".to_string(),
         other => show(other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_values_are_cut() {
+        let long = "x".repeat(10_000);
+        let call = TracedCall {
+            import: "env.log",
+            args: vec![
+                ("message".into(), Ok(Value::String(long))),
+                ("data".into(), Ok(Value::Bytes(vec![1; 300]))),
+                ("bad".into(), Err("outside its memory".into())),
+            ],
+            results: vec![],
+        };
+        let line = line(&call);
+        assert!(line.len() < 1500, "{}", line.len());
+        assert!(line.contains("... (10000 bytes)") && line.contains("... (300 bytes)"), "{line}");
+        assert!(line.ends_with("bad: <outside its memory>) -> ()"), "{line}");
     }
 }
