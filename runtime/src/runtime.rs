@@ -95,12 +95,12 @@ pub(crate) struct Settings {
     /// Capture stdout and stderr into buffers of this many bytes each,
     /// instead of passing them through.
     pub capture_output: Option<usize>,
-    pub env: Vec<(String, String)>,
-    pub dirs: Vec<DirGrant>,
-    pub stdin: Option<Vec<u8>>,
     /// Imports nothing implements answer zero values and report each call
     /// here, instead of failing.
     pub tracer: Option<crate::host::ImportTracer>,
+    pub env: Vec<(String, String)>,
+    pub dirs: Vec<DirGrant>,
+    pub stdin: Option<Vec<u8>>,
 }
 
 impl Default for Settings {
@@ -110,10 +110,10 @@ impl Default for Settings {
             fuel: None,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             capture_output: None,
+            tracer: None,
             env: Vec::new(),
             dirs: Vec::new(),
             stdin: None,
-            tracer: None,
         }
     }
 }
