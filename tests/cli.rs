@@ -1,6 +1,7 @@
 //! The `tinybind` command as a user runs it: listings, calls with typed
 //! arguments, inspection of any module, and errors as one line on stderr.
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 fn tinybind(args: &[&str]) -> Output {
@@ -8,6 +9,36 @@ fn tinybind(args: &[&str]) -> Output {
         .args(args)
         .output()
         .expect("runs tinybind")
+}
+
+/// A copy of a module alone in a fresh directory: no Go source beside it.
+struct Alone(PathBuf);
+
+impl Alone {
+    fn new(module: &str) -> Alone {
+        let name = std::path::Path::new(module).file_name().expect("a file name");
+        let dir = std::env::temp_dir().join(format!(
+            "tinybind-cli-alone-{}-{}",
+            std::process::id(),
+            name.to_string_lossy()
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        std::fs::copy(module, dir.join(name)).expect("copies the module");
+        Alone(dir.join(name))
+    }
+
+    fn path(&self) -> &str {
+        self.0.to_str().expect("UTF-8 path")
+    }
+}
+
+impl Drop for Alone {
+    fn drop(&mut self) {
+        if let Some(dir) = self.0.parent() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
 }
 
 fn stdout(o: &Output) -> String {
@@ -97,6 +128,10 @@ fn inspect_json_reports_what_is_inferred() {
         "--json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // The Go source beside the module is found without --go, as the build
+    // finds it.
+    let beside = tinybind(&["inspect", &format!("{root}/guest-go/bytesx.wasm"), "--json"]);
+    assert_eq!(stdout(&beside), stdout(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     assert_eq!(v["guest"], "bytesx");
     assert_eq!(v["compiler"], "TinyGo 0.41.1");
@@ -120,7 +155,9 @@ fn inspect_json_reports_what_is_inferred() {
 
     // Without the Go source: DWARF names the parameters, the retptr result
     // stays raw, and a warning says what to add.
-    let o = tinybind(&["inspect", &format!("{root}/guest-go/bytesx.wasm"), "--json"]);
+    // (Alone: the build, and so `inspect`, would find bytesx.go beside it.)
+    let alone = Alone::new(&format!("{root}/guest-go/bytesx.wasm"));
+    let o = tinybind(&["inspect", alone.path(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     let warnings = v["warnings"].as_array().expect("warnings");
     assert!(
@@ -194,8 +231,9 @@ fn inspect_json_lists_the_host_imports() {
     assert_eq!(pair["rust"], "fn pair(&mut self, n: i32) -> Result<(String, i32), HostError>");
     assert_eq!(pair["evidence"], "go-source");
     assert!(pair["convention"].as_str().expect("text").contains("retptr"), "{pair}");
-    // Without declarations: the wasm types, raw.
-    let o = tinybind(&["inspect", module, "--json"]);
+    // Without declarations (none beside the copy): the wasm types, raw.
+    let alone = Alone::new(module);
+    let o = tinybind(&["inspect", alone.path(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     let log = v["imports"].as_array().expect("list").iter().find(|i| i["name"] == "log").expect("log");
     assert_eq!(log["evidence"], "wasm-only");

@@ -187,6 +187,12 @@ impl Builder {
 
 /// Infers the model of one module, for `tinybind inspect`: no output file.
 pub fn inspect_file(module: &Path, go_files: &[PathBuf]) -> Result<GuestModel, Error> {
+    read_module(module, go_files).map(|(model, _)| model)
+}
+
+/// Infers the model of one module and returns it with the module's binary
+/// bytes (a `.wat` assembled), for running it: `tinybind call FILE.wasm`.
+pub fn read_module(module: &Path, go_files: &[PathBuf]) -> Result<(GuestModel, Vec<u8>), Error> {
     let (bytes, _) = load_binary(module, Path::new(""))?;
     let go = read_go(go_files)?;
     let info = wasm::ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
@@ -197,7 +203,8 @@ pub fn inspect_file(module: &Path, go_files: &[PathBuf]) -> Result<GuestModel, E
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    Ok(model::infer(&name, &display_path(module), &info, go.as_ref()))
+    let model = model::infer(&name, &display_path(module), &info, go.as_ref());
+    Ok((model, bytes))
 }
 
 /// Guest and struct names are unique across guests.
@@ -255,21 +262,7 @@ fn discover(dir: &Path) -> Result<BTreeMap<String, FoundGuest>, Error> {
                 ),
             });
         }
-        let mut go_files = Vec::new();
-        let single = dir.join(format!("{name}.go"));
-        if single.is_file() {
-            go_files.push(single);
-        }
-        let sub = dir.join(name);
-        if sub.is_dir() {
-            let mut more: Vec<PathBuf> = std::fs::read_dir(&sub)
-                .map_err(io(&sub))?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|e| e == "go") && p.is_file())
-                .collect();
-            more.sort();
-            go_files.extend(more);
-        }
+        let go_files = go_files_beside(path)?;
         guests.insert(
             name.to_string(),
             FoundGuest {
@@ -280,6 +273,35 @@ fn discover(dir: &Path) -> Result<BTreeMap<String, FoundGuest>, Error> {
         );
     }
     Ok(guests)
+}
+
+/// The Go source of a module as the build finds it: `NAME.go` beside
+/// `NAME.wasm` (or `NAME.wat`), then every `.go` file in the directory
+/// `NAME/` beside it, sorted. `tinybind call` and `tinybind inspect` use
+/// this when no `--go` is given.
+pub fn go_files_beside(module: &Path) -> Result<Vec<PathBuf>, Error> {
+    let dir = module.parent().unwrap_or(Path::new(""));
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Some(name) = module.file_stem() else {
+        return Ok(Vec::new());
+    };
+    let mut go_files = Vec::new();
+    let mut single = dir.join(name);
+    single.as_mut_os_string().push(".go");
+    if single.is_file() {
+        go_files.push(single);
+    }
+    let sub = dir.join(name);
+    if sub.is_dir() {
+        let mut more: Vec<PathBuf> = std::fs::read_dir(&sub)
+            .map_err(io(&sub))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "go") && p.is_file())
+            .collect();
+        more.sort();
+        go_files.extend(more);
+    }
+    Ok(go_files)
 }
 
 /// The binary module: the file itself, or a `.wat` assembled into `artifacts`.

@@ -3,6 +3,10 @@
 
 use crate::{Error, Instance, Runtime};
 
+mod lowered;
+
+pub use lowered::{call_lowered, Lowering, ResultShape};
+
 /// A Go interface value as TinyGo passes it: `(typecode, value)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub struct GoInterface {

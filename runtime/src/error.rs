@@ -16,12 +16,15 @@ pub enum Error {
     /// Instantiation failed (imports, start function, limits).
     #[error("guest `{guest}`: cannot instantiate: {reason}")]
     Instantiate { guest: String, reason: String },
-    /// `_initialize` or `_start` failed.
+    /// `_initialize` or `_start` failed. `cause` is the failure itself (a
+    /// trap, a timeout, an exit, ...), `reason` its text.
     #[error("guest `{guest}`: start-up `{export}` failed: {reason}")]
     Startup {
         guest: String,
         export: String,
         reason: String,
+        #[source]
+        cause: Option<Box<Error>>,
     },
     /// The guest does not export what the bindings expect.
     #[error("guest `{guest}`: missing export `{export}`: {reason}")]

@@ -34,8 +34,8 @@ mod runtime;
 mod sandbox;
 
 pub use dynamic::{
-    DynGuest, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo, StructType, Value,
-    ValueType, FromValue,
+    call_lowered, DynGuest, FromValue, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo,
+    Lowering, ResultShape, StructType, Value, ValueType,
 };
 pub use error::Error;
 pub use go_error::GoError;

@@ -95,6 +95,9 @@ pub(crate) struct Settings {
     /// Capture stdout and stderr into buffers of this many bytes each,
     /// instead of passing them through.
     pub capture_output: Option<usize>,
+    /// Imports nothing implements answer zero values and report each call
+    /// here, instead of failing.
+    pub tracer: Option<crate::host::ImportTracer>,
     pub env: Vec<(String, String)>,
     pub dirs: Vec<DirGrant>,
     pub stdin: Option<Vec<u8>>,
@@ -107,6 +110,7 @@ impl Default for Settings {
             fuel: None,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             capture_output: None,
+            tracer: None,
             env: Vec::new(),
             dirs: Vec::new(),
             stdin: None,
@@ -248,6 +252,10 @@ impl Runtime {
             if let ExternType::Func(ty) = import.ty() {
                 let name = format!("{}.{}", import.module(), import.name());
                 // Defining fails only for an import already defined.
+                if let Some(tracer) = &self.inner.settings.tracer {
+                    let _ = tracer.define(&mut linker, import.module(), import.name(), ty);
+                    continue;
+                }
                 let _ = linker.func_new(import.module(), import.name(), ty, move |_, _, _| {
                     Err(crate::host::unlinked(name.clone()))
                 });
@@ -332,6 +340,15 @@ impl RuntimeBuilder {
     /// Bytes the guest reads from stdin (empty by default).
     pub fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
         self.settings.stdin = Some(bytes.into());
+        self
+    }
+
+    /// Answers every import that nothing implements (not WASI, not a host
+    /// trait's) with zero values, reporting each call to `tracer`, instead
+    /// of failing the call with an error that names the import. For
+    /// exploring what a module does (`tinybind call --trace-imports`).
+    pub fn trace_imports(mut self, tracer: crate::host::ImportTracer) -> Self {
+        self.settings.tracer = Some(tracer);
         self
     }
 

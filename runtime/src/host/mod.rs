@@ -21,6 +21,7 @@
 //! host's own invariants are the host's to check; `reset()` keeps it).
 
 mod results;
+mod trace;
 
 use std::any::Any;
 use std::fmt;
@@ -29,6 +30,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use wasmtime::{AsContext, AsContextMut};
 
 pub use results::{write_results, Out};
+pub use trace::{ImportShape, ImportTracer, TracedCall};
 
 use crate::memory::{self, Scalar};
 use crate::runtime::State;

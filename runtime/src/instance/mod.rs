@@ -4,6 +4,9 @@
 
 mod failure;
 mod start;
+mod untyped;
+
+pub(crate) use untyped::zero as zero_val;
 
 use std::time::Duration;
 
@@ -124,6 +127,20 @@ impl Instance {
         export: &'static str,
         args: [&[u8]; N],
     ) -> Result<[GuestSlice; N], Error> {
+        let mut out = [GuestSlice::default(); N];
+        self.write_args_into(export, &args, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Self::write_args`] for a number of arguments known at run time
+    /// only (the dynamic call path): `out[i]` is where `args[i]` landed.
+    #[inline(always)]
+    pub(crate) fn write_args_into(
+        &mut self,
+        export: &'static str,
+        args: &[&[u8]],
+        out: &mut [GuestSlice],
+    ) -> Result<(), Error> {
         self.check(export)?;
         let total: u64 = args.iter().map(|a| memory::padded(a.len())).sum();
         if total > u64::from(self.arena.size) {
@@ -132,7 +149,6 @@ impl Instance {
         let memory = self.memory_or(export)?;
         let data = memory.data_mut(&mut self.store);
         let mut offset = self.arena.ptr;
-        let mut out = [GuestSlice::default(); N];
         for (slot, arg) in out.iter_mut().zip(args) {
             if memory::write(data, offset, arg).is_none() {
                 let guest = self.module.name;
@@ -145,7 +161,7 @@ impl Instance {
             };
             offset += memory::padded(arg.len()) as u32;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Makes the string headers of a [`crate::strings_blob`] argument, just

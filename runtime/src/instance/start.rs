@@ -114,10 +114,12 @@ impl Instance {
                 .map_err(|e| inst.missing("start function", e))?;
             inst.arm()?;
             if let Err(e) = start.call(&mut inst.store, ()) {
+                let cause = inst.classify("start function", e);
                 return Err(Error::Startup {
                     guest: module.name.to_string(),
                     export: "start function".to_string(),
-                    reason: inst.classify("start function", e).to_string(),
+                    reason: cause.to_string(),
+                    cause: Some(Box::new(cause)),
                 });
             }
         }
@@ -135,11 +137,13 @@ impl Instance {
                 Ok(()) => {}
                 Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|x| x.0 == 0) => {}
                 Err(e) => {
+                    let cause = inst.classify(entry, e);
                     return Err(Error::Startup {
                         guest: module.name.to_string(),
                         export: entry.to_string(),
-                        reason: inst.classify(entry, e).to_string(),
-                    })
+                        reason: cause.to_string(),
+                        cause: Some(Box::new(cause)),
+                    });
                 }
             }
         }

@@ -1,0 +1,348 @@
+//! Calling an export whose lowering is known at run time only: a module
+//! loaded from a file, typed by the code generator's model (the CLI's
+//! `tinybind call FILE.wasm`). The lowering is the one the code generator
+//! decided (`tinybind_codegen::abi`), given here as data; this module only
+//! executes it, with the same checks as the generated methods.
+
+use wasmtime::Val;
+
+use super::{FromValue, Value, ValueType};
+use crate::memory::Results;
+use crate::{Error, Instance};
+
+/// How one function crosses the boundary, as the code generator lowered it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Lowering {
+    /// The exact wasm values: each of `params` and `results` is
+    /// [`ValueType::I32`], [`ValueType::I64`], [`ValueType::F32`] or
+    /// [`ValueType::F64`].
+    Raw {
+        params: Vec<ValueType>,
+        results: Vec<ValueType>,
+    },
+    /// Go values, lowered with TinyGo's conventions.
+    Typed {
+        params: Vec<ValueType>,
+        results: ResultShape,
+    },
+}
+
+/// How a typed function's results come back.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ResultShape {
+    None,
+    /// One scalar, the wasm result.
+    Direct(ValueType),
+    /// Written through the retptr (the first wasm parameter): each field's
+    /// type and offset, and the area's size. A last field of type
+    /// [`ValueType::Error`] is the Go `error`.
+    Retptr { fields: Vec<(ValueType, u32)>, size: u32 },
+}
+
+impl Lowering {
+    /// The values a caller passes.
+    pub fn params(&self) -> &[ValueType] {
+        match self {
+            Lowering::Raw { params, .. } | Lowering::Typed { params, .. } => params,
+        }
+    }
+
+    /// The bytes of retptr area the function needs (0: none).
+    pub fn retptr_size(&self) -> u32 {
+        match self {
+            Lowering::Typed {
+                results: ResultShape::Retptr { size, .. },
+                ..
+            } => *size,
+            _ => 0,
+        }
+    }
+}
+
+/// Calls `export` of `instance` with `args` as `lowering` says. A non-nil
+/// Go `error` result is [`Error::GoError`]; `go_type_names` says whether the
+/// compiler names Go types in the binary (TinyGo 0.28 and later), so that
+/// its message can be read.
+pub fn call_lowered(
+    instance: &mut Instance,
+    export: &'static str,
+    lowering: &Lowering,
+    go_type_names: bool,
+    args: &[Value],
+) -> Result<Vec<Value>, Error> {
+    let arity = |expected: usize| Error::Arity {
+        guest: instance.guest().to_string(),
+        function: export.to_string(),
+        expected,
+        got: args.len(),
+    };
+    match lowering {
+        Lowering::Raw { params, results } => {
+            if params.len() != args.len() {
+                return Err(arity(params.len()));
+            }
+            let vals = params
+                .iter()
+                .zip(args)
+                .map(|(t, v)| scalar_to_wasm(*t, v))
+                .collect::<Result<Vec<_>, _>>()?;
+            let out = instance.call_untyped(export, &vals)?;
+            out.iter()
+                .zip(results)
+                .map(|(v, t)| wasm_to_scalar(*t, v, instance.guest(), export))
+                .collect()
+        }
+        Lowering::Typed { params, results } => {
+            if params.len() != args.len() {
+                return Err(arity(params.len()));
+            }
+            let vals = lower_args(instance, export, params, args, results)?;
+            let out = instance.call_untyped(export, &vals)?;
+            match results {
+                ResultShape::None => Ok(Vec::new()),
+                ResultShape::Direct(t) => match out.first() {
+                    Some(v) => Ok(vec![wasm_to_scalar(*t, v, instance.guest(), export)?]),
+                    None => Err(missing_result(instance.guest(), export)),
+                },
+                ResultShape::Retptr { fields, size } => {
+                    let retptr = match vals.first() {
+                        Some(Val::I32(p)) => *p,
+                        _ => return Err(missing_result(instance.guest(), export)),
+                    };
+                    let read = instance.read_results(export, retptr, *size, |out| {
+                        read_fields(out, fields, go_type_names)
+                    })?;
+                    read.map_err(|error| Error::GoError {
+                        guest: instance.guest().to_string(),
+                        export: export.to_string(),
+                        error,
+                    })
+                }
+            }
+        }
+    }
+}
+
+/// Writes the arguments that live in memory into the guest and returns the
+/// flat wasm parameters, the retptr first when there is one.
+fn lower_args(
+    instance: &mut Instance,
+    export: &'static str,
+    params: &[ValueType],
+    args: &[Value],
+    results: &ResultShape,
+) -> Result<Vec<Val>, Error> {
+    // First the bytes of every argument that lives in memory, in one arena.
+    let mut blobs: Vec<Vec<u8>> = Vec::new();
+    for (t, v) in params.iter().zip(args) {
+        match (t, v) {
+            (ValueType::String, Value::String(s)) => blobs.push(s.as_bytes().to_vec()),
+            (ValueType::Bytes, Value::Bytes(b)) => blobs.push(b.clone()),
+            (ValueType::SliceOf(ValueType::String), Value::List(items)) => {
+                let strs = items.iter().map(<&str>::from_value).collect::<Result<Vec<_>, _>>()?;
+                blobs.push(crate::memory::strings_blob(&strs));
+            }
+            (ValueType::SliceOf(elem), Value::List(items)) => {
+                let mut bytes = Vec::new();
+                for item in items {
+                    scalar_le_bytes(**elem, item, &mut bytes)?;
+                }
+                blobs.push(bytes);
+            }
+            (ValueType::String | ValueType::Bytes | ValueType::SliceOf(_), other) => {
+                return Err(Error::ArgumentType {
+                    expected: t.name(),
+                    got: other.type_name(),
+                })
+            }
+            _ => {}
+        }
+    }
+    let views: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+    let slots = if views.is_empty() {
+        Vec::new()
+    } else {
+        instance.write_arg_list(export, &views)?
+    };
+    let mut vals = Vec::new();
+    if let ResultShape::Retptr { .. } = results {
+        vals.push(Val::I32(instance.retptr(export)?));
+    }
+    let mut slot = slots.iter();
+    let mut next_slot = || {
+        slot.next().copied().ok_or(Error::ArgumentType {
+            expected: "an argument in guest memory",
+            got: "none",
+        })
+    };
+    for (t, v) in params.iter().zip(args) {
+        match (t, v) {
+            (ValueType::String, _) => {
+                let s = next_slot()?;
+                vals.extend([Val::I32(s.ptr), Val::I32(s.len)]);
+            }
+            (ValueType::Bytes, _) => {
+                let s = next_slot()?;
+                vals.extend([Val::I32(s.ptr), Val::I32(s.len), Val::I32(s.len)]);
+            }
+            (ValueType::SliceOf(elem), Value::List(items)) => {
+                let s = next_slot()?;
+                if **elem == ValueType::String {
+                    instance.relocate_strings(export, s, items.len())?;
+                }
+                let count = items.len() as i32;
+                vals.extend([Val::I32(s.ptr), Val::I32(count), Val::I32(count)]);
+            }
+            (ValueType::Interface, Value::Interface(i)) => {
+                vals.extend([Val::I32(i.typecode as i32), Val::I32(i.value as i32)]);
+            }
+            (ValueType::Interface, other) => {
+                return Err(Error::ArgumentType {
+                    expected: "interface",
+                    got: other.type_name(),
+                })
+            }
+            (ValueType::Error, _) => {
+                return Err(Error::ArgumentType {
+                    expected: "no error (an error is a result, never an argument)",
+                    got: v.type_name(),
+                })
+            }
+            (scalar, value) => vals.push(scalar_to_wasm(*scalar, value)?),
+        }
+    }
+    Ok(vals)
+}
+
+/// The retptr's fields: `Ok(values)`, or `Err` for a non-nil Go error.
+fn read_fields(
+    out: &Results<'_>,
+    fields: &[(ValueType, u32)],
+    names: bool,
+) -> Result<Result<Vec<Value>, crate::GoError>, Error> {
+    let (values, error) = match fields.split_last() {
+        Some(((ValueType::Error, offset), values)) => (values, Some(*offset)),
+        _ => (fields, None),
+    };
+    let read_values = || values.iter().map(|(t, off)| read_field(out, *t, *off)).collect();
+    match error {
+        Some(offset) => out.go_result(offset, names, read_values),
+        None => read_values().map(Ok),
+    }
+}
+
+fn read_field(out: &Results<'_>, t: ValueType, off: u32) -> Result<Value, Error> {
+    Ok(match t {
+        ValueType::Bool => Value::Bool(out.bool(off)?),
+        ValueType::I8 => Value::I8(out.i8(off)?),
+        ValueType::I16 => Value::I16(out.i16(off)?),
+        ValueType::I32 => Value::I32(out.i32(off)?),
+        ValueType::I64 => Value::I64(out.i64(off)?),
+        ValueType::U8 => Value::U8(out.u8(off)?),
+        ValueType::U16 => Value::U16(out.u16(off)?),
+        ValueType::U32 => Value::U32(out.u32(off)?),
+        ValueType::U64 => Value::U64(out.u64(off)?),
+        ValueType::F32 => Value::F32(out.f32(off)?),
+        ValueType::F64 => Value::F64(out.f64(off)?),
+        ValueType::String => Value::String(out.string(off)?),
+        ValueType::Bytes => Value::Bytes(out.bytes(off)?),
+        ValueType::SliceOf(elem) => Value::List(match elem {
+            ValueType::String => out.strings(off)?.into_iter().map(Value::String).collect(),
+            ValueType::I8 => out.slice::<i8>(off)?.into_iter().map(Value::I8).collect(),
+            ValueType::I16 => out.slice::<i16>(off)?.into_iter().map(Value::I16).collect(),
+            ValueType::I32 => out.slice::<i32>(off)?.into_iter().map(Value::I32).collect(),
+            ValueType::I64 => out.slice::<i64>(off)?.into_iter().map(Value::I64).collect(),
+            ValueType::U8 => out.slice::<u8>(off)?.into_iter().map(Value::U8).collect(),
+            ValueType::U16 => out.slice::<u16>(off)?.into_iter().map(Value::U16).collect(),
+            ValueType::U32 => out.slice::<u32>(off)?.into_iter().map(Value::U32).collect(),
+            ValueType::U64 => out.slice::<u64>(off)?.into_iter().map(Value::U64).collect(),
+            ValueType::F32 => out.slice::<f32>(off)?.into_iter().map(Value::F32).collect(),
+            ValueType::F64 => out.slice::<f64>(off)?.into_iter().map(Value::F64).collect(),
+            other => return Err(no_binding(other)),
+        }),
+        ValueType::Interface | ValueType::Error => Value::Interface(out.interface(off)?),
+        // Types added to the bindings later are refused until handled here.
+        #[allow(unreachable_patterns)]
+        other => return Err(no_binding(&other)),
+    })
+}
+
+fn no_binding(t: &ValueType) -> Error {
+    Error::ArgumentType {
+        expected: "a type the dynamic call path knows",
+        got: t.name(),
+    }
+}
+
+/// A scalar argument as its wasm value (booleans and small integers are one
+/// `i32`, unsigned ones keep their bits).
+fn scalar_to_wasm(t: ValueType, v: &Value) -> Result<Val, Error> {
+    Ok(match (t, v) {
+        (ValueType::Bool, Value::Bool(x)) => Val::I32(i32::from(*x)),
+        (ValueType::I8, Value::I8(x)) => Val::I32(i32::from(*x)),
+        (ValueType::I16, Value::I16(x)) => Val::I32(i32::from(*x)),
+        (ValueType::I32, Value::I32(x)) => Val::I32(*x),
+        (ValueType::U8, Value::U8(x)) => Val::I32(i32::from(*x)),
+        (ValueType::U16, Value::U16(x)) => Val::I32(i32::from(*x)),
+        (ValueType::U32, Value::U32(x)) => Val::I32(*x as i32),
+        (ValueType::I64, Value::I64(x)) => Val::I64(*x),
+        (ValueType::U64, Value::U64(x)) => Val::I64(*x as i64),
+        (ValueType::F32, Value::F32(x)) => Val::F32(x.to_bits()),
+        (ValueType::F64, Value::F64(x)) => Val::F64(x.to_bits()),
+        (t, v) => {
+            return Err(Error::ArgumentType {
+                expected: t.name(),
+                got: v.type_name(),
+            })
+        }
+    })
+}
+
+/// A scalar result from its wasm value.
+fn wasm_to_scalar(t: ValueType, v: &Val, guest: &str, export: &str) -> Result<Value, Error> {
+    Ok(match (t, v) {
+        (ValueType::Bool, Val::I32(x)) => Value::Bool(x & 1 != 0),
+        (ValueType::I8, Val::I32(x)) => Value::I8(*x as i8),
+        (ValueType::I16, Val::I32(x)) => Value::I16(*x as i16),
+        (ValueType::I32, Val::I32(x)) => Value::I32(*x),
+        (ValueType::U8, Val::I32(x)) => Value::U8(*x as u8),
+        (ValueType::U16, Val::I32(x)) => Value::U16(*x as u16),
+        (ValueType::U32, Val::I32(x)) => Value::U32(*x as u32),
+        (ValueType::I64, Val::I64(x)) => Value::I64(*x),
+        (ValueType::U64, Val::I64(x)) => Value::U64(*x as u64),
+        (ValueType::F32, Val::F32(x)) => Value::F32(f32::from_bits(*x)),
+        (ValueType::F64, Val::F64(x)) => Value::F64(f64::from_bits(*x)),
+        _ => return Err(missing_result(guest, export)),
+    })
+}
+
+fn missing_result(guest: &str, export: &str) -> Error {
+    Error::MissingExport {
+        guest: guest.to_string(),
+        export: export.to_string(),
+        reason: "its wasm results are not the ones its lowering expects".into(),
+    }
+}
+
+/// A scalar list element's little-endian bytes, as Go lays out a slice.
+fn scalar_le_bytes(t: ValueType, v: &Value, out: &mut Vec<u8>) -> Result<(), Error> {
+    match (t, v) {
+        (ValueType::I8, Value::I8(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::I16, Value::I16(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::I32, Value::I32(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::I64, Value::I64(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::U8, Value::U8(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::U16, Value::U16(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::U32, Value::U32(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::U64, Value::U64(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::F32, Value::F32(x)) => out.extend(x.to_le_bytes()),
+        (ValueType::F64, Value::F64(x)) => out.extend(x.to_le_bytes()),
+        (t, v) => {
+            return Err(Error::ArgumentType {
+                expected: t.name(),
+                got: v.type_name(),
+            })
+        }
+    }
+    Ok(())
+}

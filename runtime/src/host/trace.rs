@@ -1,0 +1,297 @@
+//! Tracing imports, for exploring what a module does: every import the
+//! guest calls that nothing implements is answered with zero values, and
+//! each call is reported, its arguments decoded from guest memory as the
+//! import's lowering says (strings, slices, numbers), or as raw wasm values
+//! when there is none.
+//!
+//! Opt-in ([`crate::RuntimeBuilder::trace_imports`]); without it such an
+//! import fails with an error naming it.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use wasmtime::{AsContext, AsContextMut, FuncType, Val};
+
+use super::{fault, Args, Caller};
+use crate::dynamic::{Lowering, ResultShape, Value, ValueType};
+use crate::instance::zero_val;
+
+/// One import call, as reported to the tracer's sink.
+#[derive(Debug)]
+pub struct TracedCall<'a> {
+    /// `module.name`.
+    pub import: &'a str,
+    /// Each argument's name and value, or why it could not be read (a bad
+    /// pointer, say): tracing never fails the call for it.
+    pub args: Vec<(String, Result<Value, String>)>,
+    /// The zero values returned (the wasm results, or the Go results
+    /// written through the retptr).
+    pub results: Vec<Value>,
+}
+
+/// What one import's arguments are, for decoding.
+#[derive(Clone, Debug)]
+pub struct ImportShape {
+    /// Parameter names, one per value of `lowering.params()`.
+    pub names: Vec<String>,
+    pub lowering: Lowering,
+}
+
+type Sink = dyn Fn(&TracedCall<'_>) + Send + Sync;
+
+/// The imports to trace, with their shapes where the code generator's
+/// model typed them, and where each call is reported.
+#[derive(Clone)]
+pub struct ImportTracer {
+    shapes: HashMap<String, ImportShape>,
+    sink: Arc<Sink>,
+}
+
+impl fmt::Debug for ImportTracer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ImportTracer")
+            .field("shapes", &self.shapes)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ImportTracer {
+    /// A tracer reporting every call to `sink`.
+    pub fn new(sink: impl Fn(&TracedCall<'_>) + Send + Sync + 'static) -> Self {
+        ImportTracer {
+            shapes: HashMap::new(),
+            sink: Arc::new(sink),
+        }
+    }
+
+    /// Decodes the import `module.name` with `shape` (without one, its raw
+    /// wasm values are reported).
+    pub fn shape(mut self, module: &str, name: &str, shape: ImportShape) -> Self {
+        self.shapes.insert(format!("{module}.{name}"), shape);
+        self
+    }
+
+    /// Defines `module.name` in `linker` as a traced function of type `ty`.
+    pub(crate) fn define(
+        &self,
+        linker: &mut wasmtime::Linker<crate::runtime::State>,
+        module: &str,
+        name: &str,
+        ty: FuncType,
+    ) -> wasmtime::Result<()> {
+        let import = format!("{module}.{name}");
+        let shape = self.shapes.get(&import).cloned().filter(|s| fits(s, &ty));
+        let sink = self.sink.clone();
+        linker.func_new(module, name, ty.clone(), move |mut caller, params, results| {
+            for (slot, t) in results.iter_mut().zip(ty.results()) {
+                *slot = zero_val(&t);
+            }
+            let call = match &shape {
+                Some(s @ ImportShape { lowering: Lowering::Typed { .. }, .. }) => {
+                    typed_call(&mut caller, &import, s, params)?
+                }
+                Some(s) => raw_call(&import, Some(&s.names), params, &ty),
+                None => raw_call(&import, None, params, &ty),
+            };
+            sink(&call);
+            Ok(())
+        })?;
+        Ok(())
+    }
+}
+
+/// Whether a shape's lowering has the import's wasm type (else the raw
+/// values are reported).
+fn fits(shape: &ImportShape, ty: &FuncType) -> bool {
+    let flat: usize = match &shape.lowering {
+        Lowering::Raw { params, results } => {
+            return params.len() == ty.params().len() && results.len() == ty.results().len()
+        }
+        Lowering::Typed { params, results } => {
+            let retptr = usize::from(matches!(results, ResultShape::Retptr { .. }));
+            retptr + params.iter().map(|p| flat_len(*p)).sum::<usize>()
+        }
+    };
+    flat == ty.params().len() && shape.names.len() == shape.lowering.params().len()
+}
+
+fn flat_len(t: ValueType) -> usize {
+    match t {
+        ValueType::String | ValueType::Interface | ValueType::Error => 2,
+        ValueType::Bytes | ValueType::SliceOf(_) => 3,
+        _ => 1,
+    }
+}
+
+fn raw_call<'a>(import: &'a str, names: Option<&[String]>, params: &[Val], ty: &FuncType) -> TracedCall<'a> {
+    let name = |i: usize| match names.and_then(|n| n.get(i)) {
+        Some(n) => n.clone(),
+        None => format!("arg{i}"),
+    };
+    TracedCall {
+        import,
+        args: params
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (name(i), Ok(raw_value(v))))
+            .collect(),
+        results: ty.results().map(|t| raw_value(&zero_val(&t))).collect(),
+    }
+}
+
+fn raw_value(v: &Val) -> Value {
+    match v {
+        Val::I32(x) => Value::I32(*x),
+        Val::I64(x) => Value::I64(*x),
+        Val::F32(x) => Value::F32(f32::from_bits(*x)),
+        Val::F64(x) => Value::F64(f64::from_bits(*x)),
+        _ => Value::I32(0),
+    }
+}
+
+fn typed_call<'a>(
+    caller: &mut Caller<'_>,
+    import: &'a str,
+    shape: &ImportShape,
+    params: &[Val],
+) -> wasmtime::Result<TracedCall<'a>> {
+    let i32_at = |i: usize| match params.get(i) {
+        Some(Val::I32(x)) => *x,
+        _ => 0,
+    };
+    let (types, results) = match &shape.lowering {
+        Lowering::Typed { params, results } => (params, results),
+        // `fits` let only typed shapes through to here.
+        Lowering::Raw { .. } => return Ok(TracedCall { import, args: Vec::new(), results: Vec::new() }),
+    };
+    let mut at = 0;
+    let mut zeros = Vec::new();
+    if let ResultShape::Retptr { fields, size } = results {
+        let retptr = i32_at(0) as u32;
+        at = 1;
+        let memory = caller.data().memory;
+        let written = memory.and_then(|m| {
+            let data = m.data_mut(caller.as_context_mut());
+            let area = data.get_mut(retptr as usize..(retptr as usize).checked_add(*size as usize)?)?;
+            area.fill(0);
+            Some(())
+        });
+        if written.is_none() {
+            return Err(fault(
+                import,
+                format!("the guest passed a result area of {size} bytes at {retptr:#x}, outside its memory"),
+            ));
+        }
+        zeros = fields.iter().map(|(t, _)| zero_value(*t)).collect();
+    } else if let ResultShape::Direct(t) = results {
+        zeros.push(zero_value(*t));
+    }
+    let data = match caller.data().memory {
+        Some(m) => m.data(caller.as_context()),
+        None => &[],
+    };
+    let args = Args { data };
+    let mut out = Vec::new();
+    for (name, t) in shape.names.iter().zip(types) {
+        let value = match t {
+            ValueType::String => {
+                let (p, n) = (i32_at(at), i32_at(at + 1));
+                args.bytes(p, n)
+                    .map(|b| Value::String(String::from_utf8_lossy(b).into_owned()))
+                    .map_err(|f| f.into_reason())
+            }
+            ValueType::Bytes => args
+                .bytes(i32_at(at), i32_at(at + 1))
+                .map(|b| Value::Bytes(b.to_vec()))
+                .map_err(|f| f.into_reason()),
+            ValueType::SliceOf(ValueType::String) => args
+                .strings(i32_at(at), i32_at(at + 1))
+                .map(|items| Value::List(items.into_iter().map(|s| Value::String(s.to_string())).collect()))
+                .map_err(|f| f.into_reason()),
+            ValueType::SliceOf(elem) => slice(&args, **elem, i32_at(at), i32_at(at + 1)),
+            ValueType::Interface | ValueType::Error => Ok(Value::Interface(crate::GoInterface {
+                typecode: i32_at(at) as u32,
+                value: i32_at(at + 1) as u32,
+            })),
+            scalar => Ok(scalar_value(*scalar, params.get(at))),
+        };
+        at += flat_len(*t);
+        out.push((name.clone(), value));
+    }
+    Ok(TracedCall {
+        import,
+        args: out,
+        results: zeros,
+    })
+}
+
+fn slice(args: &Args<'_>, elem: ValueType, ptr: i32, len: i32) -> Result<Value, String> {
+    macro_rules! read {
+        ($t:ty, $v:ident) => {
+            args.slice::<$t>(ptr, len)
+                .map(|xs| Value::List(xs.into_iter().map(Value::$v).collect()))
+                .map_err(|f| f.into_reason())
+        };
+    }
+    match elem {
+        ValueType::I8 => read!(i8, I8),
+        ValueType::I16 => read!(i16, I16),
+        ValueType::I32 => read!(i32, I32),
+        ValueType::I64 => read!(i64, I64),
+        ValueType::U8 => read!(u8, U8),
+        ValueType::U16 => read!(u16, U16),
+        ValueType::U32 => read!(u32, U32),
+        ValueType::U64 => read!(u64, U64),
+        ValueType::F32 => read!(f32, F32),
+        ValueType::F64 => read!(f64, F64),
+        other => Err(format!("a slice of {} is not decoded", other.name())),
+    }
+}
+
+fn scalar_value(t: ValueType, v: Option<&Val>) -> Value {
+    let bits32 = match v {
+        Some(Val::I32(x)) => *x,
+        _ => 0,
+    };
+    let bits64 = match v {
+        Some(Val::I64(x)) => *x,
+        _ => 0,
+    };
+    match (t, v) {
+        (ValueType::Bool, _) => Value::Bool(bits32 & 1 != 0),
+        (ValueType::I8, _) => Value::I8(bits32 as i8),
+        (ValueType::I16, _) => Value::I16(bits32 as i16),
+        (ValueType::U8, _) => Value::U8(bits32 as u8),
+        (ValueType::U16, _) => Value::U16(bits32 as u16),
+        (ValueType::U32, _) => Value::U32(bits32 as u32),
+        (ValueType::I64, _) => Value::I64(bits64),
+        (ValueType::U64, _) => Value::U64(bits64 as u64),
+        (ValueType::F32, Some(Val::F32(x))) => Value::F32(f32::from_bits(*x)),
+        (ValueType::F64, Some(Val::F64(x))) => Value::F64(f64::from_bits(*x)),
+        _ => Value::I32(bits32),
+    }
+}
+
+/// Go's zero value of a type, as the tracer returns it.
+fn zero_value(t: ValueType) -> Value {
+    match t {
+        ValueType::Bool => Value::Bool(false),
+        ValueType::I8 => Value::I8(0),
+        ValueType::I16 => Value::I16(0),
+        ValueType::I32 => Value::I32(0),
+        ValueType::I64 => Value::I64(0),
+        ValueType::U8 => Value::U8(0),
+        ValueType::U16 => Value::U16(0),
+        ValueType::U32 => Value::U32(0),
+        ValueType::U64 => Value::U64(0),
+        ValueType::F32 => Value::F32(0.0),
+        ValueType::F64 => Value::F64(0.0),
+        ValueType::String => Value::String(String::new()),
+        ValueType::Bytes => Value::Bytes(Vec::new()),
+        ValueType::SliceOf(_) => Value::List(Vec::new()),
+        ValueType::Interface | ValueType::Error => Value::Interface(crate::GoInterface::default()),
+        #[allow(unreachable_patterns)]
+        _ => Value::I32(0),
+    }
+}

@@ -1,0 +1,46 @@
+//! `tinybind inspect`: what the code generator infers for any module.
+
+use std::path::{Path, PathBuf};
+
+use super::target::go_files;
+
+pub fn inspect(file: &Path, go: &[PathBuf], json: bool) -> Result<(), String> {
+    let go = go_files(file, go)?;
+    let model = tinybind_codegen::inspect_file(file, &go).map_err(|e| e.to_string())?;
+    let report = tinybind_codegen::Inspection::from(&model);
+    if json {
+        let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
+        println!("{text}");
+        return Ok(());
+    }
+    println!("guest: {} ({})", report.guest, report.file);
+    println!("compiler: {}", report.compiler);
+    println!("start-up: {}", report.startup);
+    println!("functions:");
+    for f in &report.functions {
+        println!("  {}  [{}]", f.export, f.evidence);
+        println!("      wasm: {}", f.wasm);
+        if let Some(go) = &f.go {
+            println!("      go:   {go}");
+        }
+        println!("      rust: {}", f.rust);
+        println!("      convention: {}", f.convention);
+    }
+    if !report.imports.is_empty() {
+        println!("imports (host functions):");
+    }
+    for i in &report.imports {
+        println!("  {}.{}  [{}]", i.module, i.name, i.evidence);
+        println!("      wasm: {}", i.wasm);
+        if let Some(go) = &i.go {
+            println!("      go:   {go}");
+        }
+        println!("      rust: {}", i.rust);
+        println!("      convention: {}", i.convention);
+    }
+    println!("runtime exports (hidden): {}", report.runtime_exports.join(", "));
+    for w in &report.warnings {
+        println!("warning: {w}");
+    }
+    Ok(())
+}

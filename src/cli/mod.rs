@@ -1,0 +1,62 @@
+//! The `tinybind` command, one job a module: [`args`] the command line,
+//! [`target`] what a call calls (a module file typed by the code
+//! generator's model, or a built-in guest), [`lowering`] the model as the
+//! runtime's dynamic call path takes it, [`grants`] the runtime's grants and
+//! limits, [`call`] the call itself, [`values`] and [`json`] the output,
+//! [`failure`] error kinds and exit codes, [`trace`] `--trace-imports`,
+//! [`builtin`] the demo and listing, [`inspect`] `tinybind inspect`.
+
+mod args;
+mod builtin;
+mod call;
+mod failure;
+mod grants;
+mod inspect;
+mod json;
+mod lowering;
+mod target;
+mod trace;
+mod values;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use args::{Cli, Command};
+
+pub fn main() -> ExitCode {
+    // Nothing a guest does should panic; if a bug does, say so in one line.
+    std::panic::set_hook(Box::new(|info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        let at = info
+            .location()
+            .map(|l| format!(" ({}:{})", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: internal error in tinybind{at}: {}",
+            message.replace('\n', " ")
+        );
+    }));
+    let cli = Cli::parse();
+    let result = match cli.command {
+        None => builtin::demo(),
+        Some(Command::List) => {
+            builtin::list();
+            Ok(())
+        }
+        Some(Command::Call(args)) => return call::run(&args),
+        Some(Command::Inspect { file, go, json }) => inspect::inspect(&file, &go, json),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {}", failure::one_line(&e));
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,661 @@
+//! `tinybind call FILE.wasm FUNCTION ...`: modules called straight from
+//! their files (guest-go builds and the corpus of third-party modules), with
+//! and without Go declarations; every grant and limit one by one; the
+//! `--json` shapes; exit codes; and `--trace-imports`.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::{json, Value as Json};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn guest(name: &str) -> String {
+    format!("{ROOT}/guest-go/{name}.wasm")
+}
+
+fn tinybind(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_tinybind"))
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .expect("runs tinybind")
+}
+
+fn tinybind_with_stdin(args: &[&str], input: &[u8]) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_tinybind"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("runs tinybind");
+    child.stdin.take().expect("stdin").write_all(input).expect("writes stdin");
+    child.wait_with_output().expect("waits")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// Runs a `--json` call and parses its stdout, which must be one JSON value.
+fn json_call(args: &[&str]) -> (Output, Json) {
+    let mut all = args.to_vec();
+    all.push("--json");
+    let o = tinybind(&all);
+    let v: Json = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|e| panic!("{args:?}: stdout is not one JSON value ({e}): {}", stdout(&o)));
+    (o, v)
+}
+
+/// Asserts the error object's shape: kind, guest, export, message.
+fn assert_error(v: &Json, kind: &str, guest: &str, export: &str) {
+    assert_eq!(v["kind"], kind, "{v}");
+    assert_eq!(v["guest"], guest, "{v}");
+    assert_eq!(v["export"], export, "{v}");
+    let message = v["message"].as_str().unwrap_or_else(|| panic!("no message: {v}"));
+    assert!(!message.is_empty() && !message.contains('\n'), "{v}");
+}
+
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> TempDir {
+        static N: AtomicUsize = AtomicUsize::new(0);
+        let dir = std::env::temp_dir().join(format!(
+            "tinybind-cli-call-{tag}-{}-{}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        TempDir(dir)
+    }
+
+    fn path(&self) -> &Path {
+        &self.0
+    }
+
+    fn file(&self, name: &str, contents: &[u8]) -> String {
+        let p = self.0.join(name);
+        std::fs::write(&p, contents).expect("writes");
+        p.to_str().expect("UTF-8").to_string()
+    }
+
+    /// A copy of a module here, with no Go source beside it.
+    fn copy(&self, module: &str) -> String {
+        let name = Path::new(module).file_name().expect("name");
+        let p = self.0.join(name);
+        std::fs::copy(module, &p).expect("copies");
+        p.to_str().expect("UTF-8").to_string()
+    }
+
+    fn str(&self) -> &str {
+        self.0.to_str().expect("UTF-8")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A module of the corpus (`$TINYBIND_CORPUS`, or shared/corpus beside the
+/// repository). Missing: a failure in CI, a loud skip elsewhere.
+fn corpus(name: &str) -> Option<String> {
+    let dir = std::env::var_os("TINYBIND_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("../shared/corpus"));
+    let path = dir.join(name);
+    if path.is_file() {
+        return Some(path.to_str().expect("UTF-8").to_string());
+    }
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("the corpus module {} is missing; CI needs it", path.display());
+    }
+    eprintln!("!!! SKIPPED: corpus module not found at {} !!!", path.display());
+    None
+}
+
+#[test]
+fn a_file_is_typed_by_the_go_source_beside_it() {
+    let cases: &[(&str, &[&str], &str)] = &[
+        ("greeter", &["greet", "Ada"], "Hello, Ada!\n"),
+        ("greeter", &["count_vowels", "Ada Lovelace"], "6\n"),
+        ("mathx", &["divmod", "17", "5"], "3\n2\n"),
+        ("mathx", &["is_even", "4"], "true\n"),
+        ("mathx", &["neg_i8", "-100"], "100\n"),
+        ("mathx", &["mul_u64", "18446744073709551615", "1"], "18446744073709551615\n"),
+        ("mathx", &["hypot", "3", "4"], "5\n"),
+        ("bytesx", &["reverse", "0x010203"], "030201\n"),
+        ("bytesx", &["split_name", "Ada Lovelace"], "Ada\nLovelace\n"),
+        ("bytesx", &["stats", "0x0a14"], "2\n30\ntrue\n"),
+        ("concat", &["concatenate", "Hello, ", "World"], "Hello, World\n"),
+        ("errorsx", &["join", "a,b,c", "-"], "a-b-c\n"),
+        ("errorsx", &["join", r#"["a,b", "c"]"#, "+"], "a,b+c\n"),
+        ("errorsx", &["divide", "7", "2"], "3\n"),
+    ];
+    for (name, args, expected) in cases {
+        let module = guest(name);
+        let mut all = vec!["call", module.as_str()];
+        all.extend_from_slice(args);
+        let o = tinybind(&all);
+        assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), *expected, "{all:?}");
+        // The built-in guest of the same name gives the same.
+        let mut builtin = vec!["call", *name];
+        builtin.extend_from_slice(args);
+        assert_eq!(stdout(&tinybind(&builtin)), *expected, "{builtin:?}");
+    }
+}
+
+#[test]
+fn without_go_source_a_file_takes_raw_wasm_values_and_with_go_it_is_typed() {
+    let dir = TempDir::new("raw");
+    let mathx = dir.copy(&guest("mathx"));
+    // Alone, mathx's `add` is typed by DWARF (a scalar result is its wasm
+    // result).
+    let (o, v) = json_call(&["call", &mathx, "add", "2", "3"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!([5]));
+    // greeter's `greet` writes through a retptr, which DWARF does not say:
+    // raw, it takes three wasm numbers.
+    let greeter = dir.copy(&guest("greeter"));
+    let (o, v) = json_call(&["call", &greeter, "greet", "Ada"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_error(&v, "usage", "greeter", "greet");
+    assert!(v["message"].as_str().unwrap_or_default().contains("3 arguments"), "{v}");
+    // A raw i32 takes its unsigned range too (an address): here a retptr
+    // outside memory, which traps in the guest, a guest failure.
+    let (o, v) = json_call(&["call", &greeter, "greet", "4294967295", "0", "0"]);
+    assert_eq!(o.status.code(), Some(1), "{v}");
+    assert_error(&v, "trap", "greeter", "greet");
+    // Declarations only, given with --go, type it.
+    let decls = dir.file("decls.go", b"package main\n\n//export greet\nfunc greet(name string) string\n");
+    let (o, v) = json_call(&["call", &greeter, "greet", "Ada", "--go", &decls]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!(["Hello, Ada!"]));
+    // ... and so do declarations beside it, NAME.go, as the build finds them.
+    dir.file("greeter.go", b"package main\n\n//export greet\nfunc greet(name string) string\n");
+    let (o, v) = json_call(&["call", &greeter, "greet", "Ada"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!(["Hello, Ada!"]));
+    // A declaration that contradicts the binary is not used: raw again.
+    let wrong = dir.file("wrong.go", b"package main\n\n//export greet\nfunc greet(a, b int32) int32\n");
+    let o = tinybind(&["call", &greeter, "greet", "Ada", "--go", &wrong]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+}
+
+#[test]
+fn corpus_modules_are_called_from_their_files() {
+    let Some(add) = corpus("tg0.35.0-wasip1-wazero-add-cshared.wasm") else { return };
+    let (o, v) = json_call(&["call", &add, "add", "2", "40"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!([42]));
+
+    let Some(bench) = corpus("tg0.20-wasi-wazero-benchcase-2021.wasm") else { return };
+    let o = tinybind(&["call", &bench, "fibonacci", "20"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "6765\n");
+
+    // A browser build with a retptr string result: DWARF names the
+    // parameters only, so it is raw without declarations and typed with.
+    let Some(concat) = corpus("tg0.35.0-wasm-rmarchet-concat-RETPTR.wasm") else { return };
+    let dir = TempDir::new("corpus");
+    let decls = dir.file(
+        "concat.go",
+        b"package main\n\n//export concatenate\nfunc concatenate(a string, b string) string\n",
+    );
+    let (o, v) = json_call(&["call", &concat, "concatenate", "Ada ", "Lovelace", "--go", &decls]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!(["Ada Lovelace"]));
+    let (o, v) = json_call(&["call", &concat, "concatenate", "Ada ", "Lovelace"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_error(&v, "usage", "tg0.35.0-wasm-rmarchet-concat-RETPTR", "concatenate");
+
+    // A standard Go command: calling `_start` runs it.
+    let Some(hello) = corpus("go1.21.1-wasip1-command-hello.wasm") else { return };
+    let o = tinybind(&["call", &hello, "_start"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("Hello world!"), "{}", stdout(&o));
+}
+
+#[test]
+fn nothing_is_granted_unless_asked_and_each_grant_works() {
+    let sandbox = guest("sandbox");
+    let dir = TempDir::new("grants");
+    std::fs::write(dir.path().join("note.txt"), "hello from the host").expect("writes");
+    let host = dir.str();
+
+    // Directories: none by default; --dir read-write; --dir-ro and
+    // HOST::GUEST::ro read-only.
+    let read = tinybind(&["call", &sandbox, "read_file", "/data/note.txt"]);
+    assert!(stdout(&read).starts_with("error: "), "{}", stdout(&read));
+    let mapped = format!("{host}::/data");
+    let read = tinybind(&["call", &sandbox, "read_file", "/data/note.txt", "--dir", &mapped]);
+    assert_eq!(stdout(&read), "hello from the host\n", "{}", stderr(&read));
+    let write = tinybind(&["call", &sandbox, "write_file", "/data/new.txt", "x", "--dir", &mapped]);
+    assert_eq!(stdout(&write), "ok\n", "{}", stderr(&write));
+    assert!(dir.path().join("new.txt").is_file());
+    let ro = format!("{host}::/data::ro");
+    for flags in [["--dir-ro", mapped.as_str()], ["--dir", ro.as_str()]] {
+        let mut args = vec!["call", &sandbox, "write_file", "/data/other.txt", "x"];
+        args.extend_from_slice(&flags);
+        let o = tinybind(&args);
+        assert!(stdout(&o).starts_with("error: "), "{flags:?}: {}", stdout(&o));
+        assert!(!dir.path().join("other.txt").exists(), "{flags:?}");
+        let mut args = vec!["call", &sandbox, "read_file", "/data/note.txt"];
+        args.extend_from_slice(&flags);
+        assert_eq!(stdout(&tinybind(&args)), "hello from the host\n", "{flags:?}");
+    }
+    let o = tinybind(&["call", &sandbox, "read_file", "/x", "--dir", "/no/such/dir::/x"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+
+    // Environment: none by default; --env KEY=VALUE, repeatable.
+    let o = tinybind(&["call", &sandbox, "env_list"]);
+    assert_eq!(stdout(&o), "\n", "{}", stderr(&o));
+    let o = tinybind(&["call", &sandbox, "env_list", "--env", "A=1", "--env", "B=two words"]);
+    assert_eq!(stdout(&o), "A=1\nB=two words\n", "{}", stderr(&o));
+    let o = tinybind(&["call", &sandbox, "env_var", "B", "--env", "B=2"]);
+    assert_eq!(stdout(&o), "2\n");
+
+    // Stdin: empty by default; a file; `-` for ours.
+    let o = tinybind(&["call", &sandbox, "read_stdin"]);
+    assert_eq!(stdout(&o), "\n");
+    let input = dir.file("input.txt", b"from a file");
+    let o = tinybind(&["call", &sandbox, "read_stdin", "--stdin", &input]);
+    assert_eq!(stdout(&o), "from a file\n", "{}", stderr(&o));
+    let o = tinybind_with_stdin(&["call", &sandbox, "read_stdin", "--stdin", "-"], b"piped in");
+    assert_eq!(stdout(&o), "piped in\n", "{}", stderr(&o));
+    // Without --stdin, our own stdin is not the guest's.
+    let o = tinybind_with_stdin(&["call", &sandbox, "read_stdin"], b"not for the guest");
+    assert_eq!(stdout(&o), "\n");
+}
+
+#[test]
+fn limits_stop_the_guest_with_their_own_kind_and_exit_code() {
+    let hostile = guest("hostile");
+    let (o, v) = json_call(&["call", &hostile, "spin", "1", "--timeout", "300ms"]);
+    assert_eq!(o.status.code(), Some(124), "{}", stderr(&o));
+    assert_error(&v, "timeout", "hostile", "spin");
+    assert_eq!(v["timeout_ms"], 300);
+
+    let (o, v) = json_call(&["call", &hostile, "spin", "1", "--fuel", "50000000"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_error(&v, "out-of-fuel", "hostile", "spin");
+    assert_eq!(v["fuel"], 50000000);
+
+    // A limit reached in start-up (a command's `_start`) is that limit's
+    // failure, of the entry point, marked as start-up.
+    let (o, v) = json_call(&["call", &hostile, "spin", "1", "--fuel", "100000"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_error(&v, "out-of-fuel", "hostile", "_start");
+    assert_eq!(v["startup"], true);
+
+    // The memory cap: the Go runtime runs out of memory and panics.
+    let (o, v) = json_call(&["call", &hostile, "hog", "--memory-limit", "16MiB"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_error(&v, "trap", "hostile", "hog");
+    assert!(v["panic"].as_str().unwrap_or_default().contains("out of memory"), "{v}");
+    let o = tinybind(&["call", &hostile, "hog", "--memory-limit", "lots"]);
+    assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn capture_shows_guest_output_only_on_failure() {
+    let hostile = guest("hostile");
+    // Passed through by default.
+    let o = tinybind(&["call", &hostile, "flood", "2"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o).lines().filter(|l| l.starts_with("abcdef")).count(), 2, "{}", stdout(&o));
+    // Captured and not shown when the call succeeds.
+    let o = tinybind(&["call", &hostile, "flood", "2", "--capture"]);
+    assert!(o.status.success());
+    assert_eq!(stdout(&o), "2048\n");
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    // Shown (on stderr) when it fails.
+    let o = tinybind(&["call", &hostile, "boom", "1", "--capture"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+    let err = stderr(&o);
+    assert!(err.contains("panic: runtime error: index out of range"), "{err}");
+    assert!(err.lines().last().unwrap_or_default().starts_with("error: "), "{err}");
+    // With --json, stdout holds the JSON only; the guest's output is on stderr.
+    let (o, v) = json_call(&["call", &hostile, "flood", "1"]);
+    assert_eq!(v, json!([1024]));
+    assert!(stderr(&o).contains("abcdef"), "{}", stderr(&o));
+}
+
+#[test]
+fn json_error_objects_name_kind_guest_export_and_message() {
+    let hostile = guest("hostile");
+    let (o, v) = json_call(&["call", &hostile, "boom", "1"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_error(&v, "trap", "hostile", "boom");
+    assert_eq!(v["panic"], "runtime error: index out of range");
+
+    let (o, v) = json_call(&["call", &hostile, "quit", "3"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_error(&v, "exit", "hostile", "quit");
+    assert_eq!(v["exit_code"], 3);
+
+    let (_, v) = json_call(&["call", &hostile, "bad_pointer"]);
+    assert_error(&v, "bad-pointer", "hostile", "bad_pointer");
+
+    let (o, v) = json_call(&["call", &guest("errorsx"), "divide", "7", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_error(&v, "go-error", "errorsx", "divide");
+    assert!(v["message"].as_str().unwrap_or_default().contains("cannot divide 7 by zero"), "{v}");
+    assert_eq!(v["go_type"], "errors.errorString");
+
+    let (o, v) = json_call(&["call", &guest("hostcalls"), "describe", "k"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_error(&v, "host", "hostcalls", "describe");
+    assert_eq!(v["import"], "env.lookup");
+
+    // Usage errors: exit 2, kind `usage`.
+    let (o, v) = json_call(&["call", &hostile, "nosuch"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_error(&v, "usage", "hostile", "nosuch");
+    let (o, v) = json_call(&["call", &guest("mathx"), "add", "two", "3"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_error(&v, "usage", "mathx", "add");
+    let (o, v) = json_call(&["call", &format!("{ROOT}/Cargo.toml"), "f"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(v["kind"], "usage", "{v}");
+    assert_eq!(v["guest"], Json::Null, "{v}");
+    let (o, v) = json_call(&["call", "/no/such/module.wasm", "f"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(v["kind"], "usage", "{v}");
+
+    // Results: one list, whatever their number and types.
+    let (_, v) = json_call(&["call", &guest("mathx"), "divmod", "17", "5"]);
+    assert_eq!(v, json!([3, 2]));
+    let (_, v) = json_call(&["call", &guest("bytesx"), "stats", "0x0a14"]);
+    assert_eq!(v, json!([2, 30, true]));
+    let (_, v) = json_call(&["call", &guest("bytesx"), "reverse", "0x0102ff"]);
+    assert_eq!(v, json!(["ff0201"]));
+    let (_, v) = json_call(&["call", &guest("errorsx"), "check", "1"]);
+    assert_eq!(v, json!([]));
+}
+
+#[test]
+fn exit_codes_distinguish_usage_guest_failure_and_timeout() {
+    let hostile = guest("hostile");
+    let cases: &[(&[&str], i32)] = &[
+        (&["call", &hostile, "good", "x"], 0),
+        (&["call", &hostile, "boom", "1"], 1),
+        (&["call", &hostile, "quit", "7"], 1),
+        (&["call", &hostile, "spin", "1", "--timeout", "200ms"], 124),
+        (&["call", &hostile, "nosuch"], 2),
+        (&["call", &hostile, "boom"], 2),
+        (&["call", &hostile, "boom", "1", "--no-such-flag"], 2),
+        (&["call", &hostile, "boom", "1", "--timeout", "soon"], 2),
+        (&["call"], 2),
+    ];
+    for (args, code) in cases {
+        let o = tinybind(args);
+        assert_eq!(o.status.code(), Some(*code), "{args:?}: {}", stderr(&o));
+        if *code != 0 {
+            // One line on stderr, no panic.
+            let err = stderr(&o);
+            assert!(!err.contains("internal error"), "{args:?}: {err}");
+        }
+    }
+}
+
+#[test]
+fn trace_imports_answers_zero_values_and_prints_each_call() {
+    let hostcalls = guest("hostcalls");
+    // Without it: one line naming the import.
+    let o = tinybind(&["call", &hostcalls, "greet", "Ada"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("`env.log`"), "{err}");
+
+    let o = tinybind(&["call", &hostcalls, "greet", "Ada", "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stdout(&o), "Hello, Ada!\n");
+    assert_eq!(stderr(&o), "trace: env.log(message: \"greeting Ada\") -> ()\n");
+
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["describe", "k"], "k=\n", "trace: env.lookup(key: \"k\") -> \"\"\n"),
+        (&["pair_of", "3"], ":0\n", "trace: env.pair(n: 3) -> (\"\", 0)\n"),
+        (&["sum64", "1", "2"], "0\n", "trace: env.add_i64(a: 1, b: 2) -> 0\n"),
+        (&["even", "4"], "false\n", "trace: env.is_even(n: 4) -> false\n"),
+        (
+            &["lookup_many", "k", "2"],
+            "0\n",
+            "trace: env.lookup(key: \"k\") -> \"\"\ntrace: env.lookup(key: \"k\") -> \"\"\n",
+        ),
+    ];
+    for (args, out, trace) in cases {
+        let mut all = vec!["call", hostcalls.as_str()];
+        all.extend_from_slice(args);
+        all.push("--trace-imports");
+        let o = tinybind(&all);
+        assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), *out, "{all:?}");
+        assert_eq!(stderr(&o), *trace, "{all:?}");
+    }
+
+    // Without declarations the import's raw wasm values are shown.
+    let dir = TempDir::new("trace");
+    let alone = dir.copy(&hostcalls);
+    let decls = dir.file("exports.go", b"package main\n\n//export greet\nfunc greet(name string) string\n");
+    let o = tinybind(&["call", &alone, "greet", "Ada", "--go", &decls, "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.starts_with("trace: env.log(arg0: ") && err.contains(", arg1: 12) -> ()"), "{err}");
+}
+
+#[test]
+fn an_import_called_in_start_up_fails_it_unless_traced() {
+    // hoststart.wat (hand-written) calls env.ready from `_initialize`.
+    let module = format!("{ROOT}/guest-go/hoststart.wat");
+    let (o, v) = json_call(&["call", &module, "state"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_error(&v, "host", "hoststart", "_initialize");
+    assert_eq!(v["import"], "env.ready");
+    assert_eq!(v["startup"], true);
+    let (o, v) = json_call(&["call", &module, "state", "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!([0]));
+    assert_eq!(stderr(&o), "trace: env.ready() -> 0\n");
+}
+
+#[test]
+fn trace_imports_on_a_corpus_module() {
+    let Some(greet) = corpus("tg0.35.0-wasip1-wazero-greet-cshared.wasm") else { return };
+    let o = tinybind(&["call", &greet, "greet", "0", "0"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("`env.log`"), "{}", stderr(&o));
+    // wazero's `func _log(ptr, size uint32)` declared as a string.
+    let dir = TempDir::new("corpus-trace");
+    let decls = dir.file(
+        "greet.go",
+        b"package main\n\n//go:wasmimport env log\nfunc log(message string)\n\n//export greet\nfunc greet(name string)\n",
+    );
+    let o = tinybind(&["call", &greet, "greet", "Ada", "--go", &decls, "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(stderr(&o), "trace: env.log(message: \"wasm >> Hello, Ada!\") -> ()\n");
+}
+
+#[test]
+fn help_shows_an_example_and_the_exit_codes() {
+    for args in [&["--help"][..], &["-h"], &["call", "--help"], &["call", "-h"], &["inspect", "-h"], &["list", "-h"]] {
+        let o = tinybind(args);
+        assert!(o.status.success(), "{args:?}");
+        assert!(stdout(&o).contains("Example:\n  tinybind "), "{args:?}: {}", stdout(&o));
+    }
+    let text = stdout(&tinybind(&["call", "--help"]));
+    for part in ["124", "usage error", "--dir <HOST[::GUEST]>", "--dir-ro", "--env", "--stdin", "--trace-imports"] {
+        assert!(text.contains(part), "`call --help` lacks {part:?}");
+    }
+}
+
+/// Hand-written wat, for what no compiler emits: a guest that passes an
+/// import a bad string pointer, and a result area outside its memory.
+const BAD_IMPORT_ARGS: &str = r#"(module
+  (import "env" "log" (func $log (param i32 i32)))
+  (import "env" "pair" (func $pair (param i32 i32)))
+  (memory (export "memory") 1)
+  (func (export "bad_string") (call $log (i32.const 0xffff0000) (i32.const 10)))
+  (func (export "bad_retptr") (call $pair (i32.const 0xfffffff0) (i32.const 3)))
+  (func (export "good_retptr") (result i32)
+    (i32.store (i32.const 16) (i32.const 7))
+    (call $pair (i32.const 16) (i32.const 3))
+    (i32.load (i32.const 16))))
+"#;
+
+#[test]
+fn trace_imports_survives_bad_arguments_from_the_guest() {
+    let dir = TempDir::new("bad-import-args");
+    let module = dir.file("badargs.wat", BAD_IMPORT_ARGS.as_bytes());
+    dir.file(
+        "badargs.go",
+        b"package main\n\n//go:wasmimport env log\nfunc log(message string)\n\n\
+          //go:wasmimport env pair\nfunc pair(n int32) (string, int32)\n\n\
+          //export bad_string\nfunc badString()\n\n//export bad_retptr\nfunc badRetptr()\n\n\
+          //export good_retptr\nfunc goodRetptr() int32\n",
+    );
+    // A string argument outside memory is shown as such; the call goes on.
+    let o = tinybind(&["call", &module, "bad_string", "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    assert!(err.starts_with("trace: env.log(message: <") && err.contains("outside its memory"), "{err}");
+    // A result area outside memory fails the call with one typed error.
+    let (o, v) = json_call(&["call", &module, "bad_retptr", "--trace-imports"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_error(&v, "host", "badargs", "bad_retptr");
+    assert_eq!(v["import"], "env.pair");
+    // A good one is zero-filled: the 7 written before the call is gone.
+    let (o, v) = json_call(&["call", &module, "good_retptr", "--trace-imports"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!([0]));
+    assert_eq!(stderr(&o), "trace: env.pair(n: 3) -> (\"\", 0)\n");
+}
+
+/// An argument of each type, as the command line takes it.
+fn sample(t: tinybind_runtime::ValueType) -> &'static str {
+    use tinybind_runtime::ValueType as T;
+    match t {
+        T::Bool => "true",
+        T::I8 | T::I16 => "-3",
+        T::F32 | T::F64 => "2.5",
+        T::String => "Ada",
+        T::Bytes => "0x0a14ff",
+        T::SliceOf(T::String) => "a,b",
+        T::SliceOf(_) => "1,2",
+        T::Interface => "0:0",
+        _ => "7",
+    }
+}
+
+/// The file path (the codegen's model, run by the runtime's dynamic call
+/// path) answers as the generated bindings do, for every typed function of
+/// every guest built into the binary: the same results, or the same kind of
+/// failure and exit code.
+#[test]
+fn every_built_in_function_answers_the_same_from_its_file() {
+    let mut compared = 0;
+    for entry in tinybind::guests::GUESTS {
+        let info = entry.info;
+        let file = format!("{ROOT}/{}", info.file);
+        // Structs and arrays are typed by the generated bindings only, so
+        // far: from a file they are called with wasm values (issue 13 keeps
+        // that open), so these functions are left out of the comparison.
+        let aggregate = |t: &tinybind_runtime::ValueType| {
+            use tinybind_runtime::ValueType as T;
+            matches!(t, T::Struct(_) | T::ArrayOf(..) | T::SliceOf(T::Struct(_) | T::ArrayOf(..)))
+        };
+        let typed_alike = |f: &&tinybind_runtime::FunctionInfo| {
+            f.evidence != "wasm-only" && !f.params.iter().map(|(_, t)| t).chain(f.results).any(aggregate)
+        };
+        for f in info.functions.iter().filter(typed_alike) {
+            let args: Vec<&str> = f.params.iter().map(|(_, t)| sample(*t)).collect();
+            let limits = ["--timeout", "1s", "--memory-limit", "64MiB"];
+            let run = |target: &str| {
+                let mut all = vec!["call", target, f.export];
+                all.extend_from_slice(&args);
+                all.extend_from_slice(&limits);
+                json_call(&all)
+            };
+            let (by_name, named) = run(info.name);
+            let (by_file, filed) = run(&file);
+            let what = format!("{}.{}({args:?})", info.name, f.export);
+            assert_eq!(by_name.status.code(), by_file.status.code(), "{what}: {named} vs {filed}");
+            if named.is_array() {
+                assert_eq!(named, filed, "{what}");
+            } else {
+                assert_eq!(named["kind"], filed["kind"], "{what}: {named} vs {filed}");
+                assert_eq!(named["guest"], filed["guest"], "{what}");
+                assert_eq!(named["export"], filed["export"], "{what}");
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 40, "only {compared} functions compared");
+}
+
+/// Every function of every corpus module, called from its file with zeros
+/// for its wasm values, imports traced: whatever the module does with them,
+/// the answer is one JSON value and a documented exit code, never a crash.
+#[test]
+fn every_corpus_function_called_with_zeros_fails_cleanly_or_answers() {
+    let dir = std::env::var_os("TINYBIND_CORPUS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(ROOT).join("../shared/corpus"));
+    let Some(_) = corpus("tg0.35.0-wasip1-wazero-add-cshared.wasm") else { return };
+    let mut modules: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "wasm"))
+        .collect();
+    modules.sort();
+    let calls = AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for chunk in modules.chunks(modules.len().div_ceil(2).max(1)) {
+            let calls = &calls;
+            s.spawn(move || {
+                for m in chunk {
+                    let m = m.to_str().expect("UTF-8");
+                    let (o, report) = json_call(&["inspect", m]);
+                    assert!(o.status.success(), "{m}: {}", stderr(&o));
+                    for f in report["functions"].as_array().expect("functions") {
+                        let export = f["export"].as_str().expect("export");
+                        let wasm = f["wasm"].as_str().expect("wasm");
+                        // Typed parameters take "0" too: numbers, strings, bools.
+                        let count = match wasm.split(" -> ").next().unwrap_or("()") {
+                            "()" => 0,
+                            params => params.matches(',').count() + 1,
+                        };
+                        let count = if f["evidence"] == "wasm-only" {
+                            count
+                        } else {
+                            f["rust"].as_str().unwrap_or_default().matches(": ").count()
+                        };
+                        let mut args = vec!["call", m, export];
+                        args.extend(std::iter::repeat_n("0", count));
+                        args.extend(["--trace-imports", "--timeout", "2s"]);
+                        let (o, v) = json_call(&args);
+                        let code = o.status.code();
+                        assert!(matches!(code, Some(0 | 1 | 2 | 124)), "{args:?}: {code:?} {v}");
+                        assert_eq!(v.is_array(), code == Some(0), "{args:?}: {v}");
+                        assert!(!stderr(&o).contains("internal error"), "{args:?}: {}", stderr(&o));
+                        calls.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+            });
+        }
+    });
+    assert!(calls.into_inner() > 40);
+}
