@@ -169,7 +169,7 @@ impl GoSource {
         while i < code.len() {
             let t = &code[i];
             if t.kind == Kind::Ident && t.text == "func" {
-                attached.extend(doc_comments(&comments, t).iter().map(|c| c.start));
+                attached.extend(doc_comments(&comments, &code, t).iter().map(|c| c.start));
                 i = self.func_decl(file, text, &code, &comments, i)?;
             } else if t.kind == Kind::Ident && t.text == "type" {
                 i = self.type_decl(file, text, &code, i + 1);
@@ -227,7 +227,7 @@ impl GoSource {
         if code.get(at + 1).is_some_and(|t| t.is("(")) {
             return Ok(next);
         }
-        let pragmas: Vec<Pragma> = doc_comments(comments, func)
+        let pragmas: Vec<Pragma> = doc_comments(comments, code, func)
             .iter()
             .filter_map(|c| parse_pragma(c.text.trim_end()))
             .collect();
@@ -386,13 +386,19 @@ fn skip_group(code: &[Token<'_>], at: usize) -> usize {
 /// The doc comment of a declaration, as Go groups comments: the comments
 /// that end on the line right above it, and those above them with no blank
 /// line between.
-fn doc_comments<'a>(comments: &[&'a Token<'a>], decl: &Token<'_>) -> Vec<&'a Token<'a>> {
+fn doc_comments<'a>(comments: &[&'a Token<'a>], code: &[Token<'_>], decl: &Token<'_>) -> Vec<&'a Token<'a>> {
     let before = comments.partition_point(|c| c.start < decl.start);
     let mut out = Vec::new();
     let mut line = decl.line;
     for c in comments[..before].iter().rev() {
         let last_line = c.line + c.text.matches('\n').count();
-        if last_line + 1 != line {
+        // A comment after code on its line (`x := 1 // note`) belongs to
+        // that code, and ends any doc comment above the declaration.
+        let after_code = match code.partition_point(|t| t.start < c.start).checked_sub(1) {
+            Some(i) => code[i].line == c.line && code[i].kind != Kind::Semi,
+            None => false,
+        };
+        if last_line + 1 != line || after_code {
             break;
         }
         out.push(*c);
@@ -590,7 +596,8 @@ fn parse_list(s: &str) -> Result<Vec<GoParam>, String> {
 /// `name Type` splits into its parts; a lone type does not.
 fn split_name_type(entry: &str) -> Option<(&str, &str)> {
     let (first, rest) = entry.split_once(' ')?;
-    if !is_identifier(first) {
+    // `chan T`, `func(...)`, `map[K]V` are types, not a name and a type.
+    if !is_identifier(first) || matches!(first, "chan" | "func" | "map" | "struct" | "interface") {
         return None;
     }
     Some((first, rest.trim()))

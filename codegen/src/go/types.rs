@@ -305,17 +305,33 @@ impl<'s> TypeParser<'s, '_> {
                 break;
             }
         }
+        let ends_field = |t: Option<&Token<'_>>| match t {
+            None => true,
+            Some(t) => t.kind == Kind::Semi || t.kind == Kind::Literal || t.is("}"),
+        };
         let embedded = match self.peek() {
             // `T`, `pkg.T` or `*T` alone on its line (or before a tag).
-            None => true,
-            Some(t) => t.kind == Kind::Semi || t.kind == Kind::Literal || t.is("}") || t.is("."),
+            t if ends_field(t) => true,
+            Some(t) if t.is(".") => true,
+            // `Name[Args]` ending the field is an embedded generic type;
+            // `Name [N]T` is a field of an array type.
+            Some(t) if t.is("[") && names.len() == 1 => {
+                let mut probe = TypeParser { src: self.src, tokens: self.tokens, at: self.at };
+                probe.skip_group();
+                ends_field(probe.peek())
+            }
+            _ => false,
         };
         if embedded || names.is_empty() {
             self.at = start;
             self.eat("*");
             let ty = self.ty();
             let name = match &ty {
-                GoType::Other(n) => n.rsplit('.').next().unwrap_or(n).to_string(),
+                // `pkg.Name[Args]` is named `Name`.
+                GoType::Other(n) => {
+                    let base = n.split('[').next().unwrap_or(n);
+                    base.rsplit('.').next().unwrap_or(base).to_string()
+                }
                 _ => self.written(start).trim_start_matches('*').to_string(),
             };
             fields.push(GoField {

@@ -1,0 +1,3 @@
+module tinybind/go-oracle
+
+go 1.21
