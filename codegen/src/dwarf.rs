@@ -27,8 +27,32 @@ pub struct DwarfFunc {
 /// Every subprogram at the top of a compilation unit. Malformed DWARF yields
 /// what could be read before the error; it never panics.
 pub fn subprograms(info: &ModuleInfo) -> Vec<DwarfFunc> {
+    let mut out = Vec::new();
+    each_unit(info, |types, unit| read_unit(types, unit, &mut out));
+    out
+}
+
+/// A struct type as DWARF describes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DwarfStruct {
+    /// The Go name, such as `main.Box`.
+    pub name: String,
+    pub size: Option<u64>,
+    /// (name, offset) of every member, in order.
+    pub members: Vec<(String, Option<u64>)>,
+}
+
+/// Every named struct type at the top of a compilation unit.
+pub fn structs(info: &ModuleInfo) -> Vec<DwarfStruct> {
+    let mut out = Vec::new();
+    each_unit(info, |types, unit| read_structs(types.dwarf, unit, &mut out));
+    out
+}
+
+/// Runs `read` on every unit, until the DWARF is exhausted or malformed.
+fn each_unit(info: &ModuleInfo, mut read: impl FnMut(&Types<'_, '_>, &gimli::Unit<R<'_>>) -> gimli::Result<()>) {
     if !info.debug_sections.contains_key(".debug_info") {
-        return Vec::new();
+        return;
     }
     let empty: &[u8] = &[];
     let load = |id: gimli::SectionId| -> Result<R<'_>, gimli::Error> {
@@ -40,7 +64,7 @@ pub fn subprograms(info: &ModuleInfo) -> Vec<DwarfFunc> {
         Ok(EndianSlice::new(data, LittleEndian))
     };
     let Ok(mut dwarf) = gimli::Dwarf::load(load) else {
-        return Vec::new();
+        return;
     };
     // Type references across units parse the other unit again: parse each
     // abbreviation table once (TinyGo: ~60 units sharing ~35 tables).
@@ -50,7 +74,6 @@ pub fn subprograms(info: &ModuleInfo) -> Vec<DwarfFunc> {
     while let Ok(Some(header)) = units.next() {
         headers.push(header);
     }
-    let mut out = Vec::new();
     for header in &headers {
         let Ok(unit) = dwarf.unit(*header) else {
             break;
@@ -59,11 +82,54 @@ pub fn subprograms(info: &ModuleInfo) -> Vec<DwarfFunc> {
             dwarf: &dwarf,
             headers: &headers,
         };
-        if read_unit(&types, &unit, &mut out).is_err() {
+        if read(&types, &unit).is_err() {
             break;
         }
     }
-    out
+}
+
+/// TinyGo names a Go struct type with a typedef (`main.Box`) of an unnamed
+/// structure type in the same unit; a named structure type is read as well.
+fn read_structs(dwarf: &gimli::Dwarf<R<'_>>, unit: &gimli::Unit<R<'_>>, out: &mut Vec<DwarfStruct>) -> gimli::Result<()> {
+    let mut entries = unit.entries();
+    let mut found = Vec::new();
+    while let Some((_, entry)) = entries.next_dfs()? {
+        let tag = entry.tag();
+        if tag != gimli::DW_TAG_typedef && tag != gimli::DW_TAG_structure_type {
+            continue;
+        }
+        let Some(name) = attr_string(dwarf, unit, entry, gimli::DW_AT_name) else {
+            continue;
+        };
+        let at = match (tag, entry.attr_value(gimli::DW_AT_type)?) {
+            (gimli::DW_TAG_typedef, Some(AttributeValue::UnitRef(offset))) => offset,
+            (gimli::DW_TAG_structure_type, _) => entry.offset(),
+            _ => continue,
+        };
+        found.push((name, at));
+    }
+    for (name, at) in found {
+        let mut tree = unit.entries_tree(Some(at))?;
+        let node = tree.root()?;
+        let entry = node.entry();
+        if entry.tag() != gimli::DW_TAG_structure_type {
+            continue;
+        }
+        let size = entry.attr_value(gimli::DW_AT_byte_size)?.and_then(|v| v.udata_value());
+        let mut members = Vec::new();
+        let mut kids = node.children();
+        while let Some(kid) = kids.next()? {
+            let e = kid.entry();
+            if e.tag() != gimli::DW_TAG_member {
+                continue;
+            }
+            let member = attr_string(dwarf, unit, e, gimli::DW_AT_name).unwrap_or_default();
+            let offset = e.attr_value(gimli::DW_AT_data_member_location)?.and_then(|v| v.udata_value());
+            members.push((member, offset));
+        }
+        out.push(DwarfStruct { name, size, members });
+    }
+    Ok(())
 }
 
 /// Resolves type references, within a unit or across units.

@@ -444,6 +444,7 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
 
     let strukt = names::guest_struct(name);
     let structs = structs(name, &strukt, &mut functions, go, &mut warnings);
+    check_struct_layouts(name, &structs, &dwarf::structs(info), &mut warnings);
 
     GuestModel {
         structs,
@@ -516,6 +517,38 @@ fn structs(
             ty,
         })
         .collect()
+}
+
+/// Checks each struct's computed layout against DWARF's description of the
+/// Go type (`main.Name`), where the module carries one: a disagreement means
+/// the Go source and the binary differ, or the layout rules do; it is
+/// warned about, naming both layouts.
+fn check_struct_layouts(guest: &str, structs: &[StructModel], dwarf: &[dwarf::DwarfStruct], warnings: &mut Vec<String>) {
+    for s in structs {
+        let ty = &s.ty;
+        let Some(d) = dwarf.iter().find(|d| d.name == format!("main.{}", ty.go_name)) else {
+            continue;
+        };
+        let ours: Vec<(String, Option<u64>)> =
+            ty.fields.iter().map(|f| (f.go_name.clone(), Some(u64::from(f.offset)))).collect();
+        let size_differs = d.size.is_some_and(|size| size != u64::from(ty.size));
+        if ours != d.members || size_differs {
+            let show = |m: &[(String, Option<u64>)], size: Option<u64>| {
+                let fields: Vec<String> = m
+                    .iter()
+                    .map(|(n, o)| format!("{n}@{}", o.map_or("?".to_string(), |o| o.to_string())))
+                    .collect();
+                format!("{{{}}} ({} bytes)", fields.join(", "), size.map_or("?".to_string(), |s| s.to_string()))
+            };
+            warnings.push(format!(
+                "guest `{guest}`: struct `{}`: the Go source's layout {} differs from DWARF's {}; \
+                 the bindings follow the Go source, so check that it matches the binary",
+                ty.go_name,
+                show(&ours, Some(u64::from(ty.size))),
+                show(&d.members, d.size)
+            ));
+        }
+    }
 }
 
 fn compiler(info: &ModuleInfo) -> (String, Flavour) {
@@ -791,5 +824,40 @@ mod tests {
         let Binding::Raw { names } = &f.binding else { panic!("raw") };
         assert_eq!(names, &vec!["arg0".to_string()]);
         assert!(m.warnings.iter().any(|w| w.contains("does not match this binary")), "{:?}", m.warnings);
+    }
+}
+
+#[cfg(test)]
+mod struct_layout_tests {
+    use super::*;
+
+    fn shapes(go: &str) -> GuestModel {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../guest-go/shapes.wasm");
+        let wasm = std::fs::read(root).expect("shapes.wasm");
+        let info = ModuleInfo::parse(&wasm).expect("parses");
+        let go = GoSource::parse(&[("shapes.go".into(), go.into())]).expect("go");
+        infer("shapes", "shapes.wasm", &info, Some(&go))
+    }
+
+    #[test]
+    fn dwarf_describes_the_structs_as_the_layout_rules_do() {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../guest-go/shapes.wasm");
+        let info = ModuleInfo::parse(&std::fs::read(root).expect("shapes.wasm")).expect("parses");
+        let structs = dwarf::structs(&info);
+        let b = structs.iter().find(|s| s.name == "main.Box").expect("main.Box in DWARF");
+        assert_eq!(b.size, Some(24));
+        let members: Vec<(&str, Option<u64>)> = b.members.iter().map(|(n, o)| (n.as_str(), *o)).collect();
+        assert_eq!(members, [("Min", Some(0)), ("Max", Some(8)), ("Label", Some(16))]);
+        let m = shapes("type Point struct{ X, Y int32 }\ntype Box struct {\n\tMin, Max Point\n\tLabel string\n}\n//export area\nfunc area(b Box) int32\n");
+        assert!(!m.warnings.iter().any(|w| w.contains("struct `")), "{:?}", m.warnings);
+        assert!(matches!(m.functions.iter().find(|f| f.export == "area").map(|f| &f.binding), Some(Binding::Typed(_))));
+    }
+
+    #[test]
+    fn a_source_whose_layout_differs_from_dwarf_is_warned_about() {
+        // The same six i32s, so the wasm type matches, in another order.
+        let m = shapes("type Point struct{ X, Y int32 }\ntype Box struct {\n\tLabel string\n\tMin, Max Point\n}\n//export area\nfunc area(b Box) int32\n");
+        let w = m.warnings.iter().find(|w| w.contains("struct `Box`")).expect("a layout warning");
+        assert!(w.contains("{Label@0, Min@8, Max@16} (24 bytes)") && w.contains("{Min@0, Max@8, Label@16} (24 bytes)"), "{w}");
     }
 }
