@@ -351,3 +351,89 @@ fn arbitrary_go_text_never_breaks_the_go_reader() {
         assert!(outcome.is_ok(), "Go text mutation {seed} panicked");
     }
 }
+
+/// A random Go type for the struct-layout property: its Go text, and its
+/// wasm32 size and alignment computed independently of the code generator,
+/// with `std::alloc::Layout` (whose `extend`/`pad_to_align` are the C
+/// layout algorithm that LLVM applies to Go structs on wasm32), and the
+/// number of wasm values it flattens to.
+fn random_type(rng: &mut Rng, depth: u32, decls: &mut Vec<String>) -> (String, std::alloc::Layout, usize) {
+    use std::alloc::Layout;
+    let scalar = |size: usize, align: usize| Layout::from_size_align(size, align).expect("layout");
+    match rng.below(if depth > 2 { 12 } else { 16 }) {
+        0 => ("bool".into(), scalar(1, 1), 1),
+        1 => ("uint8".into(), scalar(1, 1), 1),
+        2 => ("int16".into(), scalar(2, 2), 1),
+        3 => ("int32".into(), scalar(4, 4), 1),
+        4 => ("uint".into(), scalar(4, 4), 1),
+        5 => ("int64".into(), scalar(8, 8), 1),
+        6 => ("float32".into(), scalar(4, 4), 1),
+        7 => ("float64".into(), scalar(8, 8), 1),
+        8 => ("string".into(), scalar(8, 4), 2),
+        9 => ("[]int64".into(), scalar(12, 4), 3),
+        10 => ("*Node".into(), scalar(4, 4), 1),
+        11 => ("error".into(), scalar(8, 4), 2),
+        12 | 13 => {
+            let (elem, layout, leaves) = random_type(rng, depth + 1, decls);
+            let n = rng.below(4);
+            let size = layout.pad_to_align().size() * n;
+            (format!("[{n}]{elem}"), scalar(size, layout.align()), leaves * n)
+        }
+        _ => {
+            let name = format!("S{}", decls.len());
+            decls.push(String::new());
+            let slot = decls.len() - 1;
+            let mut layout = Layout::from_size_align(0, 1).expect("empty");
+            let mut fields = Vec::new();
+            let mut leaves = 0;
+            for i in 0..rng.below(5) {
+                let (ty, field, n) = random_type(rng, depth + 1, decls);
+                layout = layout.extend(field).expect("extend").0;
+                leaves += n;
+                fields.push(format!("\tF{i} {ty}"));
+            }
+            decls[slot] = format!("type {name} struct {{\n{}\n}}", fields.join("\n"));
+            (name, layout.pad_to_align(), leaves)
+        }
+    }
+}
+
+/// Struct layouts and flattening agree with an independent computation for
+/// random nested structs, arrays and fields of every size, declared in Go
+/// text and read by the Go reader.
+#[test]
+fn struct_layouts_agree_with_the_c_layout_algorithm() {
+    use tinybind_codegen::types::{lower_type, Flavour, Value};
+    let mut checked = 0;
+    for seed in 0..400 {
+        let mut rng = Rng::new(seed);
+        let mut decls = Vec::new();
+        // A struct at the top, with anything inside.
+        let (ty, layout, leaves) = loop {
+            decls.clear();
+            let t = random_type(&mut rng, 0, &mut decls);
+            if t.0.starts_with('S') {
+                break t;
+            }
+        };
+        let text = format!("package main\n\n{}\n\n//export f\nfunc f(x {ty})\n", decls.join("\n\n"));
+        let src = GoSource::parse(&[("t.go".into(), text.clone())]).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{text}"));
+        let param = &src.find("f").expect("declared").params[0].ty;
+        let value = match lower_type(param, Flavour::TinyGo) {
+            Ok(v) => v,
+            Err(e) => panic!("seed {seed}: {e}\n{text}"),
+        };
+        let (size, align) = value.layout();
+        let expected = (layout.pad_to_align().size() as u32, layout.align() as u32);
+        assert_eq!((size, align), expected, "seed {seed}: layout of {ty}\n{text}");
+        assert_eq!(value.flat().len(), leaves, "seed {seed}: leaves of {ty}\n{text}");
+        if let Value::Struct(s) = &value {
+            for pair in s.fields.windows(2) {
+                let (end, _) = pair[0].value.layout();
+                assert!(pair[0].offset + end <= pair[1].offset, "seed {seed}: fields overlap\n{text}");
+            }
+            checked += 1;
+        }
+    }
+    assert_eq!(checked, 400);
+}
