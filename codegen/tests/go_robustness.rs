@@ -29,7 +29,7 @@ fn the_reader_agrees_with_go_parser() {
     let (mut refused, mut panicked, mut wrong_funcs, mut missed_funcs, mut extra_funcs, mut wrong_types) =
         (0, 0, 0, 0, 0, 0);
     let mut examples: Vec<String> = Vec::new();
-    let mut note = |what: String, examples: &mut Vec<String>| {
+    let note = |what: String, examples: &mut Vec<String>| {
         if examples.len() < 400 {
             examples.push(what);
         }

@@ -43,7 +43,7 @@ pub use guest_memory::GuestMemory;
 pub use host::{HostError, NoHost};
 pub use instance::{GuestModule, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
 pub use layout::{Blob, GoLayout, Lift, Lower};
-pub use memory::{strings_blob, to_le_bytes, GuestSlice, Results};
+pub use memory::{to_le_bytes, GuestSlice, Results};
 pub use pool::{Bindings, Pool, Pooled};
 pub use runtime::{HostLink, Runtime, RuntimeBuilder, State, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};
 pub use wasmtime::TypedFunc;

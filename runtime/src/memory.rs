@@ -105,37 +105,6 @@ pub fn to_le_bytes<T: Scalar>(items: &[T]) -> Vec<u8> {
     out
 }
 
-/// A `[]string` argument as one blob: `n` headers `{ptr, len}` whose
-/// pointers are offsets into the blob, then the strings' bytes.
-/// [`crate::Instance::relocate_strings`] makes the pointers absolute once the
-/// blob is in guest memory.
-pub fn strings_blob(items: &[&str]) -> Vec<u8> {
-    let headers = items.len() * 8;
-    let mut out = Vec::with_capacity(headers + items.iter().map(|s| s.len()).sum::<usize>());
-    let mut at = headers as u32;
-    for s in items {
-        out.extend_from_slice(&at.to_le_bytes());
-        out.extend_from_slice(&(s.len() as u32).to_le_bytes());
-        at = at.wrapping_add(s.len() as u32);
-    }
-    for s in items {
-        out.extend_from_slice(s.as_bytes());
-    }
-    out
-}
-
-/// Adds `base` to the pointer of each of the `count` string headers at
-/// `data[base..]` (see [`strings_blob`]); `None` when they are not there.
-pub(crate) fn relocate_strings(data: &mut [u8], base: u32, count: usize) -> Option<()> {
-    let end = u64::from(base).checked_add(count as u64 * 8)?;
-    let headers = data.get_mut(base as usize..usize::try_from(end).ok()?)?;
-    for h in headers.chunks_exact_mut(8) {
-        let ptr = u32::from_le_bytes([h[0], h[1], h[2], h[3]]).wrapping_add(base);
-        h[..4].copy_from_slice(&ptr.to_le_bytes());
-    }
-    Some(())
-}
-
 /// Results written by the guest at a retptr, read with bounds checks.
 #[derive(Clone, Copy)]
 pub struct Results<'a> {
@@ -446,10 +415,10 @@ mod tests {
 
     #[test]
     fn string_slices_round_trip_and_bad_headers_are_refused() {
-        let blob = strings_blob(&["ab", "", "cde"]);
+        let blob = crate::Blob::elements(&["ab", "", "cde"]);
         let mut d = vec![0u8; 128];
-        d[64..64 + blob.len()].copy_from_slice(&blob);
-        relocate_strings(&mut d, 64, 3).expect("in memory");
+        d[64..64 + blob.bytes().len()].copy_from_slice(blob.bytes());
+        crate::layout::relocate(&mut d, 64, blob.relocations()).expect("in memory");
         d[..12].copy_from_slice(&[64, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0]);
         let r = Results::new(&d, 0, 12, "g", "f").expect("area");
         assert_eq!(r.strings(0).expect("strings"), vec!["ab", "", "cde"]);
@@ -460,7 +429,7 @@ mod tests {
         d[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
         let r = Results::new(&d, 0, 12, "g", "f").expect("area");
         assert!(matches!(r.strings(0), Err(Error::OutOfBounds { .. })));
-        assert!(relocate_strings(&mut d, 120, 3).is_none());
+        assert!(crate::layout::relocate(&mut d, 120, blob.relocations()).is_none());
     }
 
     #[test]

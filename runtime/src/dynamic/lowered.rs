@@ -134,13 +134,17 @@ fn lower_args(
 ) -> Result<Vec<Val>, Error> {
     // First the bytes of every argument that lives in memory, in one arena.
     let mut blobs: Vec<Vec<u8>> = Vec::new();
+    // The inner pointers of a string slice's blob, to relocate.
+    let mut relocations: Vec<Vec<u32>> = Vec::new();
     for (t, v) in params.iter().zip(args) {
         match (t, v) {
             (ValueType::String, Value::String(s)) => blobs.push(s.as_bytes().to_vec()),
             (ValueType::Bytes, Value::Bytes(b)) => blobs.push(b.clone()),
             (ValueType::SliceOf(ValueType::String), Value::List(items)) => {
                 let strs = items.iter().map(<&str>::from_value).collect::<Result<Vec<_>, _>>()?;
-                blobs.push(crate::memory::strings_blob(&strs));
+                let blob = crate::Blob::elements(&strs);
+                relocations.push(blob.relocations().to_vec());
+                blobs.push(blob.bytes().to_vec());
             }
             (ValueType::SliceOf(elem), Value::List(items)) => {
                 let mut bytes = Vec::new();
@@ -175,6 +179,7 @@ fn lower_args(
             got: "none",
         })
     };
+    let mut relocated = 0;
     for (t, v) in params.iter().zip(args) {
         match (t, v) {
             (ValueType::String, _) => {
@@ -188,7 +193,9 @@ fn lower_args(
             (ValueType::SliceOf(elem), Value::List(items)) => {
                 let s = next_slot()?;
                 if **elem == ValueType::String {
-                    instance.relocate_strings(export, s, items.len())?;
+                    let inner = relocations.get(relocated).map_or(&[][..], Vec::as_slice);
+                    instance.relocate(export, s, inner)?;
+                    relocated += 1;
                 }
                 let count = items.len() as i32;
                 vals.extend([Val::I32(s.ptr), Val::I32(count), Val::I32(count)]);

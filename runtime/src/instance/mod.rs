@@ -164,18 +164,6 @@ impl Instance {
         Ok(())
     }
 
-    /// Makes the string headers of a [`crate::strings_blob`] argument, just
-    /// written at `slot`, point where the strings landed.
-    pub fn relocate_strings(&mut self, export: &'static str, slot: GuestSlice, count: usize) -> Result<(), Error> {
-        let memory = self.memory_or(export)?;
-        let data = memory.data_mut(&mut self.store);
-        let size = data.len();
-        match memory::relocate_strings(data, slot.ptr as u32, count) {
-            Some(()) => Ok(()),
-            None => Err(argument_out_of_bounds(self.module.name, export, slot.ptr as u32, count * 8, size)),
-        }
-    }
-
     /// Makes the internal pointers of a [`crate::Blob`] argument, just
     /// written at `slot`, guest addresses.
     pub fn relocate(&mut self, export: &'static str, slot: GuestSlice, relocations: &[u32]) -> Result<(), Error> {
