@@ -113,7 +113,7 @@ fn dynamic_calls_take_and_give_records() -> Result<(), Error> {
         ("Max".into(), point(2, 5)),
         ("Label".into(), Value::String("dyn".into())),
     ]);
-    assert_eq!(g.call_dynamic("area", &[b.clone()])?, vec![Value::I32(10)]);
+    assert_eq!(g.call_dynamic("area", std::slice::from_ref(&b))?, vec![Value::I32(10)]);
     assert_eq!(
         g.call_dynamic("centroid", &[Value::List(vec![point(2, 2), point(4, 6)])])?,
         vec![point(3, 4)]

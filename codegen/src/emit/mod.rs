@@ -183,6 +183,8 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         (
             quote! {
                 /// The guest's exported functions, resolved once per instance.
+                // Each field's type is the export's exact wasm signature.
+                #[allow(clippy::type_complexity)]
                 struct Exports {
                     #(#fields),*
                 }

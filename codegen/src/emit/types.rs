@@ -15,7 +15,13 @@ pub fn struct_items(s: &StructModel) -> TokenStream {
     let ty = &s.ty;
     let name = ident(&ty.rust_name);
     let mut text = match &s.declaration {
-        Some(d) => format!("The Go struct `{}` ({}):\n\n```go\n{}\n```\n", ty.go_name, d.location, d.declaration),
+        // Tabs as four spaces, as rustdoc and clippy want doc text.
+        Some(d) => format!(
+            "The Go struct `{}` ({}):\n\n```go\n{}\n```\n",
+            ty.go_name,
+            d.location,
+            d.declaration.replace('\t', "    ")
+        ),
         None => format!("The Go struct `{}`.\n", ty.go_name),
     };
     text.push_str(&format!(

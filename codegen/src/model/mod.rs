@@ -861,3 +861,29 @@ mod struct_layout_tests {
         assert!(w.contains("{Label@0, Min@8, Max@16} (24 bytes)") && w.contains("{Min@0, Max@8, Label@16} (24 bytes)"), "{w}");
     }
 }
+
+#[cfg(test)]
+mod import_evidence_tests {
+    use super::*;
+
+    #[test]
+    fn a_contradicting_import_declaration_is_not_evidence() {
+        let wasm = wat::parse_str(
+            r#"(module (import "env" "f" (func $f (param i32))) (memory (export "memory") 1)
+                (func (export "g") (call $f (i32.const 1))))"#,
+        )
+        .expect("wat");
+        let info = ModuleInfo::parse(&wasm).expect("parses");
+        let go = GoSource::parse(&[(
+            "g.go".into(),
+            "//go:wasmimport env f\nfunc f(a, b int32)\n\n//export g\nfunc g()\n".into(),
+        )])
+        .expect("go");
+        let m = infer("g", "g.wasm", &info, Some(&go));
+        let f = &m.imports[0].func;
+        assert_eq!(f.evidence, Evidence::WasmOnly);
+        assert_eq!(f.go, None);
+        assert_eq!(f.binding, Binding::Raw { names: vec!["arg0".into()] });
+        assert!(m.warnings.iter().any(|w| w.contains("does not match this binary")), "{:?}", m.warnings);
+    }
+}
