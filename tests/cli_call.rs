@@ -544,19 +544,37 @@ fn trace_imports_survives_bad_arguments_from_the_guest() {
     assert_eq!(stderr(&o), "trace: env.pair(n: 3) -> (\"\", 0)\n");
 }
 
-/// An argument of each type, as the command line takes it.
-fn sample(t: tinybind_runtime::ValueType) -> &'static str {
+/// An argument of each type, as the command line takes it: structs, arrays
+/// and slices of them as JSON.
+fn sample(t: tinybind_runtime::ValueType) -> String {
     use tinybind_runtime::ValueType as T;
     match t {
-        T::Bool => "true",
-        T::I8 | T::I16 => "-3",
-        T::F32 | T::F64 => "2.5",
-        T::String => "Ada",
-        T::Bytes => "0x0a14ff",
-        T::SliceOf(T::String) => "a,b",
-        T::SliceOf(_) => "1,2",
-        T::Interface => "0:0",
-        _ => "7",
+        T::Struct(_) | T::ArrayOf(..) | T::SliceOf(T::Struct(_) | T::ArrayOf(..)) => sample_json(t).to_string(),
+        T::Bool => "true".into(),
+        T::I8 | T::I16 => "-3".into(),
+        T::F32 | T::F64 => "2.5".into(),
+        T::String => "Ada".into(),
+        T::Bytes => "0x0a14ff".into(),
+        T::SliceOf(T::String) => "a,b".into(),
+        T::SliceOf(_) => "1,2".into(),
+        T::Interface => "0:0".into(),
+        _ => "7".into(),
+    }
+}
+
+/// A sample of each type as a JSON value, inside structs and arrays.
+fn sample_json(t: tinybind_runtime::ValueType) -> serde_json::Value {
+    use tinybind_runtime::ValueType as T;
+    match t {
+        T::Struct(s) => serde_json::Value::Object(s.fields.iter().map(|(n, ft)| (n.to_string(), sample_json(*ft))).collect()),
+        T::ArrayOf(elem, n) => serde_json::Value::Array((0..n).map(|_| sample_json(*elem)).collect()),
+        T::SliceOf(elem) => serde_json::Value::Array(vec![sample_json(*elem), sample_json(*elem)]),
+        T::Bool => json!(true),
+        T::I8 | T::I16 => json!(-3),
+        T::F32 | T::F64 => json!(2.5),
+        T::String => json!("Ada"),
+        T::Bytes => json!("0x0a14ff"),
+        _ => json!(7),
     }
 }
 
@@ -570,22 +588,12 @@ fn every_built_in_function_answers_the_same_from_its_file() {
     for entry in tinybind::guests::GUESTS {
         let info = entry.info;
         let file = format!("{ROOT}/{}", info.file);
-        // Structs and arrays are typed by the generated bindings only, so
-        // far: from a file they are called with wasm values (issue 13 keeps
-        // that open), so these functions are left out of the comparison.
-        let aggregate = |t: &tinybind_runtime::ValueType| {
-            use tinybind_runtime::ValueType as T;
-            matches!(t, T::Struct(_) | T::ArrayOf(..) | T::SliceOf(T::Struct(_) | T::ArrayOf(..)))
-        };
-        let typed_alike = |f: &&tinybind_runtime::FunctionInfo| {
-            f.evidence != "wasm-only" && !f.params.iter().map(|(_, t)| t).chain(f.results).any(aggregate)
-        };
-        for f in info.functions.iter().filter(typed_alike) {
-            let args: Vec<&str> = f.params.iter().map(|(_, t)| sample(*t)).collect();
+        for f in info.functions.iter().filter(|f| f.evidence != "wasm-only") {
+            let args: Vec<String> = f.params.iter().map(|(_, t)| sample(*t)).collect();
             let limits = ["--timeout", "1s", "--memory-limit", "64MiB"];
             let run = |target: &str| {
                 let mut all = vec!["call", target, f.export];
-                all.extend_from_slice(&args);
+                all.extend(args.iter().map(String::as_str));
                 all.extend_from_slice(&limits);
                 json_call(&all)
             };
@@ -658,4 +666,27 @@ fn every_corpus_function_called_with_zeros_fails_cleanly_or_answers() {
         }
     });
     assert!(calls.into_inner() > 40);
+}
+
+/// Go structs from a module file: JSON objects in and out by Go field name,
+/// arrays as lists, a struct of one field, and a struct argument that lacks
+/// a field is a usage error naming it.
+#[test]
+fn structs_come_in_and_out_as_json_from_a_file() {
+    let module = format!("{ROOT}/guest-go/shapes.wasm");
+    let (o, v) = json_call(&["call", &module, "make_box", "1", "2", "3", "4", "crate"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!([{"Min": {"X": 1, "Y": 2}, "Max": {"X": 4, "Y": 6}, "Label": "CRATE"}]));
+    let mixed = r#"{"A":1,"B":-2,"C":3,"D":1.5,"E":true,"F":2.5,"Grid":[1,2,3]}"#;
+    let (_, v) = json_call(&["call", &module, "echo_mixed", mixed]);
+    assert_eq!(v, json!([{"A": 2, "B": 2, "C": 6, "D": 2.0, "E": false, "F": 7.5, "Grid": [3, 2, 1]}]));
+    let (_, v) = json_call(&["call", &module, "single", "4"]);
+    assert_eq!(v, json!([{"N": 12}]));
+    let points = r#"[{"X":2,"Y":2},{"X":4,"Y":6}]"#;
+    let (_, v) = json_call(&["call", &module, "centroid", points]);
+    assert_eq!(v, json!([{"X": 3, "Y": 4}]));
+    let (o, v) = json_call(&["call", &module, "area", r#"{"Min":{"X":1}}"#]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_error(&v, "usage", "shapes", "area");
+    assert!(v["message"].as_str().is_some_and(|m| m.contains("`Point` needs its field `Y`")), "{v}");
 }

@@ -3,6 +3,7 @@
 
 use crate::{Error, Instance, Runtime};
 
+mod aggregate;
 mod lowered;
 
 pub use lowered::{call_lowered, Lowering, ResultShape};
@@ -72,6 +73,33 @@ pub struct StructType {
     pub name: &'static str,
     /// (Go name, type) of every field, in order.
     pub fields: &'static [(&'static str, ValueType)],
+    /// Each field's offset in guest memory, as the code generator laid the
+    /// struct out.
+    pub offsets: &'static [u32],
+    /// Size and alignment in guest memory.
+    pub size: u32,
+    pub align: u32,
+}
+
+impl ValueType {
+    /// Size and alignment in guest memory (wasm32): a struct's as the code
+    /// generator laid it out, an array its elements', every other type as
+    /// TinyGo passes it.
+    pub fn layout(self) -> (u32, u32) {
+        match self {
+            ValueType::Bool | ValueType::I8 | ValueType::U8 => (1, 1),
+            ValueType::I16 | ValueType::U16 => (2, 2),
+            ValueType::I32 | ValueType::U32 | ValueType::F32 => (4, 4),
+            ValueType::I64 | ValueType::U64 | ValueType::F64 => (8, 8),
+            ValueType::String | ValueType::Interface | ValueType::Error => (8, 4),
+            ValueType::Bytes | ValueType::SliceOf(_) => (12, 4),
+            ValueType::ArrayOf(elem, n) => {
+                let (size, align) = elem.layout();
+                (size.saturating_mul(n), align)
+            }
+            ValueType::Struct(s) => (s.size, s.align),
+        }
+    }
 }
 
 /// A value of any binding type.

@@ -298,20 +298,32 @@ impl<'a> Results<'a> {
 
     /// The elements of a Go slice of `T` at `offset`, each read in place.
     pub(crate) fn elements<T: crate::layout::Lift>(&self, offset: u32) -> Result<Vec<T>, Error> {
+        self.elements_by(offset, T::SIZE, |items, at| T::lift(items, at))
+    }
+
+    /// The elements of a Go slice at `offset` whose elements take `size`
+    /// bytes, each read with `read` (given a reader based at the elements and
+    /// the element's offset from there).
+    pub(crate) fn elements_by<T>(
+        &self,
+        offset: u32,
+        size: u32,
+        mut read: impl FnMut(&Results<'a>, u32) -> Result<T, Error>,
+    ) -> Result<Vec<T>, Error> {
         let ptr = self.scalar::<u32>(offset)?;
         let count = self.scalar::<u32>(offset.wrapping_add(4))?;
-        let len = u64::from(count) * u64::from(T::SIZE);
+        let len = u64::from(count) * u64::from(size);
         // Elements of no size take no memory; their count still may not
         // exceed what memory could hold, so that a guest cannot make the
         // host loop for a length it never stored.
-        if region(self.data, ptr, len).is_none() || (T::SIZE == 0 && count as usize > self.data.len()) {
+        if region(self.data, ptr, len).is_none() || (size == 0 && count as usize > self.data.len()) {
             return Err(self.out_of_bounds("a slice", ptr, len));
         }
         let items = Results {
             base: ptr,
             ..*self
         };
-        (0..count).map(|i| T::lift(&items, i * T::SIZE)).collect()
+        (0..count).map(|i| read(&items, i * size)).collect()
     }
 
     /// A Go slice of scalars at `offset`.

@@ -18,9 +18,7 @@ pub fn lowering(f: &FunctionModel) -> Lowering {
                 _ => &[],
             };
             let mut values = l.params.iter().map(|p| &p.value).chain(fields.iter().map(|f| &f.value));
-            // Structs and arrays are passed by the generated bindings only,
-            // so far: a module file with them is called with wasm values.
-            if values.any(|v| value_type(v).is_none()) || matches!(l.results, Results::Leaf { .. }) {
+            if values.any(|v| value_type(v).is_none()) {
                 // A type this CLI cannot pass yet: the exact wasm values.
                 return raw(f);
             }
@@ -28,7 +26,10 @@ pub fn lowering(f: &FunctionModel) -> Lowering {
             let results = match &l.results {
                 Results::None => ResultShape::None,
                 Results::Direct(s) => ResultShape::Direct(scalar(*s)),
-                Results::Leaf { leaf, .. } => ResultShape::Direct(scalar(*leaf)),
+                Results::Leaf { value, .. } => match value_type(value) {
+                    Some(t) => ResultShape::Leaf(t),
+                    None => return raw(f),
+                },
                 Results::Retptr { fields, size } => {
                     let last = fields.len().saturating_sub(1);
                     ResultShape::Retptr {
@@ -82,8 +83,33 @@ fn value_type(v: &abi::Value) -> Option<ValueType> {
         abi::Value::Slice(s) => ValueType::SliceOf(static_scalar(*s)),
         abi::Value::Strings => ValueType::SliceOf(&ValueType::String),
         abi::Value::Interface => ValueType::Interface,
-        abi::Value::Struct(_) | abi::Value::Array(..) | abi::Value::List(_) => return None,
+        abi::Value::Struct(s) => ValueType::Struct(struct_type(s)?),
+        abi::Value::Array(elem, n) => ValueType::ArrayOf(leak(value_type(elem)?), *n),
+        abi::Value::List(elem) => ValueType::SliceOf(leak(value_type(elem)?)),
     })
+}
+
+/// A struct's runtime description, from the layout the code generator
+/// decided. The runtime's types are `'static` (the generated bindings write
+/// them as constants); a module loaded by this command lives until it exits,
+/// so its types are leaked, once per call.
+fn struct_type(s: &tinybind_codegen::types::Struct) -> Option<&'static tinybind_runtime::StructType> {
+    let fields = s
+        .fields
+        .iter()
+        .map(|f| Some((&*Box::leak(f.go_name.clone().into_boxed_str()), value_type(&f.value)?)))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Box::leak(Box::new(tinybind_runtime::StructType {
+        name: Box::leak(s.go_name.clone().into_boxed_str()),
+        fields: Box::leak(fields.into_boxed_slice()),
+        offsets: Box::leak(s.fields.iter().map(|f| f.offset).collect::<Vec<_>>().into_boxed_slice()),
+        size: s.size,
+        align: s.align,
+    })))
+}
+
+fn leak(t: ValueType) -> &'static ValueType {
+    Box::leak(Box::new(t))
 }
 
 fn scalar(s: Scalar) -> ValueType {

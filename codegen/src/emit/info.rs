@@ -145,10 +145,18 @@ fn value_type(v: &Value) -> TokenStream {
                 let t = value_type(&f.value);
                 quote!((#n, #t))
             });
+            let offsets = s.fields.iter().map(|f| proc_macro2::Literal::u32_unsuffixed(f.offset));
+            let (size, align) = (
+                proc_macro2::Literal::u32_unsuffixed(s.size),
+                proc_macro2::Literal::u32_unsuffixed(s.align),
+            );
             quote! {
                 tinybind_runtime::ValueType::Struct(&tinybind_runtime::StructType {
                     name: #name,
                     fields: &[#(#fields),*],
+                    offsets: &[#(#offsets),*],
+                    size: #size,
+                    align: #align,
                 })
             }
         }

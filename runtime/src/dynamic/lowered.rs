@@ -6,7 +6,7 @@
 
 use wasmtime::Val;
 
-use super::{FromValue, Value, ValueType};
+use super::{aggregate, FromValue, Value, ValueType};
 use crate::memory::Results;
 use crate::{Error, Instance};
 
@@ -33,6 +33,8 @@ pub enum ResultShape {
     None,
     /// One scalar, the wasm result.
     Direct(ValueType),
+    /// A struct or array of one scalar leaf, which is the wasm result.
+    Leaf(ValueType),
     /// Written through the retptr (the first wasm parameter): each field's
     /// type and offset, and the area's size. A last field of type
     /// [`ValueType::Error`] is the Go `error`.
@@ -104,6 +106,13 @@ pub fn call_lowered(
                     Some(v) => Ok(vec![wasm_to_scalar(*t, v, instance.guest(), export)?]),
                     None => Err(missing_result(instance.guest(), export)),
                 },
+                ResultShape::Leaf(t) => match out.first() {
+                    Some(v) => {
+                        let leaf = wasm_to_scalar(aggregate::leaf_type(*t), v, instance.guest(), export)?;
+                        Ok(vec![aggregate::around_leaf(*t, leaf)])
+                    }
+                    None => Err(missing_result(instance.guest(), export)),
+                },
                 ResultShape::Retptr { fields, size } => {
                     let retptr = match vals.first() {
                         Some(Val::I32(p)) => *p,
@@ -132,17 +141,28 @@ fn lower_args(
     args: &[Value],
     results: &ResultShape,
 ) -> Result<Vec<Val>, Error> {
-    // First the bytes of every argument that lives in memory, in one arena.
+    // Structs and arrays travel as their parts.
+    let mut parts: Vec<(ValueType, &Value)> = Vec::new();
+    for (t, v) in params.iter().zip(args) {
+        aggregate::flatten(*t, v, &mut parts)?;
+    }
+    // First the bytes of every part that lives in memory, in one arena.
     let mut blobs: Vec<Vec<u8>> = Vec::new();
     // The inner pointers of a string slice's blob, to relocate.
     let mut relocations: Vec<Vec<u32>> = Vec::new();
-    for (t, v) in params.iter().zip(args) {
-        match (t, v) {
+    for (t, v) in parts.iter().copied() {
+        match (&t, v) {
             (ValueType::String, Value::String(s)) => blobs.push(s.as_bytes().to_vec()),
             (ValueType::Bytes, Value::Bytes(b)) => blobs.push(b.clone()),
             (ValueType::SliceOf(ValueType::String), Value::List(items)) => {
                 let strs = items.iter().map(<&str>::from_value).collect::<Result<Vec<_>, _>>()?;
                 let blob = crate::Blob::elements(&strs);
+                relocations.push(blob.relocations().to_vec());
+                blobs.push(blob.bytes().to_vec());
+            }
+            // Slices of structs, arrays or bools: laid out as in memory.
+            (ValueType::SliceOf(elem), Value::List(items)) if needs_blob(**elem) => {
+                let blob = aggregate::elements_blob(**elem, items)?;
                 relocations.push(blob.relocations().to_vec());
                 blobs.push(blob.bytes().to_vec());
             }
@@ -180,8 +200,8 @@ fn lower_args(
         })
     };
     let mut relocated = 0;
-    for (t, v) in params.iter().zip(args) {
-        match (t, v) {
+    for (t, v) in parts.iter().copied() {
+        match (&t, v) {
             (ValueType::String, _) => {
                 let s = next_slot()?;
                 vals.extend([Val::I32(s.ptr), Val::I32(s.len)]);
@@ -192,7 +212,7 @@ fn lower_args(
             }
             (ValueType::SliceOf(elem), Value::List(items)) => {
                 let s = next_slot()?;
-                if **elem == ValueType::String {
+                if **elem == ValueType::String || needs_blob(**elem) {
                     let inner = relocations.get(relocated).map_or(&[][..], Vec::as_slice);
                     instance.relocate(export, s, inner)?;
                     relocated += 1;
@@ -221,6 +241,13 @@ fn lower_args(
     Ok(vals)
 }
 
+/// Whether a slice's elements are written as a relocated blob: structs,
+/// arrays and bools (numbers are plain little-endian bytes, strings their own
+/// case).
+fn needs_blob(elem: ValueType) -> bool {
+    aggregate::is_aggregate(elem) || elem == ValueType::Bool || matches!(elem, ValueType::SliceOf(_) | ValueType::Bytes)
+}
+
 /// The retptr's fields: `Ok(values)`, or `Err` for a non-nil Go error.
 fn read_fields(
     out: &Results<'_>,
@@ -238,8 +265,10 @@ fn read_fields(
     }
 }
 
-fn read_field(out: &Results<'_>, t: ValueType, off: u32) -> Result<Value, Error> {
+pub(super) fn read_field(out: &Results<'_>, t: ValueType, off: u32) -> Result<Value, Error> {
     Ok(match t {
+        ValueType::Struct(_) | ValueType::ArrayOf(..) => return aggregate::read(out, t, off),
+        ValueType::SliceOf(elem) if needs_blob(*elem) => return aggregate::read(out, t, off),
         ValueType::Bool => Value::Bool(out.bool(off)?),
         ValueType::I8 => Value::I8(out.i8(off)?),
         ValueType::I16 => Value::I16(out.i16(off)?),
@@ -268,9 +297,7 @@ fn read_field(out: &Results<'_>, t: ValueType, off: u32) -> Result<Value, Error>
             other => return Err(no_binding(other)),
         }),
         ValueType::Interface | ValueType::Error => Value::Interface(out.interface(off)?),
-        // Types added to the bindings later are refused until handled here.
-        #[allow(unreachable_patterns)]
-        other => return Err(no_binding(&other)),
+
     })
 }
 
@@ -332,7 +359,7 @@ fn missing_result(guest: &str, export: &str) -> Error {
 }
 
 /// A scalar list element's little-endian bytes, as Go lays out a slice.
-fn scalar_le_bytes(t: ValueType, v: &Value, out: &mut Vec<u8>) -> Result<(), Error> {
+pub(super) fn scalar_le_bytes(t: ValueType, v: &Value, out: &mut Vec<u8>) -> Result<(), Error> {
     match (t, v) {
         (ValueType::I8, Value::I8(x)) => out.extend(x.to_le_bytes()),
         (ValueType::I16, Value::I16(x)) => out.extend(x.to_le_bytes()),
