@@ -112,7 +112,9 @@ fn worker(rt: &Runtime, id: usize, until: Instant, counts: &Counts) -> (usize, u
                 true
             }
             4 if step % 70 == 4 => {
-                expect_kind("hog", hostile.hog(), |e| matches!(e, Error::Trap { .. }));
+                // The memory cap stops it; on a loaded machine the 400 ms
+                // deadline may come first, which stops it as well.
+                expect_kind("hog", hostile.hog(), |e| matches!(e, Error::Trap { .. } | Error::Timeout { .. }));
                 true
             }
             5 => {
