@@ -46,6 +46,15 @@ type Mixed struct {
 	Grid [3]int16
 }
 
+// Record holds everything that lives in memory, inside a struct parameter.
+type Record struct {
+	Name   string
+	Data   []byte
+	Tags   []string
+	Points []Point
+	Scores [2]float64
+}
+
 // Single has one field, which TinyGo returns as a plain wasm value.
 type Single struct{ N int32 }
 
@@ -159,6 +168,20 @@ func validate(b Box) error {
 		return fmt.Errorf("box %s is inside out", b.Label)
 	}
 	return nil
+}
+
+//export rework
+func rework(r Record) Record {
+	out := Record{Name: strings.ToUpper(r.Name), Scores: [2]float64{r.Scores[1], r.Scores[0]}}
+	for i := len(r.Data) - 1; i >= 0; i-- {
+		out.Data = append(out.Data, r.Data[i])
+	}
+	out.Tags = append(out.Tags, r.Tags...)
+	out.Tags = append(out.Tags, r.Name)
+	for _, p := range r.Points {
+		out.Points = append(out.Points, Point{p.Y, p.X})
+	}
+	return out
 }
 
 func main() {}

@@ -5,7 +5,7 @@
 //! structs and of numbers both ways, a struct named like Rust's `Result`,
 //! and `(T, error)` and `error` with `errors.New` and `fmt.Errorf`.
 
-use tinybind::guests::shapes::{self, Box, Mixed, Point, Shapes, Single};
+use tinybind::guests::shapes::{self, Box, Mixed, Point, Record, Shapes, Single};
 use tinybind::{Error, Runtime};
 use tinybind_runtime::Value;
 
@@ -131,4 +131,30 @@ fn the_info_describes_struct_types() {
     assert_eq!(s.name, "Box");
     let names: Vec<&str> = s.fields.iter().map(|(n, _)| *n).collect();
     assert_eq!(names, ["Min", "Max", "Label"]);
+}
+
+#[test]
+fn strings_bytes_and_slices_inside_a_struct_parameter() -> Result<(), Error> {
+    let mut g = guest();
+    let r = Record {
+        name: "rec".into(),
+        data: vec![1, 2, 3],
+        tags: vec!["a".into(), "bc".into()],
+        points: vec![Point { x: 1, y: 2 }, Point { x: 3, y: 4 }],
+        scores: [0.5, 1.5],
+    };
+    let back = g.rework(&r)?;
+    assert_eq!(
+        back,
+        Record {
+            name: "REC".into(),
+            data: vec![3, 2, 1],
+            tags: vec!["a".into(), "bc".into(), "rec".into()],
+            points: vec![Point { x: 2, y: 1 }, Point { x: 4, y: 3 }],
+            scores: [1.5, 0.5],
+        }
+    );
+    let empty = Record { name: String::new(), data: vec![], tags: vec![], points: vec![], scores: [0.0; 2] };
+    assert_eq!(g.rework(&empty)?.tags, vec![String::new()]);
+    Ok(())
 }
