@@ -28,6 +28,7 @@ mod instance;
 pub mod memory;
 mod output;
 mod pool;
+mod preinit;
 mod runtime;
 mod sandbox;
 
@@ -41,5 +42,6 @@ pub use host::{HostError, NoHost};
 pub use instance::{GuestModule, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
 pub use memory::{strings_blob, to_le_bytes, GuestSlice, Results};
 pub use pool::{Bindings, Pool, Pooled};
+pub use preinit::PreinitStatus;
 pub use runtime::{HostLink, Runtime, RuntimeBuilder, State, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};
 pub use wasmtime::TypedFunc;
