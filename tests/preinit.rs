@@ -166,3 +166,21 @@ fn pooling_alone_runs_start_up_as_before() {
         assert_eq!(g.concatenate(&i.to_string(), "!").unwrap(), format!("{i}!"));
     }
 }
+
+#[test]
+fn a_start_up_that_reads_the_clock_keeps_the_normal_path() {
+    // The 1.2 MB bench guest's start-up reads its arguments (answered as
+    // the sandbox would: fixed per runtime) and then the clock
+    // (`clock_time_get`), which a snapshot would freeze.
+    use tinybind_bench_guests::bench::json::{self, Json};
+    let rt = Runtime::builder().preinitialize(true).env("GREETING", "hi").build().unwrap();
+    let mut g = Json::new(&rt).unwrap();
+    match rt.preinit_status(&json::MODULE) {
+        Some(PreinitStatus::NormalPath(reason)) => {
+            assert!(reason.contains("wasi_snapshot_preview1.clock_time_get"), "{reason}")
+        }
+        other => panic!("json was snapshotted: {other:?}"),
+    }
+    assert!(!g.instance().preinitialized());
+    assert_eq!(g.sum("1, 2.5").unwrap(), 3.5);
+}

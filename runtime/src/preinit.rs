@@ -14,10 +14,14 @@
 //!   guest in one runtime has the same seed, and a new runtime (a new
 //!   process) gets a new one. `crypto/rand` still reads `random_get` at each
 //!   call, so it is not affected.
+//! - WASI's `args_*` and `environ_*`, answered as the instance's sandbox
+//!   would: the guest's name as `argv[0]` and the runtime's granted
+//!   environment. Both are fixed per runtime, so the snapshot (one per
+//!   runtime) holds what each instance's start-up would have read. Go's
+//!   `os` package reads the arguments at start-up.
 //! - every other import (WASI or the guest's host functions) refusing the
-//!   call: a start-up that writes output, reads the clock, the environment,
-//!   arguments or files, or calls the host, cannot be replayed from a
-//!   snapshot. Such a guest is kept on the normal path, and
+//!   call: a start-up that writes output, reads the clock or files, or
+//!   calls the host, cannot be replayed from a snapshot. Such a guest is kept on the normal path, and
 //!   [`crate::Runtime::preinit_status`] says which import it called.
 //!
 //! The probe run keeps the safety defaults: the memory cap is its store's
@@ -74,6 +78,9 @@ pub(crate) const ARENA: u32 = 256;
 /// What the probe store holds.
 struct Probe {
     limits: StoreLimits,
+    /// What `args_get` and `environ_get` give, NUL-terminated.
+    args: Vec<Vec<u8>>,
+    env: Vec<Vec<u8>>,
     /// The first import start-up called that a snapshot cannot replay.
     refused: Option<String>,
 }
@@ -113,7 +120,18 @@ pub(crate) fn snapshot(
         .instances(1)
         .trap_on_grow_failure(false)
         .build();
-    let mut store = Store::new(engine, Probe { limits, refused: None });
+    let nul = |s: String| {
+        let mut b = s.into_bytes();
+        b.push(0);
+        b
+    };
+    let probe = Probe {
+        limits,
+        args: vec![nul(module.name.to_string())],
+        env: settings.env.iter().map(|(k, v)| nul(format!("{k}={v}"))).collect(),
+        refused: None,
+    };
+    let mut store = Store::new(engine, probe);
     store.limiter(|p| &mut p.limits);
     if let Some(fuel) = settings.fuel {
         store.set_fuel(fuel).map_err(|e| format!("{e:#}"))?;
@@ -199,9 +217,27 @@ fn probe_linker(
         let ExternType::Func(ty) = import.ty() else {
             return Err(format!("it imports `{m}.{n}`, which is not a function"));
         };
-        if (m, n) == ("wasi_snapshot_preview1", "random_get") {
-            linker.func_wrap(m, n, random_get).map_err(err)?;
-            continue;
+        if m == "wasi_snapshot_preview1" {
+            let defined = match n {
+                "random_get" => Some(linker.func_wrap(m, n, random_get)),
+                "args_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
+                    sizes(c, |p| &p.args, count, size)
+                })),
+                "args_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
+                    strings(c, |p| &p.args, ptrs, buf)
+                })),
+                "environ_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
+                    sizes(c, |p| &p.env, count, size)
+                })),
+                "environ_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
+                    strings(c, |p| &p.env, ptrs, buf)
+                })),
+                _ => None,
+            };
+            if let Some(defined) = defined {
+                defined.map_err(err)?;
+                continue;
+            }
         }
         let name = format!("{m}.{n}");
         linker
@@ -229,6 +265,64 @@ fn random_get(mut caller: Caller<'_, Probe>, buf: i32, len: i32) -> i32 {
         Ok(()) => 0,
         Err(_) => 29,
     }
+}
+
+/// The guest's memory, from inside a host function.
+fn guest_memory<'a>(caller: &'a mut Caller<'_, Probe>) -> Option<(&'a mut [u8], &'a Probe)> {
+    let Some(Extern::Memory(memory)) = caller.get_export("memory") else {
+        return None;
+    };
+    let (data, probe) = memory.data_and_store_mut(caller);
+    Some((data, &*probe))
+}
+
+/// Writes a little-endian `u32` at `at`; `false` if out of bounds.
+fn put_u32(data: &mut [u8], at: u32, value: u32) -> bool {
+    let at = at as usize;
+    match at.checked_add(4).and_then(|end| data.get_mut(at..end)) {
+        Some(dest) => {
+            dest.copy_from_slice(&value.to_le_bytes());
+            true
+        }
+        None => false,
+    }
+}
+
+/// WASI's `*_sizes_get`: how many strings, and their bytes with NULs.
+fn sizes(mut caller: Caller<'_, Probe>, list: fn(&Probe) -> &Vec<Vec<u8>>, count: i32, size: i32) -> i32 {
+    let Some((data, probe)) = guest_memory(&mut caller) else {
+        return 21;
+    };
+    let list = list(probe);
+    let bytes: usize = list.iter().map(Vec::len).sum();
+    let ok = put_u32(data, count as u32, list.len() as u32) && put_u32(data, size as u32, bytes as u32);
+    if ok {
+        0
+    } else {
+        21
+    }
+}
+
+/// WASI's `args_get` / `environ_get`: a pointer to each string at `ptrs`,
+/// the NUL-terminated strings at `buf`.
+fn strings(mut caller: Caller<'_, Probe>, list: fn(&Probe) -> &Vec<Vec<u8>>, ptrs: i32, buf: i32) -> i32 {
+    let Some((data, probe)) = guest_memory(&mut caller) else {
+        return 21;
+    };
+    let (mut at, mut ptr) = (buf as u32, ptrs as u32);
+    for s in list(probe) {
+        let start = at as usize;
+        let Some(dest) = start.checked_add(s.len()).and_then(|end| data.get_mut(start..end)) else {
+            return 21;
+        };
+        dest.copy_from_slice(s);
+        if !put_u32(data, ptr, at) {
+            return 21;
+        }
+        at += s.len() as u32;
+        ptr += 4;
+    }
+    0
 }
 
 /// The probe instance's state, as wizer reads it.

@@ -418,10 +418,11 @@ impl RuntimeBuilder {
     /// in microseconds (TinyGo's `_initialize` takes about 80 µs), with
     /// their retptr area and a first argument arena already allocated.
     ///
-    /// Only a start-up that does no I/O can be snapshotted: one that calls
-    /// any import but WASI `random_get` (output, clocks, environment,
-    /// arguments, files, host functions), or a WASI command's `_start`,
-    /// keeps the normal path; [`Runtime::preinit_status`] says which and
+    /// Only a start-up that does no I/O can be snapshotted: it may read
+    /// WASI `random_get` and the arguments and environment (fixed per
+    /// runtime, answered as the sandbox would); one that calls any other
+    /// import (output, clocks, files, host functions), or a WASI command's
+    /// `_start`, keeps the normal path; [`Runtime::preinit_status`] says which and
     /// why. TinyGo's start-up reads 8 random bytes to seed its map hashing
     /// and `math/rand`'s unseeded functions: with a snapshot, every
     /// instance of the guest in this runtime shares that seed (a new
