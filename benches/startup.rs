@@ -17,7 +17,8 @@
 //! - `startup/fresh_concat`, `startup/fresh_json`: a fresh instance per
 //!   request, for each way of making one: `default` (`Runtime::new()`),
 //!   `pooling` (`.pooling(64)`), `preinit` (`.preinitialize(true)`) and
-//!   `pooling_preinit` (both). `*/ready` is "new instance" to "ready for the
+//!   `pooling_preinit` (both), and both without deadlines
+//!   (`pooling_preinit_no_deadline`, `.timeout(None)`). `*/ready` is "new instance" to "ready for the
 //!   first call", the drop not timed (`iter_custom`); `*/new_call_drop` is a
 //!   whole request: new instance, one call (result checked), drop.
 
@@ -113,6 +114,10 @@ fn fresh_runtimes() -> Vec<(&'static str, Runtime)> {
         ("pooling", b().pooling(64).build().expect("runtime")),
         ("preinit", b().preinitialize(true).build().expect("runtime")),
         ("pooling_preinit", b().pooling(64).preinitialize(true).build().expect("runtime")),
+        (
+            "pooling_preinit_no_deadline",
+            b().pooling(64).preinitialize(true).timeout(None).build().expect("runtime"),
+        ),
     ]
 }
 
@@ -133,7 +138,7 @@ fn fresh(c: &mut Criterion) {
     let mut g = c.benchmark_group("startup/fresh_concat");
     for (name, rt) in &runtimes {
         let mut first = Concat::new(rt).expect("compile once");
-        assert_eq!(first.instance().preinitialized(), name.ends_with("preinit"), "{name}");
+        assert_eq!(first.instance().preinitialized(), name.contains("preinit"), "{name}");
         drop(first);
         g.bench_function(format!("{name}/ready"), |b| {
             b.iter_custom(|iters| ready(iters, || Concat::new(rt).expect("new")))
@@ -152,7 +157,7 @@ fn fresh(c: &mut Criterion) {
     let mut g = c.benchmark_group("startup/fresh_json");
     for (name, rt) in &runtimes {
         let mut first = Json::new(rt).expect("compile once");
-        if first.instance().preinitialized() != name.ends_with("preinit") {
+        if first.instance().preinitialized() != name.contains("preinit") {
             // Said, not hidden: the json guest's start-up may not be
             // snapshottable (see `Runtime::preinit_status`).
             let status = rt.preinit_status(&tinybind_bench_guests::bench::json::MODULE);
