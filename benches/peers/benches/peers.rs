@@ -79,11 +79,11 @@ fn calls(c: &mut Criterion, failures: &mut Failures) {
             let make = || extism_peer::plugin(&extism);
             let mut inst = make();
             bench("extism", &mut |iters, f| {
-                checked_loop(iters, &mut inst, &make, &|p| extism_peer::concatenate(p, &a, &b), &ab, f)
+                checked_loop(iters, &mut inst, &make, &|p: &mut extism::Plugin| extism_peer::concatenate(p, &a, &b), &ab, f)
             });
             let mut inst = make();
             bench("extism_json", &mut |iters, f| {
-                checked_loop(iters, &mut inst, &make, &|p| extism_peer::concatenate_json(p, &a, &b), &ab, f)
+                checked_loop(iters, &mut inst, &make, &|p: &mut extism::Plugin| extism_peer::concatenate_json(p, &a, &b), &ab, f)
             });
         }
         {
