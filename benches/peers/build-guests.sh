@@ -8,6 +8,11 @@
 #   extism.wasm            go-pdk v1.1.3 plugin, -target=wasip1 -buildmode=c-shared
 #   component.wasm         -target=wasip2 through a custom target JSON, the
 #                          WIT world in guests/component/wit
+#   *-nosched.wasm, tinybind/concat_nosched.wasm
+#                          the three again with -scheduler=none: TinyGo's
+#                          //go:wasmexport wrapper (which go-pdk and
+#                          wit-bindgen-go use) otherwise starts a goroutine,
+#                          with a newly allocated stack, on every call
 #
 # Everything comes from the package registries: the Go module proxy (exact
 # versions: go-pdk, wit-bindgen-go), crates.io (wasm-tools, the WASI 0.2.0
@@ -42,13 +47,17 @@ export PATH="$WASM_TOOLS_ROOT/bin:$PATH"
 # 1. tinybind: the same flags as guest-go/build.sh gives a reactor.
 log "tinybind guest"
 cp "$HERE/guests/tinybind/concat.go" "$OUT/tinybind/concat.go"
+cp "$HERE/guests/tinybind/concat.go" "$OUT/tinybind/concat_nosched.go"
 (cd "$HERE/guests/tinybind" &&
-	"$TINYGO" build -target=wasip1 -buildmode=c-shared -o "$OUT/tinybind/concat.wasm" concat.go)
+	"$TINYGO" build -target=wasip1 -buildmode=c-shared -o "$OUT/tinybind/concat.wasm" concat.go &&
+	"$TINYGO" build -target=wasip1 -buildmode=c-shared -scheduler=none \
+		-o "$OUT/tinybind/concat_nosched.wasm" concat.go)
 
 # 2. Extism: go-pdk needs TinyGo >= 0.34 and -buildmode=c-shared.
 log "extism guest"
 (cd "$HERE/guests/extism" &&
-	"$TINYGO" build -target=wasip1 -buildmode=c-shared -o "$OUT/extism.wasm" .)
+	"$TINYGO" build -target=wasip1 -buildmode=c-shared -o "$OUT/extism.wasm" . &&
+	"$TINYGO" build -target=wasip1 -buildmode=c-shared -scheduler=none -o "$OUT/extism-nosched.wasm" .)
 
 # 3. Component model. TinyGo's module download lacks what its wasip2 target
 #    names (lib/wasi-cli/wit, compiler-rt and wasi-libc sources): a target
@@ -90,6 +99,8 @@ PY
 # refuses `go run pkg@version`).
 (cd "$GW" && go tool wit-bindgen-go generate --world concat --out internal ./wit >&2)
 (cd "$GW" && "$TINYGO" build -target="$OUT/wasip2-debian.json" --wit-package ./wit --wit-world concat \
-	-o "$OUT/component.wasm" .)
+	-o "$OUT/component.wasm" . &&
+	"$TINYGO" build -target="$OUT/wasip2-debian.json" --wit-package ./wit --wit-world concat \
+	-scheduler=none -o "$OUT/component-nosched.wasm" .)
 log "built into $OUT"
-ls -l "$OUT"/tinybind/concat.wasm "$OUT"/extism.wasm "$OUT"/component.wasm >&2
+ls -l "$OUT"/tinybind/concat.wasm "$OUT"/extism*.wasm "$OUT"/component*.wasm >&2

@@ -7,6 +7,8 @@
 //!   runtime: deadline, 1 GiB cap, WASI sandbox), `extism` (length-prefixed
 //!   buffer), `extism_json` (`pdk.InputJSON`, "idiomatic"), `component`
 //!   (`concatenate(a, b)`), `component_packed` (`concatenate-packed`).
+//!   Each peer also as `*_nosched`: the guest built with
+//!   `-scheduler=none` (see build-guests.sh).
 //!   A wrong result or a trap counts as a failure and the instance is made
 //!   anew (inside the timing); failures are written to `failures.json`.
 //! - `peers-instantiate`: a new instance of a compiled guest, dropped.
@@ -23,6 +25,7 @@ use criterion::{BenchmarkId, Criterion};
 use tinybind_peers::component::{self, Setup};
 use tinybind_peers::extism_peer;
 use tinybind_peers::guests::concat::Concat;
+use tinybind_peers::guests::concat_nosched::ConcatNosched;
 use tinybind_peers::{guest, inputs, SIZES};
 use tinybind_runtime::Runtime;
 
@@ -56,13 +59,16 @@ fn checked_loop<I, E>(
 
 fn calls(c: &mut Criterion, failures: &mut Failures) {
     let rt = Runtime::new().expect("runtime");
-    let extism = extism_peer::compiled(&guest("extism.wasm"), true);
-    let cm = component::Peer::new(component::engine(Setup::Default), &guest("component.wasm"));
+    let extism_sched = extism_peer::compiled(&guest("extism.wasm"), true);
+    let extism_nosched = extism_peer::compiled(&guest("extism-nosched.wasm"), true);
+    let cm_sched = component::Peer::new(component::engine(Setup::Default), &guest("component.wasm"));
+    let cm_nosched = component::Peer::new(component::engine(Setup::Default), &guest("component-nosched.wasm"));
     for (label, n) in SIZES {
         let (a, b, ab) = inputs(n);
         let mut g = c.benchmark_group(format!("peers-call-{label}"));
+        g.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
         if n >= 64 << 10 {
-            g.sample_size(20).measurement_time(Duration::from_secs(3));
+            g.sample_size(20);
         }
         let mut bench = |name: &str, run: &mut dyn FnMut(u64, &mut (u64, u64)) -> Duration| {
             let f = failures.entry(format!("peers-call-{label}/{name}")).or_default();
@@ -76,24 +82,30 @@ fn calls(c: &mut Criterion, failures: &mut Failures) {
             });
         }
         {
-            let make = || extism_peer::plugin(&extism);
+            let make = || ConcatNosched::new(&rt).expect("tinybind instance");
             let mut inst = make();
-            bench("extism", &mut |iters, f| {
+            bench("tinybind_nosched", &mut |iters, f| {
+                checked_loop(iters, &mut inst, &make, &|g: &mut ConcatNosched| g.concatenate(&a, &b), &ab, f)
+            });
+        }
+        for (suffix, extism, cm) in [("", &extism_sched, &cm_sched), ("_nosched", &extism_nosched, &cm_nosched)] {
+            let name = |peer: &str| format!("{peer}{suffix}");
+            let make = || extism_peer::plugin(extism);
+            let mut inst = make();
+            bench(&name("extism"), &mut |iters, f| {
                 checked_loop(iters, &mut inst, &make, &|p: &mut extism::Plugin| extism_peer::concatenate(p, &a, &b), &ab, f)
             });
             let mut inst = make();
-            bench("extism_json", &mut |iters, f| {
+            bench(&name("extism_json"), &mut |iters, f| {
                 checked_loop(iters, &mut inst, &make, &|p: &mut extism::Plugin| extism_peer::concatenate_json(p, &a, &b), &ab, f)
             });
-        }
-        {
             let make = || cm.instance().expect("component instance");
             let mut inst = make();
-            bench("component", &mut |iters, f| {
+            bench(&name("component"), &mut |iters, f| {
                 checked_loop(iters, &mut inst, &make, &|i: &mut component::Instance| i.concatenate(&a, &b), &ab, f)
             });
             let mut inst = make();
-            bench("component_packed", &mut |iters, f| {
+            bench(&name("component_packed"), &mut |iters, f| {
                 checked_loop(iters, &mut inst, &make, &|i: &mut component::Instance| i.concatenate_packed(&a, &b), &ab, f)
             });
         }
@@ -118,6 +130,7 @@ fn startup(c: &mut Criterion) {
     let (a, b, ab) = inputs(8);
 
     let mut g = c.benchmark_group("peers-instantiate");
+    g.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     g.bench_function("tinybind", |bch| bch.iter(|| black_box(Concat::new(&rt).expect("new"))));
     g.bench_function("tinybind_pooling_preinit", |bch| bch.iter(|| black_box(Concat::new(&fast).expect("new"))));
     g.bench_function("extism", |bch| bch.iter(|| black_box(extism_peer::plugin(&extism))));
@@ -126,6 +139,7 @@ fn startup(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("peers-fresh-call");
+    g.warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
     let check = |out: String| assert_eq!(out, ab);
     g.bench_function("tinybind", |bch| bch.iter(|| check(Concat::new(&rt).unwrap().concatenate(&a, &b).unwrap())));
     g.bench_function("tinybind_pooling_preinit", |bch| {
@@ -141,7 +155,7 @@ fn startup(c: &mut Criterion) {
     g.finish();
 
     let mut g = c.benchmark_group("peers-first-start");
-    g.sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(10));
+    g.sample_size(10).warm_up_time(Duration::from_millis(1)).measurement_time(Duration::from_secs(5));
     for cached in [false, true] {
         let id = |peer: &str| BenchmarkId::new(peer, if cached { "cached" } else { "compile" });
         if cached {
