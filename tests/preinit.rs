@@ -184,3 +184,23 @@ fn a_start_up_that_reads_the_clock_keeps_the_normal_path() {
     assert!(!g.instance().preinitialized());
     assert_eq!(g.sum("1, 2.5").unwrap(), 3.5);
 }
+
+#[test]
+fn an_endless_start_up_is_stopped_while_snapshotting() {
+    use tinybind::guests::spininit::{self, Spininit};
+    let rt = Runtime::builder()
+        .preinitialize(true)
+        .timeout(Some(Duration::from_millis(200)))
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let err = Spininit::new(&rt).err().expect("the start-up never ends");
+    let took = started.elapsed();
+    // Stopped twice: in the snapshot run, then on the normal path.
+    assert!(matches!(err, Error::Startup { .. }), "{err:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+    match rt.preinit_status(&spininit::MODULE) {
+        Some(PreinitStatus::NormalPath(reason)) => assert!(reason.contains("start-up failed"), "{reason}"),
+        other => panic!("spininit was snapshotted: {other:?}"),
+    }
+}
