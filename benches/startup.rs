@@ -14,6 +14,13 @@
 //!   process sees after the first one; entries in `~/.cache/tinybind/modules`), and by hand `hand_compile`
 //!   (`Module::new`) and `hand_deserialize` (`Module::deserialize` of
 //!   `Module::serialize`d bytes held in memory, no I/O).
+//! - `startup/fresh_concat`, `startup/fresh_json`: a fresh instance per
+//!   request, for each way of making one: `default` (`Runtime::new()`),
+//!   `pooling` (`.pooling(64)`), `preinit` (`.preinitialize(true)`) and
+//!   `pooling_preinit` (both), and both without deadlines
+//!   (`pooling_preinit_no_deadline`, `.timeout(None)`). `*/ready` is "new instance" to "ready for the
+//!   first call", the drop not timed (`iter_custom`); `*/new_call_drop` is a
+//!   whole request: new instance, one call (result checked), drop.
 
 mod common;
 
@@ -99,6 +106,79 @@ fn instances(c: &mut Criterion) {
     g.finish();
 }
 
+/// The runtimes a fresh instance per request can come from.
+fn fresh_runtimes() -> Vec<(&'static str, Runtime)> {
+    let b = Runtime::builder;
+    vec![
+        ("default", Runtime::new().expect("runtime")),
+        ("pooling", b().pooling(64).build().expect("runtime")),
+        ("preinit", b().preinitialize(true).build().expect("runtime")),
+        ("pooling_preinit", b().pooling(64).preinitialize(true).build().expect("runtime")),
+        (
+            "pooling_preinit_no_deadline",
+            b().pooling(64).preinitialize(true).timeout(None).build().expect("runtime"),
+        ),
+    ]
+}
+
+/// Times `make` alone; what it made is dropped outside the timing.
+fn ready<T>(iters: u64, mut make: impl FnMut() -> T) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = std::time::Instant::now();
+        let made = black_box(make());
+        total += start.elapsed();
+        drop(made);
+    }
+    total
+}
+
+fn fresh(c: &mut Criterion) {
+    let runtimes = fresh_runtimes();
+    let mut g = c.benchmark_group("startup/fresh_concat");
+    for (name, rt) in &runtimes {
+        let mut first = Concat::new(rt).expect("compile once");
+        assert_eq!(first.instance().preinitialized(), name.contains("preinit"), "{name}");
+        drop(first);
+        g.bench_function(format!("{name}/ready"), |b| {
+            b.iter_custom(|iters| ready(iters, || Concat::new(rt).expect("new")))
+        });
+        g.bench_function(format!("{name}/new_call_drop"), |b| {
+            b.iter(|| {
+                let mut guest = Concat::new(rt).expect("new");
+                let out = guest.concatenate("abcd", "efgh").expect("call");
+                assert_eq!(out, "abcdefgh");
+                out
+            })
+        });
+    }
+    g.finish();
+
+    let mut g = c.benchmark_group("startup/fresh_json");
+    for (name, rt) in &runtimes {
+        let mut first = Json::new(rt).expect("compile once");
+        if first.instance().preinitialized() != name.contains("preinit") {
+            // Said, not hidden: the json guest's start-up may not be
+            // snapshottable (see `Runtime::preinit_status`).
+            let status = rt.preinit_status(&tinybind_bench_guests::bench::json::MODULE);
+            eprintln!("startup/fresh_json/{name}: not pre-initialised: {status:?}");
+        }
+        drop(first);
+        g.bench_function(format!("{name}/ready"), |b| {
+            b.iter_custom(|iters| ready(iters, || Json::new(rt).expect("new")))
+        });
+        g.bench_function(format!("{name}/new_call_drop"), |b| {
+            b.iter(|| {
+                let mut guest = Json::new(rt).expect("new");
+                let out = guest.sum("1, 2.5").expect("call");
+                assert_eq!(out, 3.5);
+                out
+            })
+        });
+    }
+    g.finish();
+}
+
 fn first_start(c: &mut Criterion) {
     let mut g = c.benchmark_group("startup/first_start_json");
     g.sample_size(10).measurement_time(Duration::from_secs(8)).warm_up_time(Duration::from_millis(1));
@@ -148,6 +228,6 @@ fn first_start(c: &mut Criterion) {
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = instances, first_start
+    targets = instances, fresh, first_start
 }
 criterion_main!(benches);

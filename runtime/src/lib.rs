@@ -30,6 +30,7 @@ pub mod layout;
 pub mod memory;
 mod output;
 mod pool;
+mod preinit;
 mod runtime;
 mod sandbox;
 
@@ -45,5 +46,6 @@ pub use instance::{GuestModule, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENT
 pub use layout::{Blob, GoLayout, Lift, Lower};
 pub use memory::{to_le_bytes, GuestSlice, Results};
 pub use pool::{Bindings, Pool, Pooled};
+pub use preinit::PreinitStatus;
 pub use runtime::{HostLink, Runtime, RuntimeBuilder, State, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};
 pub use wasmtime::TypedFunc;

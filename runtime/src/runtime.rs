@@ -7,12 +7,16 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use wasmtime::{Config, Engine, ExternType, InstancePre, Linker, Memory, Module, Store, TypedFunc};
+use wasmtime::{
+    Config, Engine, ExternType, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
+    PoolingAllocationConfig, Store, TypedFunc,
+};
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::cache::ModuleCache;
 use crate::deadline::{self, Clock};
+use crate::preinit::{self, PreinitStatus};
 use crate::{Error, GuestModule, Instance};
 
 /// How often the deadline clock ticks.
@@ -101,6 +105,8 @@ pub(crate) struct Settings {
     pub env: Vec<(String, String)>,
     pub dirs: Vec<DirGrant>,
     pub stdin: Option<Vec<u8>>,
+    /// Snapshot guests after their start-up (see [`crate::preinit`]).
+    pub preinitialize: bool,
 }
 
 impl Default for Settings {
@@ -114,6 +120,7 @@ impl Default for Settings {
             env: Vec::new(),
             dirs: Vec::new(),
             stdin: None,
+            preinitialize: false,
         }
     }
 }
@@ -123,6 +130,19 @@ pub(crate) struct Compiled {
     pub pre: InstancePre<State>,
     /// The module's start function was deferred by [`deadline::weave`].
     pub deferred_start: bool,
+    /// Whether `pre` is a snapshot taken after start-up.
+    pub preinit: Option<PreinitStatus>,
+    /// The retptr area and the first argument arena (pointer, size), already
+    /// allocated in the snapshot.
+    pub retptr: Option<(u32, u32)>,
+    pub arena: Option<(u32, u32)>,
+}
+
+impl Compiled {
+    /// Instances start from a snapshot: their start-up has already run.
+    pub fn snapshotted(&self) -> bool {
+        self.preinit.as_ref().is_some_and(PreinitStatus::is_snapshot)
+    }
 }
 
 struct Inner {
@@ -142,7 +162,8 @@ struct Inner {
 /// Defaults: WASI preview 1 with nothing granted (no directories, no
 /// environment, only the guest's name as `argv[0]`), stdout and stderr passed
 /// through, a deadline of 10 s per call, at most 1 GiB of linear memory per
-/// instance, no fuel metering.
+/// instance, no fuel metering, the on-demand instance allocator, and every
+/// instance running its guest's start-up.
 #[derive(Clone)]
 pub struct Runtime {
     inner: Arc<Inner>,
@@ -217,22 +238,36 @@ impl Runtime {
             reason: format!("{e:#}"),
         };
         let woven = self.inner.clock.is_some();
-        let cached = self.inner.cache.as_ref().and_then(|c| c.load(&self.inner.engine, module.bytes, woven));
+        // Pre-initialisation replaces the module by its snapshot, or says
+        // why it keeps the normal start-up.
+        let (preinit, snapshot) = if self.inner.settings.preinitialize {
+            match preinit::snapshot(&self.inner.engine, self.clock(), &self.inner.settings, module) {
+                Ok(s) => (Some(PreinitStatus::Snapshot), Some(s)),
+                Err(reason) => (Some(PreinitStatus::NormalPath(reason)), None),
+            }
+        } else {
+            (None, None)
+        };
+        let bytes: &[u8] = snapshot.as_ref().map_or(module.bytes, |s| &s.wasm);
+        // A snapshot holds a random seed of its own: it is never the same
+        // twice, so it is never cached on disk.
+        let cache = self.inner.cache.as_ref().filter(|_| snapshot.is_none());
+        let cached = cache.and_then(|c| c.load(&self.inner.engine, bytes, woven));
         let wasm = match cached {
             Some(wasm) => wasm,
             None => {
                 // With deadlines, the guest gets its checks woven in first.
                 let wasm = if woven {
-                    let bytes = deadline::weave(module.bytes).map_err(|reason| Error::Compile {
+                    let bytes = deadline::weave(bytes).map_err(|reason| Error::Compile {
                         guest: module.name.to_string(),
                         reason,
                     })?;
                     Module::new(&self.inner.engine, &bytes).map_err(compile_err)?
                 } else {
-                    Module::new(&self.inner.engine, module.bytes).map_err(compile_err)?
+                    Module::new(&self.inner.engine, bytes).map_err(compile_err)?
                 };
-                if let Some(cache) = &self.inner.cache {
-                    cache.store(module.bytes, woven, &wasm);
+                if let Some(cache) = cache {
+                    cache.store(bytes, woven, &wasm);
                 }
                 wasm
             }
@@ -268,9 +303,27 @@ impl Runtime {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
         })?;
-        let compiled = Arc::new(Compiled { pre, deferred_start });
+        let compiled = Arc::new(Compiled {
+            pre,
+            deferred_start,
+            preinit,
+            retptr: snapshot.as_ref().and_then(|s| s.retptr),
+            arena: snapshot.as_ref().and_then(|s| s.arena),
+        });
         self.lock_compiled().insert(key, compiled.clone());
         Ok(compiled)
+    }
+
+    /// Whether `module`'s instances start from a snapshot
+    /// ([`RuntimeBuilder::preinitialize`]), and if not, why: `None` until
+    /// the guest is first instantiated in this runtime, or when
+    /// pre-initialisation is off.
+    pub fn preinit_status(&self, module: &'static GuestModule) -> Option<PreinitStatus> {
+        let key = (module.bytes.as_ptr() as usize, module.bytes.len());
+        self.lock_compiled()
+            .iter()
+            .find(|(k, _)| (k.0, k.1) == key)
+            .and_then(|(_, c)| c.preinit.clone())
     }
 
     fn lock_compiled(&self) -> std::sync::MutexGuard<'_, HashMap<CompiledKey, Arc<Compiled>>> {
@@ -287,6 +340,7 @@ impl Runtime {
 pub struct RuntimeBuilder {
     settings: Settings,
     cache: bool,
+    pooling: Option<u32>,
 }
 
 impl RuntimeBuilder {
@@ -361,9 +415,68 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Allocates instances from a pool of `max_instances` slots reserved
+    /// up front (wasmtime's pooling allocator), with copy-on-write memory
+    /// images: creating and dropping an instance then maps and unmaps
+    /// nothing, and its memory starts as the module's image, copied only
+    /// where the guest writes. At most `max_instances` instances of this
+    /// runtime may be alive at once (instantiating one more fails with
+    /// [`Error::Instantiate`]); each slot reserves the memory cap
+    /// ([`Self::memory_limit`]) of address space, and tables of up to
+    /// 65,536 elements. Off by default.
+    pub fn pooling(mut self, max_instances: u32) -> Self {
+        self.pooling = Some(max_instances.max(1));
+        self
+    }
+
+    /// Runs each guest's start-up once, when the runtime first compiles
+    /// it, and snapshots the initialised guest with `wasmtime-wizer`: new
+    /// instances then start from that snapshot, ready for their first call
+    /// in microseconds (TinyGo's `_initialize` takes about 80 µs), with
+    /// their retptr area and a first argument arena already allocated.
+    ///
+    /// Only a start-up that does no I/O can be snapshotted: it may read
+    /// WASI `random_get` and the arguments and environment (fixed per
+    /// runtime, answered as the sandbox would); one that calls any other
+    /// import (output, clocks, files, host functions), or a WASI command's
+    /// `_start`, keeps the normal path; [`Runtime::preinit_status`] says which and
+    /// why. TinyGo's start-up reads 8 random bytes to seed its map hashing
+    /// and `math/rand`'s unseeded functions: with a snapshot, every
+    /// instance of the guest in this runtime shares that seed (a new
+    /// runtime draws a new one), while `crypto/rand` still reads fresh
+    /// bytes at each call. The snapshot run keeps the memory cap, the
+    /// deadline and fuel; a snapshotted guest is not kept in the
+    /// compilation cache. Off by default.
+    pub fn preinitialize(mut self, on: bool) -> Self {
+        self.settings.preinitialize = on;
+        self
+    }
+
     pub fn build(self) -> Result<Runtime, Error> {
         let engine_err = |e: wasmtime::Error| Error::Engine(format!("{e:#}"));
         let mut config = Config::new();
+        if let Some(max) = self.pooling {
+            let mut pool = PoolingAllocationConfig::default();
+            pool.total_core_instances(max)
+                .total_memories(max)
+                .total_tables(max)
+                .max_memories_per_module(1)
+                .max_tables_per_module(crate::MAX_TABLES as u32)
+                .table_elements(POOL_TABLE_ELEMENTS)
+                .max_memory_size(self.settings.memory_limit);
+            config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
+        }
+        // Copy-on-write memory images need a module whose memories are all
+        // its own: wasmtime builds none for a module that imports a memory,
+        // as every module with woven deadline checks imports the clock. It
+        // then copies the whole image it laid out (from the first data
+        // segment to the end of the last, zeros between) into each new
+        // instance: about 200 KB for a snapshot of a TinyGo guest, whose
+        // data sits at both ends of its heap. For pre-initialised guests
+        // with deadlines, segment by segment (4 KB there) is faster. Other
+        // runtimes keep wasmtime's default: without it, a guest that grows
+        // its memory fast (the soak test's `hog`) ran measurably slower.
+        config.memory_init_cow(!(self.settings.preinitialize && self.settings.timeout.is_some()));
         // The deadline clock is a shared memory; guests' own shared
         // memories are refused when their checks are woven in.
         config.shared_memory(self.settings.timeout.is_some());
@@ -403,6 +516,10 @@ impl RuntimeBuilder {
         Ok(Runtime { inner })
     }
 }
+
+/// Most elements of a table in a pooled instance (TinyGo's table has a few
+/// thousand).
+const POOL_TABLE_ELEMENTS: usize = 1 << 16;
 
 /// Advances the runtime's clock every tick until the runtime is dropped.
 fn start_ticker(runtime: Weak<Inner>) {

@@ -84,6 +84,8 @@ pub struct Instance {
     /// written when the current call began: what the guest said during it.
     tails: [Tail; 2],
     marks: [u64; 2],
+    /// Started from a snapshot taken after start-up (see `preinit`).
+    preinitialized: bool,
 }
 
 impl Instance {
@@ -231,6 +233,13 @@ impl Instance {
     /// The guest's name.
     pub fn guest(&self) -> &'static str {
         self.module.name
+    }
+
+    /// Whether this instance started from a pre-initialised snapshot
+    /// ([`crate::RuntimeBuilder::preinitialize`]) instead of running its
+    /// start-up.
+    pub fn preinitialized(&self) -> bool {
+        self.preinitialized
     }
 
     /// Whether an earlier trap poisoned this instance.
@@ -411,7 +420,7 @@ fn argument_out_of_bounds(guest: &str, export: &str, ptr: u32, len: usize, memor
 /// A timeout in clock ticks. Saturates far below `u64::MAX`: it is added to
 /// the clock's value, and a wrapped sum would be a deadline in the past
 /// (`Duration::MAX` once timed out at once).
-fn ticks(timeout: Duration) -> u64 {
+pub(crate) fn ticks(timeout: Duration) -> u64 {
     let ticks = (timeout.as_nanos() / TICK.as_nanos()).clamp(1, u128::from(u64::MAX / 4));
     ticks as u64 + 1
 }

@@ -64,6 +64,7 @@ impl Instance {
             stderr: sandbox.stderr,
             tails: sandbox.tails,
             marks: [0; 2],
+            preinitialized: false,
         };
         match inst.start(&compiled) {
             Ok(()) => Ok(inst),
@@ -123,7 +124,11 @@ impl Instance {
                 });
             }
         }
+        // A snapshot's start-up has already run (see `preinit`).
+        let snapshotted = compiled.snapshotted();
+        inst.preinitialized = snapshotted;
         let entry = match module.startup {
+            _ if snapshotted => None,
             Startup::Initialize => Some("_initialize"),
             Startup::Command => Some("_start"),
             Startup::None => None,
@@ -148,7 +153,12 @@ impl Instance {
             }
         }
         inst.instance = Some(instance);
-        if module.retptr_size > 0 && inst.store.data().malloc.is_some() {
+        if let Some((ptr, size)) = compiled.arena {
+            inst.arena = Block { ptr, size };
+        }
+        if let Some((ptr, size)) = compiled.retptr {
+            inst.retptr = Some(Block { ptr, size });
+        } else if module.retptr_size > 0 && inst.store.data().malloc.is_some() {
             inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
         }
         Ok(())

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# tinybind against Extism and the component model, side by side, in one run:
+#
+#     bash benches/peers/run.sh
+#
+# Builds the three guests from benches/peers/guests/ with TinyGo 0.41.1
+# (build-guests.sh: TinyGo from guest-go/toolchain.sh, wasm-tools, go-pdk,
+# wit-bindgen-go and the WASI WIT, all from the package registries), builds
+# this crate (outside the root workspace: CI never builds it; it brings
+# wasmtime 43 for Extism beside tinybind's 48), runs the criterion benchmark
+# benches/peers.rs, and writes results/peers.{md,json,svg} from that one
+# run. The last line is
+#     peers: extism/tinybind=<x> component/tinybind=<y>
+# the per-call time ratios (peer ÷ tinybind) of the 8-byte concatenate
+# (component: the faster of its two forms).
+#
+# Build outputs stay outside the repository: $TINYBIND_PEERS_TARGET
+# (default ~/.cache/tinybind/peers-target) and $TINYBIND_PEERS_CACHE
+# (default ~/.cache/tinybind/peers). A cold build takes about 25 minutes on
+# 2 cores (two wasmtimes and wasm-tools); the benchmark about 6.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+if ! command -v cargo >/dev/null 2>&1 && [ -f "$HOME/.cargo/env" ]; then
+	# shellcheck disable=SC1091
+	. "$HOME/.cargo/env"
+fi
+export TINYBIND_PEERS_CACHE=${TINYBIND_PEERS_CACHE:-$HOME/.cache/tinybind/peers}
+export TINYBIND_PEERS_GUESTS=${TINYBIND_PEERS_GUESTS:-$TINYBIND_PEERS_CACHE/guests}
+export CARGO_TARGET_DIR=${TINYBIND_PEERS_TARGET:-$HOME/.cache/tinybind/peers-target}
+export PEERS_RESULTS=$CARGO_TARGET_DIR/peers-results
+
+echo "== guests" >&2
+bash "$HERE/build-guests.sh" "$TINYBIND_PEERS_GUESTS"
+
+cd "$HERE"
+echo "== build (target dir $CARGO_TARGET_DIR)" >&2
+cargo build --release --locked --benches --bins >&2
+
+echo "== benchmark" >&2
+rm -rf "$CARGO_TARGET_DIR"/criterion/peers-* "$PEERS_RESULTS"
+cargo bench --locked --bench peers >&2
+
+echo "== report" >&2
+cargo run --release --locked --quiet --bin report -- \
+	"$CARGO_TARGET_DIR/criterion" "$PEERS_RESULTS/bench-meta.json" "$HERE/results"
