@@ -797,3 +797,14 @@ fn truncated_and_damaged_corpus_modules_never_panic() {
         modules.len()
     );
 }
+
+/// The bindings of every guest in `guest-go/` (structs, host traits, Go
+/// errors, string slices) type-check with warnings denied, as a user's
+/// crate with `#![deny(warnings)]` would include them.
+#[test]
+fn the_guest_go_bindings_compile_with_warnings_denied() {
+    let dir = TempDir::new("guest-go");
+    let report = generate(&Path::new(ROOT).join("guest-go"), dir.path()).expect("generates");
+    assert!(report.guests.iter().any(|g| !g.structs.is_empty()), "no guest with structs");
+    rustc_check(&report.out_file, dir.path());
+}
