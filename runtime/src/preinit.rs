@@ -42,7 +42,7 @@ use wasmtime::{Caller, Engine, Extern, ExternType, Instance, Linker, Module, Sto
 use wasmtime_wizer::{InstanceState, SnapshotVal, ValType, Wizer};
 
 use crate::deadline::{self, Clock};
-use crate::instance::{Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
+use crate::instance::Startup;
 use crate::runtime::Settings;
 use crate::GuestModule;
 
@@ -112,14 +112,7 @@ pub(crate) fn snapshot(
     };
     let compiled = Module::new(engine, &instrumented).map_err(|e| format!("compiling for the snapshot: {e:#}"))?;
 
-    let limits = wasmtime::StoreLimitsBuilder::new()
-        .memory_size(settings.memory_limit)
-        .memories(1)
-        .tables(MAX_TABLES)
-        .table_elements(MAX_TABLE_ELEMENTS)
-        .instances(1)
-        .trap_on_grow_failure(false)
-        .build();
+    let limits = crate::instance::store_limits(settings.memory_limit);
     let nul = |s: String| {
         let mut b = s.into_bytes();
         b.push(0);

@@ -25,6 +25,21 @@ pub const MAX_TABLES: usize = 4;
 /// Most elements one table may grow to (about 1 M: 8-16 MiB of host memory).
 pub const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
+/// The store limits of a guest with a memory cap of `memory_limit` bytes.
+/// The cap is per memory: one memory makes it the instance's cap. Tables
+/// are host memory too (8+ bytes an element), so they are capped as well;
+/// TinyGo needs one table of a few thousand.
+pub(crate) fn store_limits(memory_limit: usize) -> wasmtime::StoreLimits {
+    wasmtime::StoreLimitsBuilder::new()
+        .memory_size(memory_limit)
+        .memories(1)
+        .tables(MAX_TABLES)
+        .table_elements(MAX_TABLE_ELEMENTS)
+        .instances(1)
+        .trap_on_grow_failure(false)
+        .build()
+}
+
 /// How a guest is started before its exports are called.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Startup {

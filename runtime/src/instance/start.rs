@@ -3,10 +3,10 @@
 
 use std::any::Any;
 
-use wasmtime::{Store, StoreLimitsBuilder};
+use wasmtime::Store;
 use wasmtime_wasi::I32Exit;
 
-use super::{ticks, Block, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
+use super::{ticks, Block, Instance, Startup};
 use crate::deadline;
 use crate::runtime::{Compiled, HostLink, State};
 use crate::sandbox::Sandbox;
@@ -31,17 +31,7 @@ impl Instance {
             Ok(s) => s,
             Err(e) => return Err((e, host)),
         };
-        // The memory cap is per memory: one memory makes it the instance's
-        // cap. Tables are host memory too (8+ bytes an element), so they are
-        // capped as well; TinyGo needs one table of a few thousand.
-        let limits = StoreLimitsBuilder::new()
-            .memory_size(settings.memory_limit)
-            .memories(1)
-            .tables(MAX_TABLES)
-            .table_elements(MAX_TABLE_ELEMENTS)
-            .instances(1)
-            .trap_on_grow_failure(false)
-            .build();
+        let limits = super::store_limits(settings.memory_limit);
         let mut store = Store::new(runtime.engine(), State::new(sandbox.wasi, limits, host));
         store.limiter(|s| &mut s.limits);
         let deadline_ticks = settings.timeout.map(ticks);
