@@ -155,6 +155,26 @@ pub fn tokens(src: &str) -> Vec<Token<'_>> {
     out
 }
 
+/// The index after the bracketed group that opens at `code[at]`.
+pub fn skip_group(code: &[Token<'_>], at: usize) -> usize {
+    let mut depth = 0i32;
+    for (i, t) in code.iter().enumerate().skip(at) {
+        if t.kind == Kind::Op {
+            match t.text {
+                "(" | "[" | "{" => depth += 1,
+                ")" | "]" | "}" => {
+                    depth -= 1;
+                    if depth <= 0 {
+                        return i + 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    code.len()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

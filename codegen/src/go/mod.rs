@@ -23,7 +23,7 @@ use std::fmt;
 
 pub use types::{GoField, GoType};
 
-use lex::{Kind, Token};
+use lex::{skip_group, Kind, Token};
 use types::{squash, TypeParser};
 
 /// One parameter or result.
@@ -361,26 +361,6 @@ fn dedent(text: &str, indent: &str) -> String {
         out.push_str(line.strip_prefix(indent).unwrap_or(line));
     }
     out
-}
-
-/// The index after the bracketed group that opens at `code[at]`.
-fn skip_group(code: &[Token<'_>], at: usize) -> usize {
-    let mut depth = 0i32;
-    for (i, t) in code.iter().enumerate().skip(at) {
-        if t.kind == Kind::Op {
-            match t.text {
-                "(" | "[" | "{" => depth += 1,
-                ")" | "]" | "}" => {
-                    depth -= 1;
-                    if depth <= 0 {
-                        return i + 1;
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    code.len()
 }
 
 /// The doc comment of a declaration, as Go groups comments: the comments

@@ -158,19 +158,7 @@ impl<'s> TypeParser<'s, '_> {
     /// Skips a bracketed group starting at the opening token, nested groups
     /// included.
     fn skip_group(&mut self) {
-        let mut depth = 0i32;
-        while let Some(t) = self.next() {
-            match t.text {
-                "(" | "[" | "{" if t.kind == Kind::Op => depth += 1,
-                ")" | "]" | "}" if t.kind == Kind::Op => {
-                    depth -= 1;
-                    if depth <= 0 {
-                        return;
-                    }
-                }
-                _ => {}
-            }
-        }
+        self.at = lex::skip_group(self.tokens, self.at);
     }
 
     /// The source text from token `from` up to the current token.
