@@ -271,6 +271,19 @@ impl Value {
     }
 }
 
+/// A name for a part of parameter `param`, for locals and raw parameter
+/// names: `b`, `b_min_x`, `m_grid_2`.
+pub fn part_name(param: &str, path: &[Step]) -> String {
+    let mut name = param.to_string();
+    for step in path {
+        match step {
+            Step::Field(f) => name.push_str(&format!("_{f}")),
+            Step::Index(i) => name.push_str(&format!("_{i}")),
+        }
+    }
+    name
+}
+
 /// Lays values out as LLVM lays out a struct of them: each at its natural
 /// alignment, the whole rounded up to the largest alignment. Returns each
 /// value's offset and the total size.

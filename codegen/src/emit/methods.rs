@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 
 use super::tokens::{doc, ident, param_ty, result_ty, scalar_to_wasm, scalar_ty, wasm_to_scalar, wasm_ty};
 use crate::abi::{Results, Scalar, Value};
-use crate::types::Step;
+use crate::types::{part_name, Step};
 use crate::model::{Binding, FunctionModel};
 use crate::names::Scope;
 
@@ -310,17 +310,6 @@ fn place(param: &Ident, path: &[Step]) -> TokenStream {
         }
     });
     quote!(#param #(#steps)*)
-}
-
-fn part_name(param: &str, path: &[Step]) -> String {
-    let mut name = param.trim_start_matches("r#").to_string();
-    for s in path {
-        match s {
-            Step::Field(f) => name.push_str(&format!("_{}", f.trim_start_matches("r#"))),
-            Step::Index(i) => name.push_str(&format!("_{i}")),
-        }
-    }
-    name
 }
 
 /// The struct or array of one scalar leaf built around that leaf's value.

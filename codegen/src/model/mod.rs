@@ -759,13 +759,7 @@ fn flat_names(l: &Lowered) -> Vec<String> {
     let mut out = Vec::new();
     for p in &l.params {
         for (path, part) in p.value.parts() {
-            let mut name = p.name.clone();
-            for step in &path {
-                match step {
-                    crate::types::Step::Field(f) => name.push_str(&format!("_{}", f.trim_start_matches("r#"))),
-                    crate::types::Step::Index(i) => name.push_str(&format!("_{i}")),
-                }
-            }
+            let name = crate::types::part_name(&p.name, &path);
             let suffixes: &[&str] = match part {
                 Value::String => &["_ptr", "_len"],
                 Value::Interface => &["_typecode", "_value"],
