@@ -65,14 +65,18 @@ pub struct Lowered {
 }
 
 impl Lowered {
-    /// Every parameter's and result's value.
-    pub fn values(&self) -> Vec<&Value> {
-        let results: Vec<&Value> = match &self.results {
+    /// Every result's value that is not a lone scalar.
+    pub fn result_values(&self) -> Vec<&Value> {
+        match &self.results {
             Results::None | Results::Direct(_) => Vec::new(),
             Results::Leaf { value, .. } => vec![value],
             Results::Retptr { fields, .. } => fields.iter().map(|f| &f.value).collect(),
-        };
-        self.params.iter().map(|p| &p.value).chain(results).collect()
+        }
+    }
+
+    /// Every parameter's value, then [`Self::result_values`].
+    pub fn values(&self) -> Vec<&Value> {
+        self.params.iter().map(|p| &p.value).chain(self.result_values()).collect()
     }
 
     /// Renames structs (Go name to Rust name) wherever they occur.

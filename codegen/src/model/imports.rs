@@ -191,19 +191,10 @@ fn bind_import(
             return f;
         }
     };
-    let values = || {
-        let results: Vec<&abi::Value> = match &l.results {
-            abi::Results::Retptr { fields, .. } => fields.iter().map(|f| &f.value).collect(),
-            abi::Results::Leaf { value, .. } => vec![value],
-            abi::Results::None | abi::Results::Direct(_) => Vec::new(),
-        };
-        (l.params.iter().map(|p| &p.value).collect::<Vec<_>>(), results)
-    };
-    let (params, results) = values();
     let aggregate = |v: &&abi::Value| matches!(v, abi::Value::Struct(_) | abi::Value::Array(..) | abi::Value::List(_));
-    let unsupported = if results.iter().any(|v| **v == abi::Value::Strings) {
+    let unsupported = if l.result_values().iter().any(|v| **v == abi::Value::Strings) {
         Some("a []string result")
-    } else if params.iter().chain(&results).any(aggregate) {
+    } else if l.values().iter().any(aggregate) {
         Some("a struct, array or slice of structs")
     } else {
         None

@@ -444,7 +444,11 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
 
     let strukt = names::guest_struct(name);
     let structs = structs(name, &strukt, &mut functions, go, &mut warnings);
-    check_struct_layouts(name, &structs, &dwarf::structs(info), &mut warnings);
+    // DWARF's struct types are read only for a guest whose bindings use
+    // structs (a second walk of the debug info, after the subprograms').
+    if !structs.is_empty() {
+        check_struct_layouts(name, &structs, &dwarf::structs(info), &mut warnings);
+    }
 
     GuestModel {
         structs,
@@ -474,14 +478,7 @@ fn structs(
     go: Option<&GoSource>,
     warnings: &mut Vec<String>,
 ) -> Vec<StructModel> {
-    let mut found = Vec::new();
-    for f in functions.iter() {
-        if let Binding::Typed(l) = &f.binding {
-            for v in l.values() {
-                v.structs(&mut found);
-            }
-        }
-    }
+    let mut found = used_structs(functions);
     let taken = [guest_struct.to_string(), format!("{guest_struct}Host"), "Exports".to_string()];
     let mut renamed = HashMap::new();
     for s in &found {
@@ -501,14 +498,7 @@ fn structs(
                 l.rename_structs(&renamed);
             }
         }
-        found.clear();
-        for f in functions.iter() {
-            if let Binding::Typed(l) = &f.binding {
-                for v in l.values() {
-                    v.structs(&mut found);
-                }
-            }
-        }
+        found = used_structs(functions);
     }
     found
         .into_iter()
@@ -517,6 +507,20 @@ fn structs(
             ty,
         })
         .collect()
+}
+
+/// Every struct the typed bindings of `functions` use, each once, inner
+/// ones first.
+fn used_structs(functions: &[FunctionModel]) -> Vec<std::rc::Rc<crate::types::Struct>> {
+    let mut found = Vec::new();
+    for f in functions {
+        if let Binding::Typed(l) = &f.binding {
+            for v in l.values() {
+                v.structs(&mut found);
+            }
+        }
+    }
+    found
 }
 
 /// Checks each struct's computed layout against DWARF's description of the
