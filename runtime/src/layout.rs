@@ -89,7 +89,7 @@ impl Blob {
     }
 
     /// Writes a `{ptr, len}` header at `at` for `bytes`, appended.
-    fn string(&mut self, at: u32, bytes: &[u8]) {
+    pub(crate) fn string(&mut self, at: u32, bytes: &[u8]) {
         let data = self.reserve(bytes.len() as u32, 1);
         self.put(data, bytes);
         self.pointer(at, data);
@@ -99,8 +99,14 @@ impl Blob {
     /// Writes a `{ptr, len, cap}` header at `at` for `items`, appended.
     fn slice<T: Lower>(&mut self, at: u32, items: &[T]) {
         let data = self.lower_elements(items);
+        self.slice_header(at, data, items.len());
+    }
+
+    /// Writes a `{ptr, len, cap}` header at `at` for `len` elements at
+    /// `data`, an offset in the blob.
+    pub(crate) fn slice_header(&mut self, at: u32, data: u32, len: usize) {
         self.pointer(at, data);
-        let len = (items.len() as u32).to_le_bytes();
+        let len = (len as u32).to_le_bytes();
         self.put(at + 4, &len);
         self.put(at + 8, &len);
     }

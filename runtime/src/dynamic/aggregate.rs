@@ -82,13 +82,6 @@ fn lower_elements(blob: &mut Blob, elem: ValueType, items: &[Value]) -> Result<u
 
 /// Writes `v` of type `t` at `at` of the blob.
 fn lower(blob: &mut Blob, at: u32, t: ValueType, v: &Value) -> Result<(), Error> {
-    let header = |blob: &mut Blob, data: u32, len: usize, cap: bool| {
-        blob.pointer(at, data);
-        blob.put(at + 4, &(len as u32).to_le_bytes());
-        if cap {
-            blob.put(at + 8, &(len as u32).to_le_bytes());
-        }
-    };
     match (t, v) {
         (ValueType::Struct(s), _) => {
             for ((name, ft), offset) in s.fields.iter().zip(s.offsets) {
@@ -101,19 +94,11 @@ fn lower(blob: &mut Blob, at: u32, t: ValueType, v: &Value) -> Result<(), Error>
                 lower(blob, at + i as u32 * size, *elem, item)?;
             }
         }
-        (ValueType::String, Value::String(s)) => {
-            let data = blob.reserve(s.len() as u32, 1);
-            blob.put(data, s.as_bytes());
-            header(blob, data, s.len(), false);
-        }
-        (ValueType::Bytes, Value::Bytes(b)) => {
-            let data = blob.reserve(b.len() as u32, 1);
-            blob.put(data, b);
-            header(blob, data, b.len(), true);
-        }
+        (ValueType::String, Value::String(s)) => blob.string(at, s.as_bytes()),
+        (ValueType::Bytes, Value::Bytes(b)) => crate::layout::Lower::lower(b, blob, at),
         (ValueType::SliceOf(elem), Value::List(items)) => {
             let data = lower_elements(blob, *elem, items)?;
-            header(blob, data, items.len(), true);
+            blob.slice_header(at, data, items.len());
         }
         (ValueType::Bool, Value::Bool(x)) => blob.put(at, &[u8::from(*x)]),
         (ValueType::Interface, Value::Interface(i)) => {
