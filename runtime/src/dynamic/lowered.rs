@@ -6,7 +6,7 @@
 
 use wasmtime::Val;
 
-use super::{aggregate, FromValue, Value, ValueType};
+use super::{aggregate, Value, ValueType};
 use crate::memory::Results;
 use crate::{Error, Instance};
 
@@ -146,32 +146,25 @@ fn lower_args(
     for (t, v) in params.iter().zip(args) {
         aggregate::flatten(*t, v, &mut parts)?;
     }
-    // First the bytes of every part that lives in memory, in one arena.
-    let mut blobs: Vec<Vec<u8>> = Vec::new();
-    // The inner pointers of a string slice's blob, to relocate.
-    let mut relocations: Vec<Vec<u32>> = Vec::new();
+    // First the bytes of every part that lives in memory, in one arena,
+    // each with the inner pointers to relocate once it is there.
+    let mut blobs: Vec<(Vec<u8>, Vec<u32>)> = Vec::new();
     for (t, v) in parts.iter().copied() {
         match (&t, v) {
-            (ValueType::String, Value::String(s)) => blobs.push(s.as_bytes().to_vec()),
-            (ValueType::Bytes, Value::Bytes(b)) => blobs.push(b.clone()),
-            (ValueType::SliceOf(ValueType::String), Value::List(items)) => {
-                let strs = items.iter().map(<&str>::from_value).collect::<Result<Vec<_>, _>>()?;
-                let blob = crate::Blob::elements(&strs);
-                relocations.push(blob.relocations().to_vec());
-                blobs.push(blob.bytes().to_vec());
-            }
-            // Slices of structs, arrays or bools: laid out as in memory.
-            (ValueType::SliceOf(elem), Value::List(items)) if needs_blob(**elem) => {
+            (ValueType::String, Value::String(s)) => blobs.push((s.as_bytes().to_vec(), Vec::new())),
+            (ValueType::Bytes, Value::Bytes(b)) => blobs.push((b.clone(), Vec::new())),
+            // Slices of strings, structs, arrays or bools: laid out as in
+            // memory, pointers and all.
+            (ValueType::SliceOf(elem), Value::List(items)) if **elem == ValueType::String || needs_blob(**elem) => {
                 let blob = aggregate::elements_blob(**elem, items)?;
-                relocations.push(blob.relocations().to_vec());
-                blobs.push(blob.bytes().to_vec());
+                blobs.push((blob.bytes().to_vec(), blob.relocations().to_vec()));
             }
             (ValueType::SliceOf(elem), Value::List(items)) => {
                 let mut bytes = Vec::new();
                 for item in items {
                     scalar_le_bytes(**elem, item, &mut bytes)?;
                 }
-                blobs.push(bytes);
+                blobs.push((bytes, Vec::new()));
             }
             (ValueType::String | ValueType::Bytes | ValueType::SliceOf(_), other) => {
                 return Err(Error::ArgumentType {
@@ -182,7 +175,7 @@ fn lower_args(
             _ => {}
         }
     }
-    let views: Vec<&[u8]> = blobs.iter().map(Vec::as_slice).collect();
+    let views: Vec<&[u8]> = blobs.iter().map(|(bytes, _)| bytes.as_slice()).collect();
     let slots = if views.is_empty() {
         Vec::new()
     } else {
@@ -192,31 +185,26 @@ fn lower_args(
     if let ResultShape::Retptr { .. } = results {
         vals.push(Val::I32(instance.retptr(export)?));
     }
-    let mut slot = slots.iter();
+    let mut slot = slots.iter().zip(&blobs);
     let mut next_slot = || {
-        slot.next().copied().ok_or(Error::ArgumentType {
+        slot.next().map(|(s, (_, relocations))| (*s, relocations.as_slice())).ok_or(Error::ArgumentType {
             expected: "an argument in guest memory",
             got: "none",
         })
     };
-    let mut relocated = 0;
     for (t, v) in parts.iter().copied() {
         match (&t, v) {
             (ValueType::String, _) => {
-                let s = next_slot()?;
+                let (s, _) = next_slot()?;
                 vals.extend([Val::I32(s.ptr), Val::I32(s.len)]);
             }
             (ValueType::Bytes, _) => {
-                let s = next_slot()?;
+                let (s, _) = next_slot()?;
                 vals.extend([Val::I32(s.ptr), Val::I32(s.len), Val::I32(s.len)]);
             }
-            (ValueType::SliceOf(elem), Value::List(items)) => {
-                let s = next_slot()?;
-                if **elem == ValueType::String || needs_blob(**elem) {
-                    let inner = relocations.get(relocated).map_or(&[][..], Vec::as_slice);
-                    instance.relocate(export, s, inner)?;
-                    relocated += 1;
-                }
+            (ValueType::SliceOf(_), Value::List(items)) => {
+                let (s, relocations) = next_slot()?;
+                instance.relocate(export, s, relocations)?;
                 let count = items.len() as i32;
                 vals.extend([Val::I32(s.ptr), Val::I32(count), Val::I32(count)]);
             }
