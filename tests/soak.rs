@@ -134,7 +134,10 @@ fn worker(rt: &Runtime, id: usize, until: Instant, counts: &Counts) -> (usize, u
 
 #[test]
 fn good_and_hostile_calls_from_eight_threads() {
-    let secs: u64 = std::env::var("TINYBIND_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
+    let secs: u64 = std::env::var("TINYBIND_SOAK_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(6);
     let rt = Runtime::builder()
         .timeout(Some(Duration::from_millis(400)))
         .memory_limit(32 << 20)
@@ -173,14 +176,19 @@ fn good_and_hostile_calls_from_eight_threads() {
          {threads_before} and {threads_after}; guest memory of the host-call instances {memories:?}"
     );
     assert!(good > 1_000 && faults > 100, "{good} good calls, {faults} faults");
-    assert!(threads_after <= threads_before, "threads leaked: {threads_before} -> {threads_after}");
+    // Tokio's blocking pool (wasmtime-wasi's output) may still hold a
+    // thread per core that it started late in the last round and lets go
+    // after 10 s idle; a thread kept per instance would add thousands.
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get()) as u64;
+    assert!(
+        threads_after <= threads_before + cores,
+        "threads leaked: {threads_before} -> {threads_after} ({:?})",
+        thread_names()
+    );
     for (before, after) in memories {
         assert!(after <= before + (1 << 16), "guest memory grew from {before} to {after}");
     }
     // Instances are made and dropped all the time; what they leave behind
     // must not grow with the number of calls.
-    assert!(
-        rss_after <= rss_before + 32 * 1024,
-        "RSS grew from {rss_before} kB to {rss_after} kB"
-    );
+    assert!(rss_after <= rss_before + 32 * 1024, "RSS grew from {rss_before} kB to {rss_after} kB");
 }

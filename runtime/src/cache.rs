@@ -3,7 +3,8 @@
 //! start of a big guest in a new process neither rewrites nor compiles it.
 //!
 //! An entry is `Module::serialize` output named by the SHA-256 of the
-//! original module bytes, whether deadline checks were woven in, the weaver's
+//! original module bytes, whether deadline checks were woven in (and where
+//! they read the clock), the weaver's
 //! version and the engine's compatibility hash. Writes go through a
 //! temporary file and a rename, so readers never see half an entry. The
 //! cache is best effort: an entry that cannot be read or loaded is compiled
@@ -19,8 +20,10 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
 
+use crate::deadline::ClockMemory;
+
 /// Bumped whenever the woven code changes shape.
-const WEAVER_VERSION: &str = "tinybind-deadline-1";
+const WEAVER_VERSION: &str = "tinybind-deadline-2";
 
 pub(crate) struct ModuleCache {
     dir: PathBuf,
@@ -45,18 +48,22 @@ impl ModuleCache {
         })
     }
 
-    fn path(&self, wasm: &[u8], woven: bool) -> PathBuf {
+    fn path(&self, wasm: &[u8], woven: Option<ClockMemory>) -> PathBuf {
         let mut sha = Sha256::new();
         sha.update(WEAVER_VERSION.as_bytes());
         sha.update(self.engine.to_le_bytes());
-        sha.update([u8::from(woven)]);
+        sha.update([match woven {
+            None => 0,
+            Some(ClockMemory::Imported) => 1,
+            Some(ClockMemory::Own) => 2,
+        }]);
         sha.update(wasm);
         let name: String = sha.finalize().iter().map(|b| format!("{b:02x}")).collect();
         self.dir.join(format!("{name}.cwasm"))
     }
 
     /// The compiled module for `wasm`, if an entry loads.
-    pub(crate) fn load(&self, engine: &Engine, wasm: &[u8], woven: bool) -> Option<Module> {
+    pub(crate) fn load(&self, engine: &Engine, wasm: &[u8], woven: Option<ClockMemory>) -> Option<Module> {
         // Read, not mapped: a file truncated under a mapping would crash the
         // process with SIGBUS.
         let bytes = std::fs::read(self.path(wasm, woven)).ok()?;
@@ -68,7 +75,7 @@ impl ModuleCache {
     }
 
     /// Keeps `module`, compiled from `wasm`; failures are ignored.
-    pub(crate) fn store(&self, wasm: &[u8], woven: bool, module: &Module) {
+    pub(crate) fn store(&self, wasm: &[u8], woven: Option<ClockMemory>, module: &Module) {
         let Ok(bytes) = module.serialize() else {
             return;
         };

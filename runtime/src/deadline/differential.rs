@@ -1,6 +1,6 @@
 //! The weaver's oracle: a woven module must behave exactly like its
-//! original while the deadline is far away. [`compare`] instantiates both on
-//! one engine, runs the (deferred) start function, calls every exported
+//! original while the deadline is far away. [`compare`] weaves the module
+//! with each clock placement, instantiates both forms on one engine, runs the (deferred) start function, calls every exported
 //! function with zero arguments, and compares results (bit for bit), traps,
 //! and at the end every exported memory and global.
 //!
@@ -8,11 +8,9 @@
 //! (`fuzz/fuzz_targets/weave.rs`). Modules must terminate on their own
 //! (wasm-smith's `ensure_termination`) and have no imports.
 
-use wasmtime::{
-    Config, Engine, Extern, Instance, Linker, Module, SharedMemory, Store, Trap, Val, ValType,
-};
+use wasmtime::{Config, Engine, Extern, Instance, Linker, Module, SharedMemory, Store, Trap, Val, ValType};
 
-use super::{weave, CLOCK_IMPORT, DEADLINE_EXPORT, START_EXPORT};
+use super::{weave, ClockMemory, CLOCK_IMPORT, DEADLINE_EXPORT, START_EXPORT};
 
 /// What a comparison found, when the two behaved the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,24 +63,33 @@ fn outcome(r: wasmtime::Result<Vec<Val>>) -> Outcome {
 }
 
 /// The engine both run on: the runtime's features, and shared memory for
-/// the clock.
+/// an imported clock.
 pub fn engine() -> Engine {
     let mut config = Config::new();
     config.shared_memory(true);
-    config.wasm_threads(true);
     Engine::new(&config).unwrap_or_else(|_| Engine::default())
 }
 
-/// Compares `wasm` with its woven form; `Err` describes the first
-/// difference.
+/// Compares `wasm` with its woven forms, the clock imported and the clock
+/// its own; `Err` describes the first difference.
 pub fn compare(engine: &Engine, wasm: &[u8]) -> Result<Compared, String> {
+    let own = compare_with(engine, wasm, ClockMemory::Own)?;
+    let imported = compare_with(engine, wasm, ClockMemory::Imported)
+        .map_err(|difference| format!("with the clock imported: {difference}"))?;
+    if own != imported {
+        return Err(format!("the two clocks compared differently: {own:?} and {imported:?}"));
+    }
+    Ok(own)
+}
+
+fn compare_with(engine: &Engine, wasm: &[u8], clock: ClockMemory) -> Result<Compared, String> {
     let Ok(original) = Module::new(engine, wasm) else {
         return Ok(Compared::Skipped);
     };
     if original.imports().len() > 0 {
         return Ok(Compared::Skipped);
     }
-    let Ok(woven_bytes) = weave(wasm) else {
+    let Ok(woven_bytes) = weave(wasm, clock) else {
         return Ok(Compared::Skipped);
     };
     let woven = Module::new(engine, &woven_bytes).map_err(|e| format!("the woven module does not compile: {e:#}"))?;
@@ -90,11 +97,15 @@ pub fn compare(engine: &Engine, wasm: &[u8]) -> Result<Compared, String> {
     let mut a = Store::new(engine, ());
     let mut b = Store::new(engine, ());
     let ia = Linker::new(engine).instantiate(&mut a, &original);
+    // The clock stays at zero: the deadline set in `start` is the
+    // farthest there is.
     let mut linker = Linker::new(engine);
-    let clock = SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1)).map_err(|e| e.to_string())?;
-    linker
-        .define(&b, CLOCK_IMPORT.0, CLOCK_IMPORT.1, clock)
-        .map_err(|e| e.to_string())?;
+    if clock == ClockMemory::Imported {
+        let memory = SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1)).map_err(|e| e.to_string())?;
+        linker
+            .define(&b, CLOCK_IMPORT.0, CLOCK_IMPORT.1, memory)
+            .map_err(|e| e.to_string())?;
+    }
     let ib = linker.instantiate(&mut b, &woven);
     let (ia, ib) = match (ia, ib) {
         (Ok(ia), Ok(ib)) => (ia, ib),

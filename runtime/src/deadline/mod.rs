@@ -16,11 +16,25 @@
 //!   (then unreachable))
 //! ```
 //!
-//! - `$clock` is a one-page shared memory imported as `tinybind.clock`,
-//!   one per runtime; its first eight bytes count ticks (10 ms each),
-//!   advanced by the runtime's ticker thread. Guest code cannot write it:
-//!   only the woven checks refer to it, and guests that declare shared
-//!   memories of their own are refused.
+//! - `$clock` is a one-page memory whose first eight bytes count ticks
+//!   (10 ms each), in one of two places ([`ClockMemory`]):
+//!   - [`ClockMemory::Imported`]: one shared memory per runtime, imported
+//!     as [`CLOCK_IMPORT`] after the module's imported memories (the
+//!     module's own memories are renumbered), advanced by the runtime's
+//!     ticker thread. Nothing per instance, but wasmtime builds no
+//!     copy-on-write image for a module that imports a memory.
+//!   - [`ClockMemory::Own`]: a memory of the module's own, after its
+//!     memories, exported as [`CLOCK_EXPORT`]. The runtime writes the
+//!     current tick there when it creates the instance, and the ticker
+//!     writes every later tick into the clock of every live instance
+//!     ([`Clock`]). It costs a memory per instance, which a pooled
+//!     instance gets from its slot, and lets wasmtime give the guest's
+//!     memory a copy-on-write image.
+//!
+//!   Guest code cannot write the clock: only the woven checks refer to it
+//!   (a module that names a memory it does not have is refused, rather
+//!   than given the clock), and guests that declare shared memories are
+//!   refused.
 //! - `$deadline` is a mutable `i64` global appended to the module and exported
 //!   as [`DEADLINE_EXPORT`]; the host sets it before every call. It starts at
 //!   0, already past, so nothing runs before the host arms it.
@@ -29,14 +43,14 @@
 //!   [`START_EXPORT`]; the runtime calls it right after instantiating, under
 //!   the deadline.
 //!
-//! The guest's memories after the clock are renumbered; DWARF sections are
-//! dropped (their code offsets would be wrong), the `name` section is kept.
+//! The deadline comes after the guest's globals. DWARF sections are dropped
+//! (their code offsets would be wrong), the `name` section is kept.
 
 mod clock;
 pub mod differential;
 mod placement;
 
-pub(crate) use clock::Clock;
+pub(crate) use clock::{Clock, Registration};
 
 use std::rc::Rc;
 
@@ -44,24 +58,36 @@ use placement::Placement;
 
 use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
-    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, EntityType, ExportKind,
-    ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction, MemArg, MemorySection,
-    MemoryType, Module, TableSection, TagSection, TypeSection, ValType,
+    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, EntityType, ExportKind, ExportSection,
+    FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction, MemArg, MemorySection, MemoryType, Module,
+    TableSection, TagSection, TypeSection, ValType,
 };
 use wasmparser::{Encoding, Operator, Parser, Payload, TypeRef};
 
-/// The module and name of the imported clock memory.
+/// The module and name of the imported clock ([`ClockMemory::Imported`]).
 pub(crate) const CLOCK_IMPORT: (&str, &str) = ("tinybind", "clock");
+/// The export of a module's own clock ([`ClockMemory::Own`]).
+pub(crate) const CLOCK_EXPORT: &str = "tinybind:clock";
+
+/// Where the woven checks find the clock (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ClockMemory {
+    /// One shared memory for all instances, imported as [`CLOCK_IMPORT`].
+    Imported,
+    /// A memory of each instance's own, exported as [`CLOCK_EXPORT`].
+    Own,
+}
 /// The export of the deadline global.
 pub(crate) const DEADLINE_EXPORT: &str = "tinybind:deadline";
 /// The export of a module's start function, deferred so that it runs under a
 /// deadline.
 pub(crate) const START_EXPORT: &str = "tinybind:start";
 
-/// Adds deadline checks to a core module, binary or text (see the module
-/// docs). A start function comes back exported as [`START_EXPORT`].
-pub(crate) fn weave(wasm: &[u8]) -> Result<Vec<u8>, String> {
-    weave_counted(wasm).map(|(woven, _)| woven)
+/// Adds deadline checks to a core module, binary or text, reading the clock
+/// from `clock` (see the module docs). A start function comes back exported
+/// as [`START_EXPORT`].
+pub(crate) fn weave(wasm: &[u8], clock: ClockMemory) -> Result<Vec<u8>, String> {
+    weave_counted(wasm, clock).map(|(woven, _)| woven)
 }
 
 /// How many checks of each kind [`weave`] put in.
@@ -81,13 +107,19 @@ impl Inserted {
 }
 
 /// [`weave`], also counting the checks it put in.
-pub(crate) fn weave_counted(wasm: &[u8]) -> Result<(Vec<u8>, Inserted), String> {
+pub(crate) fn weave_counted(wasm: &[u8], clock: ClockMemory) -> Result<(Vec<u8>, Inserted), String> {
     let wasm = &*wat::parse_bytes(wasm).map_err(|e| e.to_string())?;
     let shape = Shape::of(wasm)?;
     let placement = Placement::of(wasm, shape.imported_funcs)?;
     let mut weaver = Weaver {
+        placement_of_clock: clock,
         imported_memories: shape.imported_memories,
-        clock: shape.imported_memories,
+        memories: shape.imported_memories + shape.defined_memories,
+        clock: match clock {
+            ClockMemory::Imported => shape.imported_memories,
+            ClockMemory::Own => shape.imported_memories + shape.defined_memories,
+        },
+        naming: false,
         deadline: shape.imported_globals + shape.defined_globals,
         next_func: shape.imported_funcs,
         placement: Rc::new(placement),
@@ -116,7 +148,7 @@ pub(crate) fn weave_counted(wasm: &[u8]) -> Result<(Vec<u8>, Inserted), String> 
             Payload::ImportSection(r) => emitted.imports(&mut out, &mut weaver, Some(r))?,
             Payload::FunctionSection(r) => copy!(FunctionSection, parse_function_section, r),
             Payload::TableSection(r) => copy!(TableSection, parse_table_section, r),
-            Payload::MemorySection(r) => copy!(MemorySection, parse_memory_section, r),
+            Payload::MemorySection(r) => emitted.memories(&mut out, &mut weaver, Some(r))?,
             Payload::TagSection(r) => copy!(TagSection, parse_tag_section, r),
             Payload::GlobalSection(r) => emitted.globals(&mut out, &mut weaver, Some(r))?,
             Payload::ExportSection(r) => emitted.exports(&mut out, &mut weaver, &shape, Some(r))?,
@@ -146,7 +178,10 @@ pub(crate) fn weave_counted(wasm: &[u8]) -> Result<(Vec<u8>, Inserted), String> 
             Payload::CustomSection(c) => {
                 // DWARF describes code offsets that the checks move.
                 if !c.name().starts_with(".debug") {
-                    weaver.parse_custom_section(&mut out, c).map_err(err)?;
+                    weaver.naming = true;
+                    let copied = weaver.parse_custom_section(&mut out, c).map_err(err);
+                    weaver.naming = false;
+                    copied?;
                 }
             }
             other => {
@@ -170,6 +205,7 @@ fn err<E: std::fmt::Display>(e: wasm_encoder::reencode::Error<E>) -> String {
 struct Shape {
     imported_funcs: u32,
     imported_memories: u32,
+    defined_memories: u32,
     imported_globals: u32,
     defined_globals: u32,
     start: Option<u32>,
@@ -196,6 +232,7 @@ impl Shape {
                     }
                 }
                 Payload::MemorySection(r) => {
+                    shape.defined_memories = r.count();
                     for m in r {
                         if m.map_err(|e| e.to_string())?.shared {
                             return Err(shared_memory());
@@ -260,6 +297,7 @@ impl SectionRank {
 #[derive(Default)]
 struct Emitted {
     imports: bool,
+    memories: bool,
     globals: bool,
     exports: bool,
 }
@@ -277,6 +315,9 @@ impl Emitted {
         if !self.imports && next > SectionRank::Import {
             self.imports(out, weaver, None)?;
         }
+        if !self.memories && next > SectionRank::Memory {
+            self.memories(out, weaver, None)?;
+        }
         if !self.globals && next > SectionRank::Global {
             self.globals(out, weaver, None)?;
         }
@@ -286,30 +327,49 @@ impl Emitted {
         Ok(())
     }
 
-    /// The module's imports, if it has any, then the clock memory.
+    /// The module's imports, if it has any, then an imported clock.
     fn imports(
         &mut self,
         out: &mut Module,
         weaver: &mut Weaver,
         module: Option<wasmparser::ImportSectionReader<'_>>,
     ) -> Result<(), String> {
+        self.imports = true;
+        let imported = weaver.placement_of_clock == ClockMemory::Imported;
+        if module.is_none() && !imported {
+            return Ok(());
+        }
         let mut s = ImportSection::new();
         if let Some(r) = module {
             weaver.parse_import_section(&mut s, r).map_err(err)?;
         }
-        s.import(
-            CLOCK_IMPORT.0,
-            CLOCK_IMPORT.1,
-            EntityType::Memory(MemoryType {
-                minimum: 1,
-                maximum: Some(1),
-                memory64: false,
-                shared: true,
-                page_size_log2: None,
-            }),
-        );
+        if imported {
+            s.import(CLOCK_IMPORT.0, CLOCK_IMPORT.1, EntityType::Memory(clock_type(true)));
+        }
         out.section(&s);
-        self.imports = true;
+        Ok(())
+    }
+
+    /// The module's memories, if it has any, then a clock of its own.
+    fn memories(
+        &mut self,
+        out: &mut Module,
+        weaver: &mut Weaver,
+        module: Option<wasmparser::MemorySectionReader<'_>>,
+    ) -> Result<(), String> {
+        self.memories = true;
+        let own = weaver.placement_of_clock == ClockMemory::Own;
+        if module.is_none() && !own {
+            return Ok(());
+        }
+        let mut s = MemorySection::new();
+        if let Some(r) = module {
+            weaver.parse_memory_section(&mut s, r).map_err(err)?;
+        }
+        if own {
+            s.memory(clock_type(false));
+        }
+        out.section(&s);
         Ok(())
     }
 
@@ -336,8 +396,8 @@ impl Emitted {
         Ok(())
     }
 
-    /// The module's exports, if it has any, then the deadline global and a
-    /// deferred start function.
+    /// The module's exports, if it has any, then the clock, the deadline
+    /// global and a deferred start function.
     fn exports(
         &mut self,
         out: &mut Module,
@@ -349,6 +409,9 @@ impl Emitted {
         if let Some(r) = module {
             weaver.parse_export_section(&mut s, r).map_err(err)?;
         }
+        if weaver.placement_of_clock == ClockMemory::Own {
+            s.export(CLOCK_EXPORT, ExportKind::Memory, weaver.clock);
+        }
         s.export(DEADLINE_EXPORT, ExportKind::Global, weaver.deadline);
         if let Some(start) = shape.start {
             s.export(START_EXPORT, ExportKind::Func, start);
@@ -359,12 +422,29 @@ impl Emitted {
     }
 }
 
-/// Re-encodes a module with the clock memory after its imported memories
-/// and checks in its function bodies where [`Placement`] puts them.
+/// The clock's memory: one page that cannot grow.
+fn clock_type(shared: bool) -> MemoryType {
+    MemoryType {
+        minimum: 1,
+        maximum: Some(1),
+        memory64: false,
+        shared,
+        page_size_log2: None,
+    }
+}
+
+/// Re-encodes a module with the clock memory and checks in its function
+/// bodies where [`Placement`] puts them.
 struct Weaver {
+    placement_of_clock: ClockMemory,
     imported_memories: u32,
+    /// The module's memories, imported and its own.
+    memories: u32,
     /// The clock's memory index.
     clock: u32,
+    /// Re-encoding the custom sections, where a memory index is only a
+    /// name's key.
+    naming: bool,
     /// The deadline global's index.
     deadline: u32,
     /// The index of the next function body.
@@ -390,13 +470,21 @@ impl Weaver {
 }
 
 impl Reencode for Weaver {
-    type Error = std::convert::Infallible;
+    type Error = String;
 
+    /// Renumbers the memories after an imported clock, and refuses an
+    /// index past the module's memories: invalid in the original, it could
+    /// name the clock in the woven module and let the guest write it.
     fn memory_index(&mut self, memory: u32) -> Result<u32, wasm_encoder::reencode::Error<Self::Error>> {
-        Ok(if memory >= self.imported_memories {
-            memory + 1
-        } else {
-            memory
+        if memory >= self.memories && !self.naming {
+            return Err(wasm_encoder::reencode::Error::UserError(format!(
+                "it refers to memory {memory}, but has only {} memories",
+                self.memories
+            )));
+        }
+        Ok(match self.placement_of_clock {
+            ClockMemory::Imported if memory >= self.imported_memories => memory + 1,
+            _ => memory,
         })
     }
 
@@ -500,8 +588,11 @@ mod tests {
                 continue;
             }
             let wasm = std::fs::read(&path).unwrap();
-            let (woven, inserted) = weave_counted(&wasm).unwrap();
+            let (woven, inserted) = weave_counted(&wasm, ClockMemory::Own).unwrap();
             validate(&woven);
+            let (imported, same) = weave_counted(&wasm, ClockMemory::Imported).unwrap();
+            validate(&imported);
+            assert_eq!(same, inserted, "{}: checks go where they go, wherever the clock is", path.display());
             let (loops, tails, checks) = census(&woven);
             let (loops_before, tails_before, _) = census(&wasm);
             assert_eq!((loops, tails), (loops_before, tails_before), "{}", path.display());
@@ -515,11 +606,9 @@ mod tests {
         assert!(seen >= 5, "only {seen} guests in {}", dir.display());
     }
 
-    #[test]
-    fn memories_are_renumbered_after_the_clock_and_the_start_is_deferred() {
-        // Hand-written: an imported memory, a defined one, a start function
-        // and a tail call, which TinyGo never emits together.
-        let wat = r#"(module
+    /// Hand-written: an imported memory, a defined one, a start function
+    /// and a tail call, which TinyGo never emits together.
+    const MEMORIES_AND_START: &str = r#"(module
             (import "env" "mem" (memory 1))
             (memory $own (export "memory") 1)
             (global $g (mut i32) (i32.const 0))
@@ -528,37 +617,102 @@ mod tests {
             (func (export "sizes") (result i32)
                 (i32.add (memory.size 0) (memory.size $own)))
             (start $start))"#;
-        let woven = weave(wat.as_bytes()).unwrap();
+
+    #[test]
+    fn an_imported_clock_comes_after_the_imported_memories_and_the_start_is_deferred() {
+        let woven = weave(MEMORIES_AND_START.as_bytes(), ClockMemory::Imported).unwrap();
         validate(&woven);
         let text = wasmprinter(&woven);
         assert!(text.contains(r#"(import "tinybind" "clock" (memory (;1;) 1 1 shared))"#), "{text}");
         // The name section follows the renumbering: `$own` is memory 2.
         assert!(text.contains("(memory $own (;2;) 1)"), "{text}");
         assert!(text.contains(r#"(export "memory" (memory $own))"#), "{text}");
+        assert!(!text.contains(CLOCK_EXPORT), "{text}");
         assert!(text.contains(r#"(export "tinybind:start" (func $start))"#), "{text}");
         assert!(text.contains(r#"(export "tinybind:deadline" (global 1))"#), "{text}");
         assert!(text.contains("i32.load $own"), "{text}");
         assert!(text.contains("memory.size $own"), "{text}");
         assert!(text.contains("i64.load 1"), "{text}");
         assert!(!text.contains("(start"), "{text}");
-        // `$spin` calls itself: an entry check besides the tail call's.
         assert_eq!(census(&woven), (0, 1, 2));
     }
 
     #[test]
-    fn modules_without_imports_globals_or_exports_get_them() {
-        let woven = weave(b"(module (func (loop (br 0))))").unwrap();
+    fn an_own_clock_comes_after_the_modules_memories_and_the_start_is_deferred() {
+        let woven = weave(MEMORIES_AND_START.as_bytes(), ClockMemory::Own).unwrap();
         validate(&woven);
-        assert_eq!(census(&woven), (1, 0, 1));
+        let text = wasmprinter(&woven);
+        // No index of the module's changes.
+        assert!(text.contains(r#"(import "env" "mem" (memory (;0;) 1))"#), "{text}");
+        assert!(text.contains("(memory $own (;1;) 1)"), "{text}");
+        assert!(text.contains("(memory (;2;) 1 1)"), "{text}");
+        assert!(!text.contains("shared"), "{text}");
+        assert!(text.contains(r#"(export "memory" (memory $own))"#), "{text}");
+        assert!(text.contains(r#"(export "tinybind:clock" (memory 2))"#), "{text}");
+        assert!(text.contains(r#"(export "tinybind:start" (func $start))"#), "{text}");
+        assert!(text.contains(r#"(export "tinybind:deadline" (global 1))"#), "{text}");
+        assert!(text.contains("i32.load $own"), "{text}");
+        assert!(text.contains("memory.size $own"), "{text}");
+        assert!(text.contains("i64.load 2"), "{text}");
+        assert!(!text.contains("(start"), "{text}");
+        // `$spin` calls itself: an entry check besides the tail call's.
+        assert_eq!(census(&woven), (0, 1, 2));
+    }
+
+    /// A module that names a memory it does not have is invalid, but woven
+    /// that index would be the clock's: the guest could stop its own clock.
+    /// Hand-written binaries (wat does not validate numeric indices), as no
+    /// compiler emits them.
+    #[test]
+    fn a_memory_index_past_the_modules_memories_is_refused_not_given_the_clock() {
+        for (wat, clock) in [
+            "(module (memory 1) (func (i64.store 1 (i32.const 0) (i64.const 0))))",
+            "(module (func (drop (memory.grow 0 (i32.const 1)))))",
+            "(module (memory 1) (data (memory 1) (i32.const 0) \"\\00\"))",
+            "(module (memory 1) (export \"clock\" (memory 1)))",
+            "(module (memory 1) (func (memory.copy 0 1 (i32.const 0) (i32.const 0) (i32.const 8))))",
+            // Imported, the clock is memory 0 here; memory 1 must not
+            // become it (or anything else).
+            "(module (import \"env\" \"m\" (memory 1)) (func (i64.store 1 (i32.const 0) (i64.const 0))))",
+        ]
+        .into_iter()
+        .flat_map(|wat| [(wat, ClockMemory::Own), (wat, ClockMemory::Imported)])
+        {
+            let err = weave(wat.as_bytes(), clock).expect_err(wat);
+            assert!(err.contains("refers to memory"), "{wat} ({clock:?}): {err}");
+        }
+        // In the name section an index is only a name's key.
+        let mut wasm = wat::parse_str("(module (memory $m 1))").unwrap();
+        let mut names = wasm_encoder::NameSection::new();
+        let mut map = wasm_encoder::NameMap::new();
+        map.append(5, "elsewhere");
+        names.memories(&map);
+        let mut section = wasm_encoder::Module::new();
+        section.section(&names);
+        wasm.extend_from_slice(&section.finish()[8..]);
+        for clock in [ClockMemory::Own, ClockMemory::Imported] {
+            validate(&weave(&wasm, clock).expect("a stray memory name is kept"));
+        }
+    }
+
+    #[test]
+    fn modules_without_imports_globals_or_exports_get_them() {
+        for clock in [ClockMemory::Own, ClockMemory::Imported] {
+            let woven = weave(b"(module (func (loop (br 0))))", clock).unwrap();
+            validate(&woven);
+            assert_eq!(census(&woven), (1, 0, 1));
+        }
     }
 
     #[test]
     fn shared_memories_and_components_are_refused() {
-        let err = weave(b"(module (memory 1 1 shared))").unwrap_err();
-        assert!(err.contains("shared memories"), "{err}");
-        let err = weave(b"(component)").unwrap_err();
-        assert!(err.contains("component"), "{err}");
-        assert!(weave(b"\0asm\x01\0\0\0\x01").is_err());
+        for clock in [ClockMemory::Own, ClockMemory::Imported] {
+            let err = weave(b"(module (memory 1 1 shared))", clock).unwrap_err();
+            assert!(err.contains("shared memories"), "{err}");
+            let err = weave(b"(component)", clock).unwrap_err();
+            assert!(err.contains("component"), "{err}");
+            assert!(weave(b"\0asm\x01\0\0\0\x01", clock).is_err());
+        }
     }
 
     /// Bounded property test: wasm-smith modules (tail calls, several
@@ -584,7 +738,8 @@ mod tests {
                 continue;
             };
             let wasm = module.to_bytes();
-            match weave_counted(&wasm) {
+            let clock = [ClockMemory::Own, ClockMemory::Imported][case % 2];
+            match weave_counted(&wasm, clock) {
                 Ok((w, inserted)) => {
                     let features = WasmFeatures::all();
                     if let Err(e) = Validator::new_with_features(features).validate_all(&w) {
@@ -602,8 +757,8 @@ mod tests {
         }
         assert!(woven > 100, "only {woven} modules woven ({refused} refused)");
 
-        let guest = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-go/greeter.wasm"))
-            .unwrap();
+        let guest =
+            std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-go/greeter.wasm")).unwrap();
         for _ in 0..300 {
             let mut wasm = guest.clone();
             for _ in 0..1 + next() % 8 {
@@ -613,7 +768,8 @@ mod tests {
             let cut = (next() % (wasm.len() as u64 + 1)) as usize;
             wasm.truncate(cut.max(wasm.len() / 2));
             // Either result is fine; a panic fails the test.
-            let _ = weave(&wasm);
+            let _ = weave(&wasm, ClockMemory::Own);
+            let _ = weave(&wasm, ClockMemory::Imported);
         }
     }
 

@@ -13,10 +13,10 @@ use std::time::Duration;
 use wasmtime::{Global, Memory, Store, TypedFunc, Val, WasmParams, WasmResults};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
-use crate::deadline::Clock;
+use crate::deadline::{Clock, ClockMemory, Registration};
 use crate::memory::{self, GuestSlice, Results};
 use crate::output::Tail;
-use crate::runtime::{HostLink, State, TICK};
+use crate::runtime::{HostLink, Settings, State, TICK};
 use crate::{Error, Runtime};
 
 /// Most tables an instance may have.
@@ -25,14 +25,20 @@ pub const MAX_TABLES: usize = 4;
 /// Most elements one table may grow to (about 1 M: 8-16 MiB of host memory).
 pub const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 
-/// The store limits of a guest with a memory cap of `memory_limit` bytes.
-/// The cap is per memory: one memory makes it the instance's cap. Tables
+/// The store limits of a guest under `settings`' memory cap. The cap is
+/// per memory: one memory of the guest's own makes it the instance's cap
+/// (the deadline clock's memory is one page that cannot grow). Tables
 /// are host memory too (8+ bytes an element), so they are capped as well;
 /// TinyGo needs one table of a few thousand.
-pub(crate) fn store_limits(memory_limit: usize) -> wasmtime::StoreLimits {
+pub(crate) fn store_limits(settings: &Settings, clock: Option<&Clock>) -> wasmtime::StoreLimits {
+    // A guest woven with a clock of its own has a one-page clock memory too.
+    let memories = match clock.map(Clock::memory) {
+        Some(ClockMemory::Own) => 2,
+        Some(ClockMemory::Imported) | None => 1,
+    };
     wasmtime::StoreLimitsBuilder::new()
-        .memory_size(memory_limit)
-        .memories(1)
+        .memory_size(settings.memory_limit)
+        .memories(memories)
         .tables(MAX_TABLES)
         .table_elements(MAX_TABLE_ELEMENTS)
         .instances(1)
@@ -72,6 +78,9 @@ struct Block {
 /// A running guest. Not shared between threads: use one per thread, or a
 /// [`crate::Pool`].
 pub struct Instance {
+    /// Keeps the guest's own clock memory current (`None` without one).
+    /// First, so that it is dropped before the store that holds the memory.
+    clock_memory: Option<Registration>,
     runtime: Runtime,
     module: &'static GuestModule,
     /// How its host functions are linked (`None`: no host).
@@ -206,13 +215,7 @@ impl Instance {
     #[inline(always)]
     pub fn results(&self, export: &'static str, retptr: i32, size: u32) -> Result<Results<'_>, Error> {
         let memory = self.memory_or(export)?;
-        Results::new(
-            memory.data(&self.store),
-            retptr as u32,
-            size,
-            self.module.name,
-            export,
-        )
+        Results::new(memory.data(&self.store), retptr as u32, size, self.module.name, export)
     }
 
     /// Reads the results at `retptr` with `read`, given a bounds-checked
@@ -230,14 +233,7 @@ impl Instance {
         let Some(memory) = self.store.data().memory else {
             return Err(self.no_memory(export));
         };
-        Results::read(
-            memory.data(&self.store),
-            retptr as u32,
-            size,
-            self.module.name,
-            export,
-            read,
-        )
+        Results::read(memory.data(&self.store), retptr as u32, size, self.module.name, export, read)
     }
 
     /// The runtime this instance belongs to.
@@ -352,9 +348,7 @@ impl Instance {
     }
 
     fn refuel(&mut self, fuel: u64) -> Result<(), Error> {
-        self.store
-            .set_fuel(fuel)
-            .map_err(|e| Error::Engine(format!("{e:#}")))
+        self.store.set_fuel(fuel).map_err(|e| Error::Engine(format!("{e:#}")))
     }
 
     #[inline(always)]

@@ -31,11 +31,12 @@ impl Instance {
             Ok(s) => s,
             Err(e) => return Err((e, host)),
         };
-        let limits = super::store_limits(settings.memory_limit);
+        let limits = super::store_limits(&settings, runtime.clock());
         let mut store = Store::new(runtime.engine(), State::new(sandbox.wasi, limits, host));
         store.limiter(|s| &mut s.limits);
         let deadline_ticks = settings.timeout.map(ticks);
         let mut inst = Instance {
+            clock_memory: None,
             runtime: runtime.clone(),
             module,
             link,
@@ -90,12 +91,20 @@ impl Instance {
         state.memory = memory;
         state.malloc = malloc;
         state.free = free;
-        if inst.clock.is_some() {
+        if let Some(clock) = &inst.clock {
+            let missing = || Error::Instantiate {
+                guest: module.name.to_string(),
+                reason: "the deadline checks are missing".into(),
+            };
             let global = instance
                 .get_global(&mut inst.store, deadline::DEADLINE_EXPORT)
-                .ok_or_else(|| Error::Instantiate {
+                .ok_or_else(missing)?;
+            // SAFETY: `clock_memory` is the first field of `Instance`, so
+            // it is dropped before the store.
+            inst.clock_memory =
+                unsafe { clock.attach(&mut inst.store, &instance) }.map_err(|reason| Error::Instantiate {
                     guest: module.name.to_string(),
-                    reason: "the deadline checks are missing".into(),
+                    reason: reason.into(),
                 })?;
             inst.deadline = Some(global);
         }
@@ -191,14 +200,77 @@ impl Instance {
             None => no_host::<H>(),
         }
     }
-
 }
 
 #[cold]
 #[inline(never)]
 fn no_host<H>() -> ! {
-    panic!(
-        "tinybind: the instance holds no host of type `{}`",
-        std::any::type_name::<H>()
-    )
+    panic!("tinybind: the instance holds no host of type `{}`", std::any::type_name::<H>())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::deadline::ClockMemory;
+
+    static CONCAT: GuestModule = GuestModule {
+        name: "concat",
+        file: "guest-go/concat.wasm",
+        bytes: include_bytes!("../../../guest-go/concat.wasm"),
+        startup: Startup::Initialize,
+        retptr_size: 8,
+    };
+
+    fn instance(rt: &Runtime) -> Instance {
+        match Instance::new(rt.clone(), &CONCAT, None, None) {
+            Ok(i) => i,
+            Err((e, _)) => panic!("{e}"),
+        }
+    }
+
+    /// The tick in an instance's own clock memory.
+    fn clock_of(i: &mut Instance) -> u64 {
+        let memory = i.instance.and_then(|x| x.get_memory(&mut i.store, deadline::CLOCK_EXPORT));
+        let bytes = memory.expect("a clock memory").data(&i.store)[..8].try_into();
+        u64::from_le_bytes(bytes.expect("eight bytes"))
+    }
+
+    #[test]
+    fn a_pooled_instance_has_a_clock_of_its_own_kept_current_until_it_is_dropped() {
+        let rt = Runtime::builder().pooling(4).build().unwrap();
+        let clock = rt.clock().expect("a deadline clock").clone();
+        assert_eq!(clock.memory(), ClockMemory::Own);
+        let (mut a, mut b) = (instance(&rt), instance(&rt));
+        assert_eq!(clock.registered(), 2);
+        let start = clock.now();
+        while clock.now() < start + 3 {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        for i in [&mut a, &mut b] {
+            let before = clock.now();
+            let seen = clock_of(i);
+            assert!(before <= seen && seen <= clock.now(), "{before} {seen}");
+        }
+        // `reset` replaces the instance: its old clock goes off the list.
+        a.reset().unwrap();
+        assert_eq!(clock.registered(), 2);
+        drop(a);
+        assert_eq!(clock.registered(), 1);
+        drop(b);
+        assert_eq!(clock.registered(), 0);
+    }
+
+    #[test]
+    fn an_instance_outside_a_pool_reads_the_runtimes_imported_clock() {
+        let rt = Runtime::new().unwrap();
+        let clock = rt.clock().expect("a deadline clock").clone();
+        assert_eq!(clock.memory(), ClockMemory::Imported);
+        let mut i = instance(&rt);
+        assert_eq!(clock.registered(), 0);
+        let exported = i.instance.and_then(|x| x.get_memory(&mut i.store, deadline::CLOCK_EXPORT));
+        assert!(exported.is_none());
+        assert!(clock.shared_memory().is_some());
+    }
 }
