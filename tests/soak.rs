@@ -134,10 +134,7 @@ fn worker(rt: &Runtime, id: usize, until: Instant, counts: &Counts) -> (usize, u
 
 #[test]
 fn good_and_hostile_calls_from_eight_threads() {
-    let secs: u64 = std::env::var("TINYBIND_SOAK_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(6);
+    let secs: u64 = std::env::var("TINYBIND_SOAK_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(6);
     let rt = Runtime::builder()
         .timeout(Some(Duration::from_millis(400)))
         .memory_limit(32 << 20)
@@ -190,5 +187,8 @@ fn good_and_hostile_calls_from_eight_threads() {
     }
     // Instances are made and dropped all the time; what they leave behind
     // must not grow with the number of calls.
-    assert!(rss_after <= rss_before + 32 * 1024, "RSS grew from {rss_before} kB to {rss_after} kB");
+    assert!(
+        rss_after <= rss_before + 32 * 1024,
+        "RSS grew from {rss_before} kB to {rss_after} kB"
+    );
 }

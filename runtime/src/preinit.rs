@@ -95,7 +95,9 @@ pub(crate) fn snapshot(
 ) -> Result<Snapshot, String> {
     match module.startup {
         Startup::Initialize => {}
-        Startup::Command => return Err("a WASI command: its start-up (`_start`) is the program itself".into()),
+        Startup::Command => {
+            return Err("a WASI command: its start-up (`_start`) is the program itself".into())
+        }
         Startup::None => return Err("it has no start-up (`_initialize`) to snapshot".into()),
     }
     let wasm = wat::parse_bytes(module.bytes).map_err(|e| format!("not a module: {e}"))?;
@@ -132,7 +134,6 @@ pub(crate) fn snapshot(
         .instantiate(&mut store, &compiled)
         .map_err(|e| format!("instantiating for the snapshot: {e:#}"))?;
     // Kept current until the snapshot is taken; dropped before the store.
-    // Kept current until the snapshot is taken; dropped before the store.
     let mut _clock_memory = None;
     if let Some(clock) = clock {
         let global = instance
@@ -142,9 +143,7 @@ pub(crate) fn snapshot(
         _clock_memory = unsafe { clock.attach(&mut store, &instance) }?;
         let ticks = settings.timeout.map_or(u64::MAX / 4, crate::instance::ticks);
         let at = clock.now().saturating_add(ticks).saturating_add(1);
-        global
-            .set(&mut store, Val::I64(at as i64))
-            .map_err(|e| format!("{e:#}"))?;
+        global.set(&mut store, Val::I64(at as i64)).map_err(|e| format!("{e:#}"))?;
     }
     let run = |store: &mut Store<Probe>, export: &str| -> Result<(), String> {
         let func = instance
@@ -164,9 +163,7 @@ pub(crate) fn snapshot(
         let ptr = malloc
             .call(&mut *store, size as i32)
             .map_err(|e| refusal(store, "malloc", e))? as u32;
-        let memory = instance
-            .get_memory(&mut *store, "memory")
-            .map_or(0, |m| m.data_size(&*store));
+        let memory = instance.get_memory(&mut *store, "memory").map_or(0, |m| m.data_size(&*store));
         if !crate::memory::usable_block(ptr, u64::from(size), memory) {
             return Err(format!("`malloc({size})` returned {ptr:#x}, outside its {memory}-byte memory"));
         }
@@ -218,25 +215,22 @@ fn probe_linker(
             return Err(format!("it imports `{m}.{n}`, which is not a function"));
         };
         if m == "wasi_snapshot_preview1" {
-            let defined =
-                match n {
-                    "random_get" => Some(linker.func_wrap(m, n, random_get)),
-                    "args_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
-                        sizes(c, |p| &p.args, count, size)
-                    })),
-                    "args_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
-                        strings(c, |p| &p.args, ptrs, buf)
-                    })),
-                    "environ_sizes_get" => {
-                        Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
-                            sizes(c, |p| &p.env, count, size)
-                        }))
-                    }
-                    "environ_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
-                        strings(c, |p| &p.env, ptrs, buf)
-                    })),
-                    _ => None,
-                };
+            let defined = match n {
+                "random_get" => Some(linker.func_wrap(m, n, random_get)),
+                "args_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
+                    sizes(c, |p| &p.args, count, size)
+                })),
+                "args_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
+                    strings(c, |p| &p.args, ptrs, buf)
+                })),
+                "environ_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
+                    sizes(c, |p| &p.env, count, size)
+                })),
+                "environ_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
+                    strings(c, |p| &p.env, ptrs, buf)
+                })),
+                _ => None,
+            };
             if let Some(defined) = defined {
                 defined.map_err(err)?;
                 continue;
@@ -336,11 +330,7 @@ struct ProbeState<'a> {
 
 impl InstanceState for ProbeState<'_> {
     fn global_get(&mut self, name: &str, _: ValType) -> impl Future<Output = SnapshotVal> + Send {
-        let value = match self
-            .instance
-            .get_global(&mut *self.store, name)
-            .map(|g| g.get(&mut *self.store))
-        {
+        let value = match self.instance.get_global(&mut *self.store, name).map(|g| g.get(&mut *self.store)) {
             Some(Val::I32(x)) => SnapshotVal::I32(x),
             Some(Val::I64(x)) => SnapshotVal::I64(x),
             Some(Val::F32(x)) => SnapshotVal::F32(x),

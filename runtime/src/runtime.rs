@@ -75,9 +75,7 @@ impl HostLink {
 
 impl std::fmt::Debug for HostLink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostLink")
-            .field("host", &self.host)
-            .finish_non_exhaustive()
+        f.debug_struct("HostLink").field("host", &self.host).finish_non_exhaustive()
     }
 }
 
@@ -222,8 +220,16 @@ impl Runtime {
     }
 
     /// Compiles a guest, once per runtime and host type.
-    pub(crate) fn compile(&self, module: &'static GuestModule, host: Option<HostLink>) -> Result<Arc<Compiled>, Error> {
-        let key = (module.bytes.as_ptr() as usize, module.bytes.len(), host.map(|h| h.host));
+    pub(crate) fn compile(
+        &self,
+        module: &'static GuestModule,
+        host: Option<HostLink>,
+    ) -> Result<Arc<Compiled>, Error> {
+        let key = (
+            module.bytes.as_ptr() as usize,
+            module.bytes.len(),
+            host.map(|h| h.host),
+        );
         if let Some(c) = self.lock_compiled().get(&key) {
             return Ok(c.clone());
         }
@@ -290,7 +296,9 @@ impl Runtime {
                 });
             }
         }
-        linker.define_unknown_imports_as_traps(&wasm).map_err(compile_err)?;
+        linker
+            .define_unknown_imports_as_traps(&wasm)
+            .map_err(compile_err)?;
         let pre = linker.instantiate_pre(&wasm).map_err(|e| Error::Instantiate {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
@@ -448,11 +456,20 @@ impl RuntimeBuilder {
     pub fn build(self) -> Result<Runtime, Error> {
         let engine_err = |e: wasmtime::Error| Error::Engine(format!("{e:#}"));
         let mut config = Config::new();
+        // Where woven guests read the deadline clock: pooled instances have
+        // a clock memory each (their slot holds it, and it leaves their
+        // memory a copy-on-write image); others share one imported clock,
+        // as a memory of their own would cost a map and an unmap (and a
+        // cross-core TLB flush) per instance, about 15% of a new instance.
+        let clock_memory = self.settings.timeout.map(|_| match self.pooling {
+            Some(_) => ClockMemory::Own,
+            None => ClockMemory::Imported,
+        });
         if let Some(max) = self.pooling {
             let mut pool = PoolingAllocationConfig::default();
             // With deadlines, each pooled instance has a one-page clock
             // memory besides its own (see `deadline`).
-            let memories = if self.settings.timeout.is_some() { 2 } else { 1 };
+            let memories = 1 + clock_memory.map_or(0, ClockMemory::added_memories);
             pool.total_core_instances(max)
                 .total_memories(max.saturating_mul(memories))
                 .total_tables(max)
@@ -464,27 +481,18 @@ impl RuntimeBuilder {
             // its slot. By default wasmtime `madvise`s it away, and the
             // next instance page-faults on every page it touches (a pooled,
             // pre-initialised `concat` request took 33 µs so, 9 µs with
-            // this). Instead, up to 64 KiB
-            // of the pages the instance wrote (found with Linux's
-            // `PAGEMAP_SCAN` where the kernel has it, 6.7 and later; else
-            // the lowest 64 KiB) are copied back from the image and stay
-            // mapped. Each slot may so keep 64 KiB of host memory resident.
+            // this). Instead, up to 64 KiB of the pages the instance wrote
+            // (found with Linux's `PAGEMAP_SCAN` where the kernel has it,
+            // 6.7 and later; else the lowest 64 KiB) are copied back from
+            // the image and stay mapped. Each slot may so keep 64 KiB of
+            // host memory resident.
             pool.linear_memory_keep_resident(POOL_KEEP_RESIDENT)
                 .pagemap_scan(wasmtime::Enabled::Auto);
             config.allocation_strategy(InstanceAllocationStrategy::Pooling(pool));
         }
-        // Where woven guests read the deadline clock: pooled instances have
-        // a clock memory each (their slot holds it, and it leaves their
-        // memory a copy-on-write image); others share one imported clock,
-        // as a memory of their own would cost a map and an unmap (and a
-        // cross-core TLB flush) per instance, about 15% of a new instance.
-        let clock_memory = match self.pooling {
-            Some(_) => ClockMemory::Own,
-            None => ClockMemory::Imported,
-        };
         // The imported clock is a shared memory; guests' own shared
         // memories (wasm threads) are refused when their checks are woven.
-        config.shared_memory(self.settings.timeout.is_some() && clock_memory == ClockMemory::Imported);
+        config.shared_memory(clock_memory == Some(ClockMemory::Imported));
         // Copy-on-write memory images, except for pre-initialised guests
         // outside a pool: their snapshot's image is mapped at each
         // instantiation and unmapped at each drop, and every page the
@@ -497,8 +505,8 @@ impl RuntimeBuilder {
         let engine = Engine::new(&config).map_err(engine_err)?;
         let mut linker: Linker<State> = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi).map_err(engine_err)?;
-        let clock = match self.settings.timeout {
-            Some(_) => {
+        let clock = match clock_memory {
+            Some(clock_memory) => {
                 let clock = Clock::new(&engine, clock_memory).map_err(engine_err)?;
                 if let Some(memory) = clock.shared_memory() {
                     // `Linker::define` wants a store; a shared memory

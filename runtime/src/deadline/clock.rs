@@ -33,7 +33,7 @@ struct Shared {
     clocks: Mutex<Clocks>,
 }
 
-// SAFETY: `now` points into `memory` or `own`, which this value keeps
+// SAFETY: `now` points into `memory` or `_own`, which this value keeps
 // alive and which never move (a one-page memory, minimum = maximum, and a
 // box); it is only accessed as an `AtomicU64`.
 unsafe impl Sync for Shared {}
@@ -60,9 +60,7 @@ impl Counter {
         // `AtomicU64`, and the guest only reads it (with plain loads).
         unsafe { self.0.as_ref() }.store(ticks, Ordering::Release);
     }
-}
 
-impl Counter {
     fn get(self) -> u64 {
         // SAFETY: as in `set`.
         unsafe { self.0.as_ref() }.load(Ordering::Acquire)

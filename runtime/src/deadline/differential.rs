@@ -1,6 +1,7 @@
 //! The weaver's oracle: a woven module must behave exactly like its
 //! original while the deadline is far away. [`compare`] weaves the module
-//! with each clock placement, instantiates both forms on one engine, runs the (deferred) start function, calls every exported
+//! with each clock placement, instantiates each woven form and the original
+//! on one engine, runs the (deferred) start function, calls every exported
 //! function with zero arguments, and compares results (bit for bit), traps,
 //! and at the end every exported memory and global.
 //!
@@ -8,7 +9,9 @@
 //! (`fuzz/fuzz_targets/weave.rs`). Modules must terminate on their own
 //! (wasm-smith's `ensure_termination`) and have no imports.
 
-use wasmtime::{Config, Engine, Extern, Instance, Linker, Module, SharedMemory, Store, Trap, Val, ValType};
+use wasmtime::{
+    Config, Engine, Extern, Instance, Linker, Module, SharedMemory, Store, Trap, Val, ValType,
+};
 
 use super::{weave, ClockMemory, CLOCK_IMPORT, DEADLINE_EXPORT, START_EXPORT};
 
@@ -67,6 +70,7 @@ fn outcome(r: wasmtime::Result<Vec<Val>>) -> Outcome {
 pub fn engine() -> Engine {
     let mut config = Config::new();
     config.shared_memory(true);
+    config.wasm_threads(true);
     Engine::new(&config).unwrap_or_else(|_| Engine::default())
 }
 

@@ -58,9 +58,9 @@ use placement::Placement;
 
 use wasm_encoder::reencode::Reencode;
 use wasm_encoder::{
-    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, EntityType, ExportKind, ExportSection,
-    FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction, MemArg, MemorySection, MemoryType, Module,
-    TableSection, TagSection, TypeSection, ValType,
+    CodeSection, ConstExpr, DataCountSection, DataSection, ElementSection, EntityType, ExportKind,
+    ExportSection, FunctionSection, GlobalSection, GlobalType, ImportSection, Instruction, MemArg, MemorySection,
+    MemoryType, Module, TableSection, TagSection, TypeSection, ValType,
 };
 use wasmparser::{Encoding, Operator, Parser, Payload, TypeRef};
 
@@ -68,6 +68,11 @@ use wasmparser::{Encoding, Operator, Parser, Payload, TypeRef};
 pub(crate) const CLOCK_IMPORT: (&str, &str) = ("tinybind", "clock");
 /// The export of a module's own clock ([`ClockMemory::Own`]).
 pub(crate) const CLOCK_EXPORT: &str = "tinybind:clock";
+/// The export of the deadline global.
+pub(crate) const DEADLINE_EXPORT: &str = "tinybind:deadline";
+/// The export of a module's start function, deferred so that it runs under a
+/// deadline.
+pub(crate) const START_EXPORT: &str = "tinybind:start";
 
 /// Where the woven checks find the clock (see the module docs).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -77,11 +82,16 @@ pub(crate) enum ClockMemory {
     /// A memory of each instance's own, exported as [`CLOCK_EXPORT`].
     Own,
 }
-/// The export of the deadline global.
-pub(crate) const DEADLINE_EXPORT: &str = "tinybind:deadline";
-/// The export of a module's start function, deferred so that it runs under a
-/// deadline.
-pub(crate) const START_EXPORT: &str = "tinybind:start";
+
+impl ClockMemory {
+    /// The memories an instance of a woven guest has besides the guest's.
+    pub(crate) fn added_memories(self) -> u32 {
+        match self {
+            ClockMemory::Imported => 0,
+            ClockMemory::Own => 1,
+        }
+    }
+}
 
 /// Adds deadline checks to a core module, binary or text, reading the clock
 /// from `clock` (see the module docs). A start function comes back exported
@@ -115,10 +125,6 @@ pub(crate) fn weave_counted(wasm: &[u8], clock: ClockMemory) -> Result<(Vec<u8>,
         placement_of_clock: clock,
         imported_memories: shape.imported_memories,
         memories: shape.imported_memories + shape.defined_memories,
-        clock: match clock {
-            ClockMemory::Imported => shape.imported_memories,
-            ClockMemory::Own => shape.imported_memories + shape.defined_memories,
-        },
         naming: false,
         deadline: shape.imported_globals + shape.defined_globals,
         next_func: shape.imported_funcs,
@@ -410,7 +416,7 @@ impl Emitted {
             weaver.parse_export_section(&mut s, r).map_err(err)?;
         }
         if weaver.placement_of_clock == ClockMemory::Own {
-            s.export(CLOCK_EXPORT, ExportKind::Memory, weaver.clock);
+            s.export(CLOCK_EXPORT, ExportKind::Memory, weaver.clock());
         }
         s.export(DEADLINE_EXPORT, ExportKind::Global, weaver.deadline);
         if let Some(start) = shape.start {
@@ -440,8 +446,6 @@ struct Weaver {
     imported_memories: u32,
     /// The module's memories, imported and its own.
     memories: u32,
-    /// The clock's memory index.
-    clock: u32,
     /// Re-encoding the custom sections, where a memory index is only a
     /// name's key.
     naming: bool,
@@ -454,12 +458,21 @@ struct Weaver {
 }
 
 impl Weaver {
+    /// The clock's memory index: after the imported memories, or after all
+    /// of the module's.
+    fn clock(&self) -> u32 {
+        match self.placement_of_clock {
+            ClockMemory::Imported => self.imported_memories,
+            ClockMemory::Own => self.memories,
+        }
+    }
+
     fn check(&self, f: &mut wasm_encoder::Function) {
         f.instruction(&Instruction::I32Const(0));
         f.instruction(&Instruction::I64Load(MemArg {
             offset: 0,
             align: 3,
-            memory_index: self.clock,
+            memory_index: self.clock(),
         }));
         f.instruction(&Instruction::GlobalGet(self.deadline));
         f.instruction(&Instruction::I64GeU);
@@ -757,8 +770,8 @@ mod tests {
         }
         assert!(woven > 100, "only {woven} modules woven ({refused} refused)");
 
-        let guest =
-            std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-go/greeter.wasm")).unwrap();
+        let guest = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../guest-go/greeter.wasm"))
+            .unwrap();
         for _ in 0..300 {
             let mut wasm = guest.clone();
             for _ in 0..1 + next() % 8 {

@@ -13,7 +13,7 @@ use std::time::Duration;
 use wasmtime::{Global, Memory, Store, TypedFunc, Val, WasmParams, WasmResults};
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
 
-use crate::deadline::{Clock, ClockMemory, Registration};
+use crate::deadline::{Clock, Registration};
 use crate::memory::{self, GuestSlice, Results};
 use crate::output::Tail;
 use crate::runtime::{HostLink, Settings, State, TICK};
@@ -32,10 +32,7 @@ pub const MAX_TABLE_ELEMENTS: usize = 1 << 20;
 /// TinyGo needs one table of a few thousand.
 pub(crate) fn store_limits(settings: &Settings, clock: Option<&Clock>) -> wasmtime::StoreLimits {
     // A guest woven with a clock of its own has a one-page clock memory too.
-    let memories = match clock.map(Clock::memory) {
-        Some(ClockMemory::Own) => 2,
-        Some(ClockMemory::Imported) | None => 1,
-    };
+    let memories = 1 + clock.map_or(0, |c| c.memory().added_memories()) as usize;
     wasmtime::StoreLimitsBuilder::new()
         .memory_size(settings.memory_limit)
         .memories(memories)
@@ -215,7 +212,13 @@ impl Instance {
     #[inline(always)]
     pub fn results(&self, export: &'static str, retptr: i32, size: u32) -> Result<Results<'_>, Error> {
         let memory = self.memory_or(export)?;
-        Results::new(memory.data(&self.store), retptr as u32, size, self.module.name, export)
+        Results::new(
+            memory.data(&self.store),
+            retptr as u32,
+            size,
+            self.module.name,
+            export,
+        )
     }
 
     /// Reads the results at `retptr` with `read`, given a bounds-checked
@@ -233,7 +236,14 @@ impl Instance {
         let Some(memory) = self.store.data().memory else {
             return Err(self.no_memory(export));
         };
-        Results::read(memory.data(&self.store), retptr as u32, size, self.module.name, export, read)
+        Results::read(
+            memory.data(&self.store),
+            retptr as u32,
+            size,
+            self.module.name,
+            export,
+            read,
+        )
     }
 
     /// The runtime this instance belongs to.
@@ -348,7 +358,9 @@ impl Instance {
     }
 
     fn refuel(&mut self, fuel: u64) -> Result<(), Error> {
-        self.store.set_fuel(fuel).map_err(|e| Error::Engine(format!("{e:#}")))
+        self.store
+            .set_fuel(fuel)
+            .map_err(|e| Error::Engine(format!("{e:#}")))
     }
 
     #[inline(always)]

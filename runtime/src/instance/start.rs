@@ -200,12 +200,16 @@ impl Instance {
             None => no_host::<H>(),
         }
     }
+
 }
 
 #[cold]
 #[inline(never)]
 fn no_host<H>() -> ! {
-    panic!("tinybind: the instance holds no host of type `{}`", std::any::type_name::<H>())
+    panic!(
+        "tinybind: the instance holds no host of type `{}`",
+        std::any::type_name::<H>()
+    )
 }
 
 #[cfg(test)]
