@@ -10,36 +10,17 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use tinybind_codegen::Builder;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 /// A fresh directory, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "tinybind-bad-guests-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn temp_dir(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("tinybind-bad-guests-{tag}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
@@ -78,7 +59,7 @@ fn generate(guests: &Path, out: &Path) -> Result<tinybind_codegen::Report, Strin
 /// A guest directory holding only `name` with `bytes`: generation must fail
 /// with an error that names the file.
 fn assert_rejected(name: &str, bytes: &[u8]) -> String {
-    let dir = TempDir::new("reject");
+    let dir = temp_dir("reject");
     let guests = dir.path().join("guests");
     std::fs::create_dir_all(&guests).unwrap();
     let file = guests.join(name);
@@ -140,7 +121,7 @@ fn truncated_real_modules_are_rejected_naming_the_file() {
             let at = 8 + rng.below(bytes.len() - 8);
             bytes[at] ^= 1 << rng.below(8);
         }
-        let dir = TempDir::new("flip");
+        let dir = temp_dir("flip");
         let guests = dir.path().join("guests");
         std::fs::create_dir_all(&guests).unwrap();
         std::fs::write(guests.join("flipped.wasm"), &bytes).unwrap();
@@ -159,7 +140,7 @@ fn broken_text_and_go_files_are_rejected_naming_the_file() {
     assert_rejected("notutf8.wat", b"(module)\xff");
 
     // A good module with a Go file that is not UTF-8.
-    let dir = TempDir::new("go");
+    let dir = temp_dir("go");
     let guests = dir.path().join("guests");
     std::fs::create_dir_all(&guests).unwrap();
     std::fs::write(guests.join("g.wat"), "(module (func (export \"f\")))").unwrap();
@@ -284,7 +265,7 @@ fn wat_types(types: &[&str]) -> String {
 
 #[test]
 fn absurd_but_valid_modules_get_bindings_that_compile() {
-    let dir = TempDir::new("absurd");
+    let dir = temp_dir("absurd");
     let guests = dir.path().join("guests");
     std::fs::create_dir_all(&guests).unwrap();
     let many = wat_types(&["i32"; 200]);
@@ -382,7 +363,7 @@ fn absurd_but_valid_modules_get_bindings_that_compile() {
 /// signatures, whose bodies are never called.)
 #[test]
 fn go_struct_names_that_rust_uses_compile() {
-    let dir = TempDir::new("names");
+    let dir = temp_dir("names");
     let guests = dir.path().join("guests");
     std::fs::create_dir_all(&guests).unwrap();
     let params = |n: usize| "(param i32)".repeat(n);
@@ -642,7 +623,7 @@ fn random_modules_with_awkward_names_get_bindings_that_compile() {
     let mut rng = Rng(0xB1D5);
     // Several directories of many guests each: one rustc run per directory.
     for round in 0..3 {
-        let dir = TempDir::new("random");
+        let dir = temp_dir("random");
         let guests = dir.path().join("guests");
         std::fs::create_dir_all(&guests).unwrap();
         for i in 0..40 {
@@ -670,7 +651,7 @@ fn random_modules_with_awkward_names_get_bindings_that_compile() {
 /// the main one, so that its few build dependencies compile once.
 #[test]
 fn cargo_build_fails_cleanly_on_a_broken_module() {
-    let dir = TempDir::new("crate");
+    let dir = temp_dir("crate");
     let krate = dir.path();
     std::fs::create_dir_all(krate.join("src")).unwrap();
     std::fs::create_dir_all(krate.join("guest-go")).unwrap();
@@ -765,7 +746,7 @@ fn truncated_and_damaged_corpus_modules_never_panic() {
         let real = std::fs::read(module).unwrap();
         let name = module.file_name().unwrap().to_string_lossy().into_owned();
         // The real module itself generates.
-        let dir = TempDir::new("corpus");
+        let dir = temp_dir("corpus");
         let guests = dir.path().join("guests");
         std::fs::create_dir_all(&guests).unwrap();
         std::fs::write(guests.join("real.wasm"), &real).unwrap();
@@ -803,7 +784,7 @@ fn truncated_and_damaged_corpus_modules_never_panic() {
 /// crate with `#![deny(warnings)]` would include them.
 #[test]
 fn the_guest_go_bindings_compile_with_warnings_denied() {
-    let dir = TempDir::new("guest-go");
+    let dir = temp_dir("guest-go");
     let report = generate(&Path::new(ROOT).join("guest-go"), dir.path()).expect("generates");
     assert!(report.guests.iter().any(|g| !g.structs.is_empty()), "no guest with structs");
     rustc_check(&report.out_file, dir.path());

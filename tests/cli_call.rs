@@ -63,27 +63,24 @@ fn assert_error(v: &Json, kind: &str, guest: &str, export: &str) {
     assert!(!message.is_empty() && !message.contains('\n'), "{v}");
 }
 
-struct TempDir(PathBuf);
+/// A fresh directory under the system temp dir, removed on drop.
+struct TempDir(tempfile::TempDir);
 
 impl TempDir {
     fn new(tag: &str) -> TempDir {
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "tinybind-cli-call-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
+        let dir = tempfile::Builder::new()
+            .prefix(&format!("tinybind-cli-call-{tag}-"))
+            .tempdir()
+            .expect("temp dir");
         TempDir(dir)
     }
 
     fn path(&self) -> &Path {
-        &self.0
+        self.0.path()
     }
 
     fn file(&self, name: &str, contents: &[u8]) -> String {
-        let p = self.0.join(name);
+        let p = self.path().join(name);
         std::fs::write(&p, contents).expect("writes");
         p.to_str().expect("UTF-8").to_string()
     }
@@ -91,19 +88,13 @@ impl TempDir {
     /// A copy of a module here, with no Go source beside it.
     fn copy(&self, module: &str) -> String {
         let name = Path::new(module).file_name().expect("name");
-        let p = self.0.join(name);
+        let p = self.path().join(name);
         std::fs::copy(module, &p).expect("copies");
         p.to_str().expect("UTF-8").to_string()
     }
 
     fn str(&self) -> &str {
-        self.0.to_str().expect("UTF-8")
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        self.path().to_str().expect("UTF-8")
     }
 }
 

@@ -9,31 +9,11 @@ use tinybind::guests::sandbox::Sandbox;
 use tinybind_runtime::{Error, Runtime};
 
 /// A fresh directory under the system temp dir, removed on drop.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> TempDir {
-        use std::sync::atomic::{AtomicUsize, Ordering};
-        static N: AtomicUsize = AtomicUsize::new(0);
-        let dir = std::env::temp_dir().join(format!(
-            "tinybind-sandbox-{tag}-{}-{}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("temp dir");
-        TempDir(dir)
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+fn temp_dir(tag: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("tinybind-sandbox-{tag}-"))
+        .tempdir()
+        .expect("temp dir")
 }
 
 fn sandbox(runtime: &Runtime) -> Sandbox {
@@ -49,7 +29,7 @@ fn assert_denied(result: Result<String, Error>, what: &str) {
 }
 
 /// A file in `dir` and another beside it (outside), for escape attempts.
-fn layout(root: &TempDir) -> PathBuf {
+fn layout(root: &tempfile::TempDir) -> PathBuf {
     let granted = root.path().join("granted");
     std::fs::create_dir_all(&granted).unwrap();
     std::fs::write(granted.join("secret.txt"), "granted contents").unwrap();
@@ -61,7 +41,7 @@ fn layout(root: &TempDir) -> PathBuf {
 fn nothing_is_granted_by_default() {
     // The test process itself has an environment and a file system.
     assert!(std::env::var_os("PATH").is_some());
-    let root = TempDir::new("default");
+    let root = temp_dir("default");
     let granted = layout(&root);
     let rt = Runtime::new().unwrap();
     let mut g = sandbox(&rt);
@@ -91,7 +71,7 @@ fn nothing_is_granted_by_default() {
 
 #[test]
 fn a_read_only_directory_can_be_read_but_not_written_or_escaped() {
-    let root = TempDir::new("ro");
+    let root = temp_dir("ro");
     let granted = layout(&root);
     // A symlink inside the grant that points outside it.
     std::os::unix::fs::symlink(root.path().join("outside.txt"), granted.join("link.txt")).unwrap();
@@ -135,7 +115,7 @@ fn a_read_only_directory_can_be_read_but_not_written_or_escaped() {
 
 #[test]
 fn a_writable_directory_can_be_written() {
-    let root = TempDir::new("rw");
+    let root = temp_dir("rw");
     let granted = layout(&root);
     let rt = Runtime::builder()
         .dir(&granted, "/work", false)
