@@ -8,11 +8,37 @@ code) that names an item of file B. It runs back up when B is an ancestor of
 A (lib.rs, or the mod.rs of a folder A is in): the rule is that a file uses
 only files of its own layer or below, by their defining path, and that lib.rs
 and mod.rs only declare and re-export. Test modules (`#[cfg(test)]`) are left
-out. `--check` exits 1 when any crate has a circle or an arrow running up.
+out. `--check` exits 1 when any crate has a circle or an arrow running up,
+or, for a crate listed in LAYERS, an arrow from a lower layer to a higher one.
 """
 import os
 import re
 import sys
+
+
+# The layers of a crate, lowest first: each a list of file (or folder)
+# paths below its src/. A file may use files of its own layer or below.
+LAYERS = {
+    "runtime/src": [
+        ["value.rs", "module.rs", "error.rs", "config.rs", "store.rs"],
+        ["mem"],
+        ["deadline", "output.rs", "sandbox.rs", "cache.rs"],
+        ["host"],
+        ["compile.rs", "preinit.rs"],
+        ["instance"],
+        ["runtime.rs", "pool.rs"],
+        ["dynamic"],
+        ["lib.rs"],
+    ],
+}
+
+
+def layer_of(layers, rel):
+    for i, layer in enumerate(layers):
+        for entry in layer:
+            if rel == entry or rel.startswith(entry + "/"):
+                return i
+    return None
 
 
 def module_of(root, path):
@@ -170,6 +196,20 @@ def main():
             print(f"  up: {name(root, files, a)} -> {name(root, files, b)}")
         for c in sccs:
             print("  circle: " + " <-> ".join(name(root, files, m) for m in c))
+        layers = LAYERS.get(os.path.normpath(root))
+        if layers:
+            against = []
+            unlayered = sorted(name(root, files, m) for m in files if layer_of(layers, name(root, files, m)) is None)
+            for a, b in sorted(edges):
+                la, lb = layer_of(layers, name(root, files, a)), layer_of(layers, name(root, files, b))
+                if la is not None and lb is not None and lb > la:
+                    against.append((a, b))
+            print(f"  layers: {len(layers)}, {len(against)} arrows from a lower layer to a higher one")
+            for a, b in against:
+                print(f"  against the layers: {name(root, files, a)} -> {name(root, files, b)}")
+            for f in unlayered:
+                print(f"  in no layer: {f}")
+            bad |= bool(against or unlayered)
         if verbose:
             for a, b in sorted(edges):
                 print(f"  {name(root, files, a)} -> {name(root, files, b)}")

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use wasmtime::{Engine, Module};
 
-use crate::deadline::ClockMemory;
+use crate::deadline::clock::ClockMemory;
 
 /// Bumped whenever the woven code changes shape.
 const WEAVER_VERSION: &str = "tinybind-deadline-2";

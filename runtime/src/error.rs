@@ -1,5 +1,7 @@
-//! The one error type of the runtime: every failure names the guest and,
-//! where there is one, the export.
+//! The errors of the runtime: [`Error`], the one error type, whose every
+//! failure names the guest and, where there is one, the export; the Go
+//! `error` a guest returned ([`GoError`]); and what a host method returns to
+//! stop the guest ([`HostError`]).
 
 use std::time::Duration;
 
@@ -64,11 +66,7 @@ pub enum Error {
     },
     /// The call used up its fuel budget.
     #[error("guest `{guest}`: `{export}` ran out of fuel ({fuel} units)")]
-    OutOfFuel {
-        guest: String,
-        export: String,
-        fuel: u64,
-    },
+    OutOfFuel { guest: String, export: String, fuel: u64 },
     /// The guest called `proc_exit` during a call; `message` is the last
     /// line it printed before, if any.
     #[error("guest `{guest}`: `{export}` exited with code {code}{}", message.as_deref().map(|m| format!(": {m}")).unwrap_or_default())]
@@ -123,11 +121,7 @@ pub enum Error {
     },
     /// Arguments larger than the guest can hold.
     #[error("guest `{guest}`: `{export}`: arguments of {len} bytes are too large for the guest")]
-    ArgumentsTooLarge {
-        guest: String,
-        export: String,
-        len: u64,
-    },
+    ArgumentsTooLarge { guest: String, export: String, len: u64 },
     /// An earlier call trapped; the instance must be reset.
     #[error(
         "guest `{guest}`: `{export}` not called: the instance is poisoned by an earlier trap; \
@@ -141,7 +135,7 @@ pub enum Error {
     GoError {
         guest: String,
         export: String,
-        error: crate::GoError,
+        error: GoError,
     },
     /// A dynamic call named no function of the guest.
     #[error("guest `{guest}`: no function `{function}`")]
@@ -156,10 +150,7 @@ pub enum Error {
     },
     /// A dynamic call had an argument of the wrong type.
     #[error("argument of type {got} where {expected} was expected")]
-    ArgumentType {
-        expected: &'static str,
-        got: &'static str,
-    },
+    ArgumentType { expected: &'static str, got: &'static str },
     /// A WASI grant (a directory, say) could not be set up.
     #[error("WASI set-up: {0}")]
     Wasi(String),
@@ -196,29 +187,117 @@ impl Error {
             _ => None,
         }
     }
+}
 
-    /// A Go error of a dynamic call.
-    pub fn go_error(info: &crate::GuestInfo, function: &str, error: crate::GoError) -> Error {
-        Error::GoError {
-            guest: info.name.to_string(),
-            export: function.to_string(),
-            error,
+/// A non-nil Go `error` a guest returned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GoError {
+    message: Option<String>,
+    type_name: Option<String>,
+    typecode: u32,
+    value: u32,
+}
+
+impl GoError {
+    /// The error's message, when its type proves where it is.
+    pub fn message(&self) -> Option<&str> {
+        self.message.as_deref()
+    }
+
+    /// The error's Go type (`errors.errorString`, `main.codeError`), when
+    /// the binary names it.
+    pub fn type_name(&self) -> Option<&str> {
+        self.type_name.as_deref()
+    }
+
+    /// The raw interface value.
+    pub fn typecode(&self) -> u32 {
+        self.typecode
+    }
+
+    pub fn value(&self) -> u32 {
+        self.value
+    }
+
+    /// The error `{typecode, value}`, with what the binary proves of it.
+    pub(crate) fn new(message: Option<String>, type_name: Option<String>, typecode: u32, value: u32) -> GoError {
+        GoError {
+            message,
+            type_name,
+            typecode,
+            value,
+        }
+    }
+}
+
+impl std::fmt::Display for GoError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.message, &self.type_name) {
+            (Some(m), _) => f.write_str(m),
+            (None, Some(t)) => write!(f, "a Go error of type {t} (its message is only known to its Error method)"),
+            (None, None) => write!(f, "a Go error (typecode {:#x}; its message is unknown)", self.typecode),
+        }
+    }
+}
+
+impl std::error::Error for GoError {}
+
+/// A failure of a host method, returned to stop the guest: the export call
+/// fails with [`Error::Host`], which names the import and carries this
+/// message, and the instance is poisoned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HostError {
+    message: String,
+    unimplemented: bool,
+}
+
+impl HostError {
+    pub fn new(message: impl Into<String>) -> Self {
+        HostError {
+            message: message.into(),
+            unimplemented: false,
         }
     }
 
-    pub fn no_such_function(info: &crate::GuestInfo, function: &str) -> Error {
-        Error::NoSuchFunction {
-            guest: info.name.to_string(),
-            function: function.to_string(),
+    /// What a host trait method that the host does not implement returns.
+    pub fn unimplemented(import: &str) -> Self {
+        HostError {
+            message: format!("not implemented by the host; the guest needs a host function for `{import}`"),
+            unimplemented: true,
         }
     }
 
-    pub fn arity(info: &crate::GuestInfo, function: &str, expected: usize, got: usize) -> Error {
-        Error::Arity {
-            guest: info.name.to_string(),
-            function: function.to_string(),
-            expected,
-            got,
-        }
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The message, moved out.
+    pub(crate) fn into_message(self) -> String {
+        self.message
+    }
+
+    /// Whether this is the error of an unimplemented method.
+    pub fn is_unimplemented(&self) -> bool {
+        self.unimplemented
+    }
+}
+
+impl std::fmt::Display for HostError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for HostError {}
+
+impl From<String> for HostError {
+    fn from(message: String) -> Self {
+        HostError::new(message)
+    }
+}
+
+impl From<&str> for HostError {
+    fn from(message: &str) -> Self {
+        HostError::new(message)
     }
 }

@@ -4,48 +4,71 @@
 //! - [`Runtime`]: the engine, settings and compiled guests; cheap to clone.
 //! - [`Instance`]: one guest's store, start-up, calls with deadlines, and the
 //!   guest memory kept for arguments and results.
-//! - [`memory`]: bounds-checked reads of what a guest returns.
-//! - [`layout`]: Go structs, arrays and slices in guest memory.
-//! - [`host`]: host functions, the guest's imports implemented in Rust
-//!   through the generated host traits; [`GuestMemory`] for raw ones.
 //! - [`Pool`]: an instance per thread.
-//! - [`dynamic`]: calling guests by name, for tools.
+//! - [`GuestMemory`]: the calling guest's memory, for raw host methods.
+//! - [`call_lowered`], [`Value`], [`GuestInfo`]: calling guests by name,
+//!   for tools; [`ImportTracer`] answers and reports the imports nothing
+//!   implements.
 //! - [`Error`]: every failure, naming guest and export.
+//!
+//! The crate is in layers, each file using only files of its own layer or
+//! below: the vocabulary (`value`, `module`, `error`, `config`, `store`);
+//! `mem`, the one place guest memory is touched; `deadline`, the one place a
+//! running guest is stopped, with `output`, `sandbox` and `cache` beside it;
+//! `host`, calls into host methods; `compile` and `preinit`; `instance`;
+//! `runtime` and `pool`; `dynamic`. What only generated code uses is in
+//! [`__private`].
 
 mod cache;
+mod compile;
+mod config;
 mod deadline;
-
-/// Internals exposed for the fuzz targets in `fuzz/`; not an API.
-#[doc(hidden)]
-pub mod fuzzing {
-    pub use crate::deadline::differential::{compare, engine, Compared};
-}
-pub mod dynamic;
+mod dynamic;
 mod error;
-mod go_error;
-mod guest_memory;
-pub mod host;
+mod host;
 mod instance;
-pub mod layout;
-pub mod memory;
+mod mem;
+mod module;
 mod output;
 mod pool;
 mod preinit;
 mod runtime;
 mod sandbox;
+mod store;
+mod value;
 
-pub use dynamic::{
-    call_lowered, DynGuest, FromValue, FunctionInfo, GoInterface, GuestEntry, GuestInfo, ImportInfo,
-    Lowering, ResultShape, StructType, Value, ValueType,
-};
-pub use error::Error;
-pub use go_error::GoError;
-pub use guest_memory::GuestMemory;
-pub use host::{HostError, NoHost};
-pub use instance::{GuestModule, Instance, Startup, MAX_TABLES, MAX_TABLE_ELEMENTS};
-pub use layout::{Blob, GoLayout, Lift, Lower};
-pub use memory::{to_le_bytes, GuestSlice, Results};
+pub use config::{DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, MAX_TABLES, MAX_TABLE_ELEMENTS};
+pub use dynamic::guest::{DynGuest, GuestEntry};
+pub use dynamic::lowered::{call_lowered, Lowering, ResultShape};
+pub use dynamic::trace::{ImportShape, ImportTracer, TracedCall};
+pub use error::{Error, GoError, HostError};
+pub use host::call::NoHost;
+pub use instance::handle::Instance;
+pub use mem::guest_memory::GuestMemory;
+pub use module::{FunctionInfo, GuestInfo, GuestModule, ImportInfo, Startup};
 pub use pool::{Bindings, Pool, Pooled};
 pub use preinit::PreinitStatus;
-pub use runtime::{HostLink, Runtime, RuntimeBuilder, State, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT};
-pub use wasmtime::TypedFunc;
+pub use runtime::{Runtime, RuntimeBuilder};
+pub use value::{FromValue, GoInterface, StructType, Value, ValueType};
+
+/// What only the generated bindings use: the glue of host functions, guest
+/// memory layouts and the typed exports. Not an API: it changes with the
+/// code generator.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::host::call::{call, call_raw, Args, Caller, HostCallError, HostResult, LinkResult, Linker};
+    pub use crate::host::results::{write_results, Returned};
+    pub use crate::mem::bounds::{to_le_bytes, GuestSlice, Primitive};
+    pub use crate::mem::layout::{Blob, GoLayout, Lift, Lower};
+    pub use crate::mem::reader::GuestReader;
+    pub use crate::store::{HostLink, State};
+    pub use wasmtime::TypedFunc;
+}
+
+/// The differential oracle of the deadline weaver, for the fuzz targets in
+/// `fuzz/` (feature `fuzzing`); not an API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    pub use crate::deadline::differential::{compare, engine, Compared};
+}

@@ -59,6 +59,56 @@ impl Tail {
     }
 }
 
+/// What an instance keeps of its guest's output: the captured streams
+/// (when the runtime captures output), the last bytes of stdout and stderr
+/// either way, and how much of each had been written when the current call
+/// began, so that a failed call's error can quote what the guest said
+/// during it.
+#[derive(Debug)]
+pub(crate) struct OutputLog {
+    stdout: Option<MemoryOutputPipe>,
+    stderr: Option<MemoryOutputPipe>,
+    /// stdout's and stderr's last bytes.
+    recent: [Tail; 2],
+    /// How much of each had been written when the current call began.
+    call_began: [u64; 2],
+}
+
+impl OutputLog {
+    pub(crate) fn new(stdout: Option<MemoryOutputPipe>, stderr: Option<MemoryOutputPipe>, recent: [Tail; 2]) -> Self {
+        OutputLog {
+            stdout,
+            stderr,
+            recent,
+            call_began: [0; 2],
+        }
+    }
+
+    /// Marks the start of a call.
+    #[inline(always)]
+    pub(crate) fn begin_call(&mut self) {
+        self.call_began = [self.recent[0].mark(), self.recent[1].mark()];
+    }
+
+    /// What the guest wrote during the current call, as its last words
+    /// (stderr first), and whether they are a Go panic's.
+    pub(crate) fn last_words_of_call(&self) -> Option<(String, bool)> {
+        let texts = [1, 0].map(|i| self.recent[i].since(self.call_began[i]));
+        let panic = texts.iter().find_map(|t| last_words(t).filter(|(_, panic)| *panic));
+        panic.or_else(|| texts.iter().find_map(|t| last_words(t)))
+    }
+
+    /// What the guest wrote to stdout, when the runtime captures output.
+    pub(crate) fn stdout(&self) -> Option<Vec<u8>> {
+        self.stdout.as_ref().map(|p| p.contents().to_vec())
+    }
+
+    /// What the guest wrote to stderr, when the runtime captures output.
+    pub(crate) fn stderr(&self) -> Option<Vec<u8>> {
+        self.stderr.as_ref().map(|p| p.contents().to_vec())
+    }
+}
+
 /// Where a guest's stream goes.
 #[derive(Clone, Debug)]
 pub(crate) enum Sink {
@@ -193,10 +243,7 @@ mod tests {
     #[test]
     fn last_words_prefer_a_go_panic() {
         let out = b"hello\npanic: runtime error: index out of range [5] with length 3\n\ngoroutine 1 [running]:\n";
-        assert_eq!(
-            last_words(out),
-            Some(("runtime error: index out of range [5] with length 3".to_string(), true))
-        );
+        assert_eq!(last_words(out), Some(("runtime error: index out of range [5] with length 3".to_string(), true)));
         assert_eq!(last_words(b"usage: tool FILE\n"), Some(("usage: tool FILE".to_string(), false)));
         assert_eq!(last_words(b"\n\n"), None);
     }

@@ -4,7 +4,8 @@
 use std::ops::{Deref, DerefMut};
 use std::sync::Mutex;
 
-use crate::{Error, Runtime};
+use crate::error::Error;
+use crate::runtime::Runtime;
 
 /// Generated guest structs: instantiable from a runtime.
 pub trait Bindings: Sized + Send + 'static {

@@ -22,7 +22,7 @@
 //! - every other import (WASI or the guest's host functions) refusing the
 //!   call: a start-up that writes output, reads the clock or files, or
 //!   calls the host, cannot be replayed from a snapshot. Such a guest is kept on the normal path, and
-//!   [`crate::Runtime::preinit_status`] says which import it called.
+//!   `Runtime::preinit_status` says which import it called.
 //!
 //! The probe run keeps the safety defaults: the memory cap is its store's
 //! limit, and with deadlines the instrumented module is woven like any other
@@ -41,10 +41,12 @@ use std::task::{Context, Poll, Waker};
 use wasmtime::{Caller, Engine, Extern, ExternType, Instance, Linker, Module, Store, StoreLimits, Val};
 use wasmtime_wizer::{InstanceState, SnapshotVal, ValType, Wizer};
 
-use crate::deadline::{self, Clock};
-use crate::instance::Startup;
-use crate::runtime::Settings;
-use crate::GuestModule;
+use crate::config::{store_limits, Settings};
+use crate::deadline::clock::{Clock, CLOCK_IMPORT};
+use crate::deadline::timer::Deadline;
+use crate::deadline::weave::{weave, DEADLINE_EXPORT, START_EXPORT};
+use crate::mem::bounds;
+use crate::module::{GuestModule, Startup};
 
 /// Whether a guest's instances start from a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -95,9 +97,7 @@ pub(crate) fn snapshot(
 ) -> Result<Snapshot, String> {
     match module.startup {
         Startup::Initialize => {}
-        Startup::Command => {
-            return Err("a WASI command: its start-up (`_start`) is the program itself".into())
-        }
+        Startup::Command => return Err("a WASI command: its start-up (`_start`) is the program itself".into()),
         Startup::None => return Err("it has no start-up (`_initialize`) to snapshot".into()),
     }
     let wasm = wat::parse_bytes(module.bytes).map_err(|e| format!("not a module: {e}"))?;
@@ -107,12 +107,12 @@ pub(crate) fn snapshot(
         .instrument(&wasm)
         .map_err(|e| format!("wizer cannot snapshot it: {e:#}"))?;
     let instrumented = match clock {
-        Some(clock) => deadline::weave(&instrumented, clock.memory())?,
+        Some(clock) => weave(&instrumented, clock.memory())?,
         None => instrumented,
     };
     let compiled = Module::new(engine, &instrumented).map_err(|e| format!("compiling for the snapshot: {e:#}"))?;
 
-    let limits = crate::instance::store_limits(settings, clock);
+    let limits = store_limits(settings, clock.map_or(0, |c| c.memory().added_memories()));
     let nul = |s: String| {
         let mut b = s.into_bytes();
         b.push(0);
@@ -137,13 +137,13 @@ pub(crate) fn snapshot(
     let mut _clock_memory = None;
     if let Some(clock) = clock {
         let global = instance
-            .get_global(&mut store, deadline::DEADLINE_EXPORT)
+            .get_global(&mut store, DEADLINE_EXPORT)
             .ok_or("the deadline checks are missing")?;
         // SAFETY: declared after `store`, so dropped before it.
         _clock_memory = unsafe { clock.attach(&mut store, &instance) }?;
-        let ticks = settings.timeout.map_or(u64::MAX / 4, crate::instance::ticks);
-        let at = clock.now().saturating_add(ticks).saturating_add(1);
-        global.set(&mut store, Val::I64(at as i64)).map_err(|e| format!("{e:#}"))?;
+        let mut deadline = Deadline::new(Some(clock.clone()), settings.timeout);
+        deadline.attach(global);
+        deadline.arm(&mut store).map_err(|e| format!("{e:#}"))?;
     }
     let run = |store: &mut Store<Probe>, export: &str| -> Result<(), String> {
         let func = instance
@@ -151,8 +151,8 @@ pub(crate) fn snapshot(
             .map_err(|e| format!("`{export}`: {e:#}"))?;
         func.call(&mut *store, ()).map_err(|e| refusal(store, export, e))
     };
-    if instance.get_export(&mut store, deadline::START_EXPORT).is_some() {
-        run(&mut store, deadline::START_EXPORT)?;
+    if instance.get_export(&mut store, START_EXPORT).is_some() {
+        run(&mut store, START_EXPORT)?;
     }
     run(&mut store, "_initialize")?;
 
@@ -163,8 +163,10 @@ pub(crate) fn snapshot(
         let ptr = malloc
             .call(&mut *store, size as i32)
             .map_err(|e| refusal(store, "malloc", e))? as u32;
-        let memory = instance.get_memory(&mut *store, "memory").map_or(0, |m| m.data_size(&*store));
-        if !crate::memory::usable_block(ptr, u64::from(size), memory) {
+        let memory = instance
+            .get_memory(&mut *store, "memory")
+            .map_or(0, |m| m.data_size(&*store));
+        if !bounds::usable_block(ptr, u64::from(size), memory) {
             return Err(format!("`malloc({size})` returned {ptr:#x}, outside its {memory}-byte memory"));
         }
         Ok(Some((ptr, size)))
@@ -203,34 +205,37 @@ fn probe_linker(
     let mut linker = Linker::new(engine);
     let err = |e: wasmtime::Error| format!("{e:#}");
     if let Some(memory) = clock.and_then(Clock::shared_memory) {
-        let (m, n) = deadline::CLOCK_IMPORT;
+        let (m, n) = CLOCK_IMPORT;
         linker.define(store, m, n, memory.clone()).map_err(err)?;
     }
     for import in module.imports() {
         let (m, n) = (import.module(), import.name());
-        if (m, n) == deadline::CLOCK_IMPORT && clock.is_some() {
+        if (m, n) == CLOCK_IMPORT && clock.is_some() {
             continue;
         }
         let ExternType::Func(ty) = import.ty() else {
             return Err(format!("it imports `{m}.{n}`, which is not a function"));
         };
         if m == "wasi_snapshot_preview1" {
-            let defined = match n {
-                "random_get" => Some(linker.func_wrap(m, n, random_get)),
-                "args_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
-                    sizes(c, |p| &p.args, count, size)
-                })),
-                "args_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
-                    strings(c, |p| &p.args, ptrs, buf)
-                })),
-                "environ_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
-                    sizes(c, |p| &p.env, count, size)
-                })),
-                "environ_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
-                    strings(c, |p| &p.env, ptrs, buf)
-                })),
-                _ => None,
-            };
+            let defined =
+                match n {
+                    "random_get" => Some(linker.func_wrap(m, n, random_get)),
+                    "args_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
+                        sizes(c, |p| &p.args, count, size)
+                    })),
+                    "args_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
+                        strings(c, |p| &p.args, ptrs, buf)
+                    })),
+                    "environ_sizes_get" => {
+                        Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
+                            sizes(c, |p| &p.env, count, size)
+                        }))
+                    }
+                    "environ_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, ptrs: i32, buf: i32| {
+                        strings(c, |p| &p.env, ptrs, buf)
+                    })),
+                    _ => None,
+                };
             if let Some(defined) = defined {
                 defined.map_err(err)?;
                 continue;
@@ -254,8 +259,7 @@ fn random_get(mut caller: Caller<'_, Probe>, buf: i32, len: i32) -> i32 {
         return 21;
     };
     let data = memory.data_mut(&mut caller);
-    let (start, len) = (buf as u32 as usize, len as u32 as usize);
-    let Some(dest) = start.checked_add(len).and_then(|end| data.get_mut(start..end)) else {
+    let Some(dest) = bounds::region_mut(data, buf as u32, u64::from(len as u32)) else {
         return 21;
     };
     match getrandom::getrandom(dest) {
@@ -275,14 +279,7 @@ fn guest_memory<'a>(caller: &'a mut Caller<'_, Probe>) -> Option<(&'a mut [u8], 
 
 /// Writes a little-endian `u32` at `at`; `false` if out of bounds.
 fn put_u32(data: &mut [u8], at: u32, value: u32) -> bool {
-    let at = at as usize;
-    match at.checked_add(4).and_then(|end| data.get_mut(at..end)) {
-        Some(dest) => {
-            dest.copy_from_slice(&value.to_le_bytes());
-            true
-        }
-        None => false,
-    }
+    bounds::write(data, at, &value.to_le_bytes()).is_some()
 }
 
 /// WASI's `*_sizes_get`: how many strings, and their bytes with NULs.
@@ -308,12 +305,7 @@ fn strings(mut caller: Caller<'_, Probe>, list: fn(&Probe) -> &Vec<Vec<u8>>, ptr
     };
     let (mut at, mut ptr) = (buf as u32, ptrs as u32);
     for s in list(probe) {
-        let start = at as usize;
-        let Some(dest) = start.checked_add(s.len()).and_then(|end| data.get_mut(start..end)) else {
-            return 21;
-        };
-        dest.copy_from_slice(s);
-        if !put_u32(data, ptr, at) {
+        if bounds::write(data, at, s).is_none() || !put_u32(data, ptr, at) {
             return 21;
         }
         at += s.len() as u32;
@@ -330,7 +322,11 @@ struct ProbeState<'a> {
 
 impl InstanceState for ProbeState<'_> {
     fn global_get(&mut self, name: &str, _: ValType) -> impl Future<Output = SnapshotVal> + Send {
-        let value = match self.instance.get_global(&mut *self.store, name).map(|g| g.get(&mut *self.store)) {
+        let value = match self
+            .instance
+            .get_global(&mut *self.store, name)
+            .map(|g| g.get(&mut *self.store))
+        {
             Some(Val::I32(x)) => SnapshotVal::I32(x),
             Some(Val::I64(x)) => SnapshotVal::I64(x),
             Some(Val::F32(x)) => SnapshotVal::F32(x),

@@ -1,160 +1,24 @@
-//! The runtime: one wasmtime engine, a WASI preview 1 linker, the settings
-//! every guest instance gets, and the guests compiled so far.
+//! The runtime: [`Runtime`], a cheap handle to one wasmtime engine, its
+//! WASI preview 1 linker, the settings every guest instance gets and the
+//! guests compiled so far, and [`RuntimeBuilder`], which configures it.
 
-use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use wasmtime::{
-    Config, Engine, ExternType, InstanceAllocationStrategy, InstancePre, Linker, Memory, Module,
-    PoolingAllocationConfig, Store, TypedFunc,
-};
-use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig, Store};
 use wasmtime_wasi::WasiCtxBuilder;
 
 use crate::cache::ModuleCache;
-use crate::deadline::{self, Clock, ClockMemory};
-use crate::preinit::{self, PreinitStatus};
-use crate::{Error, GuestModule, Instance};
-
-/// How often the deadline clock ticks.
-pub(crate) const TICK: Duration = Duration::from_millis(10);
-
-/// Default per-call deadline.
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// Default cap on one instance's linear memory.
-pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
-
-/// What one instance's store holds.
-pub struct State {
-    pub(crate) wasi: WasiP1Ctx,
-    pub(crate) limits: wasmtime::StoreLimits,
-    /// The guest's memory and allocator, for host functions (set once the
-    /// guest is instantiated, before any of its code runs).
-    pub(crate) memory: Option<Memory>,
-    pub(crate) malloc: Option<TypedFunc<i32, i32>>,
-    pub(crate) free: Option<TypedFunc<i32, ()>>,
-    /// The host value of the guest's host trait (see [`crate::host`]).
-    pub(crate) host: Option<Box<dyn Any + Send>>,
-}
-
-impl State {
-    pub(crate) fn new(wasi: WasiP1Ctx, limits: wasmtime::StoreLimits, host: Option<Box<dyn Any + Send>>) -> Self {
-        State {
-            wasi,
-            limits,
-            memory: None,
-            malloc: None,
-            free: None,
-            host,
-        }
-    }
-}
-
-/// How a guest's host functions are linked: the generated `link` function
-/// of its host trait, for one host type.
-#[derive(Clone, Copy)]
-pub struct HostLink {
-    /// The host type: one compiled guest per (module, host type).
-    pub(crate) host: TypeId,
-    pub(crate) link: fn(&mut Linker<State>) -> wasmtime::Result<()>,
-}
-
-impl HostLink {
-    /// The link function of host type `H`.
-    pub fn new<H: 'static>(link: fn(&mut Linker<State>) -> wasmtime::Result<()>) -> Self {
-        HostLink {
-            host: TypeId::of::<H>(),
-            link,
-        }
-    }
-}
-
-impl std::fmt::Debug for HostLink {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("HostLink").field("host", &self.host).finish_non_exhaustive()
-    }
-}
-
-/// Compiled guests by module bytes (address, length) and host type.
-type CompiledKey = (usize, usize, Option<TypeId>);
-
-/// A directory granted to guests.
-#[derive(Clone, Debug)]
-pub(crate) struct DirGrant {
-    pub host: PathBuf,
-    pub guest: String,
-    pub read_only: bool,
-}
-
-/// The settings every instance of this runtime starts with.
-#[derive(Clone, Debug)]
-pub(crate) struct Settings {
-    pub timeout: Option<Duration>,
-    pub fuel: Option<u64>,
-    pub memory_limit: usize,
-    /// Capture stdout and stderr into buffers of this many bytes each,
-    /// instead of passing them through.
-    pub capture_output: Option<usize>,
-    /// Imports nothing implements answer zero values and report each call
-    /// here, instead of failing.
-    pub tracer: Option<crate::host::ImportTracer>,
-    pub env: Vec<(String, String)>,
-    pub dirs: Vec<DirGrant>,
-    pub stdin: Option<Vec<u8>>,
-    /// Snapshot guests after their start-up (see [`crate::preinit`]).
-    pub preinitialize: bool,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Settings {
-            timeout: Some(DEFAULT_TIMEOUT),
-            fuel: None,
-            memory_limit: DEFAULT_MEMORY_LIMIT,
-            capture_output: None,
-            tracer: None,
-            env: Vec::new(),
-            dirs: Vec::new(),
-            stdin: None,
-            preinitialize: false,
-        }
-    }
-}
-
-/// A compiled guest, ready to instantiate in microseconds.
-pub(crate) struct Compiled {
-    pub pre: InstancePre<State>,
-    /// The module's start function was deferred by [`deadline::weave`].
-    pub deferred_start: bool,
-    /// Whether `pre` is a snapshot taken after start-up.
-    pub preinit: Option<PreinitStatus>,
-    /// The retptr area and the first argument arena (pointer, size), already
-    /// allocated in the snapshot.
-    pub retptr: Option<(u32, u32)>,
-    pub arena: Option<(u32, u32)>,
-}
-
-impl Compiled {
-    /// Instances start from a snapshot: their start-up has already run.
-    pub fn snapshotted(&self) -> bool {
-        self.preinit.as_ref().is_some_and(PreinitStatus::is_snapshot)
-    }
-}
-
-struct Inner {
-    engine: Engine,
-    linker: Linker<State>,
-    settings: Settings,
-    compiled: Mutex<HashMap<CompiledKey, Arc<Compiled>>>,
-    /// The deadline clock guests check (`None` without deadlines).
-    clock: Option<Clock>,
-    /// Compiled guests on disk (`None` unless asked for).
-    cache: Option<ModuleCache>,
-}
+use crate::compile::Compiler;
+use crate::config::{DirGrant, Settings, UnlinkedImports, MAX_TABLES};
+use crate::deadline::clock::{Clock, ClockMemory, CLOCK_IMPORT};
+use crate::error::Error;
+use crate::instance::handle::Instance;
+use crate::module::GuestModule;
+use crate::preinit::PreinitStatus;
+use crate::store::{HostLink, State};
 
 /// Runs guests. Cheap to clone, `Send + Sync`; every guest is compiled once
 /// per runtime and every instance gets its own store.
@@ -166,7 +30,7 @@ struct Inner {
 /// instance running its guest's start-up.
 #[derive(Clone)]
 pub struct Runtime {
-    inner: Arc<Inner>,
+    inner: Arc<Compiler>,
 }
 
 impl std::fmt::Debug for Runtime {
@@ -178,6 +42,17 @@ impl std::fmt::Debug for Runtime {
 }
 
 impl Runtime {
+    /// What the runtime shares with its instances.
+    #[cfg(test)]
+    pub(crate) fn compiler(&self) -> &Arc<Compiler> {
+        &self.inner
+    }
+
+    /// The handle of a runtime's shared value.
+    pub(crate) fn from_compiler(inner: Arc<Compiler>) -> Runtime {
+        Runtime { inner }
+    }
+
     /// A runtime with the default settings.
     pub fn new() -> Result<Runtime, Error> {
         Runtime::builder().build()
@@ -192,20 +67,10 @@ impl Runtime {
         &self.inner.engine
     }
 
-    pub(crate) fn settings(&self) -> &Settings {
-        &self.inner.settings
-    }
-
-    /// The deadline clock (see [`crate::deadline`]); `None` when the
-    /// runtime has no deadlines.
-    pub(crate) fn clock(&self) -> Option<&Clock> {
-        self.inner.clock.as_ref()
-    }
-
     /// Instantiates a guest and runs its start-up. Its imports, other than
     /// WASI, fail when called, with an error that names them.
     pub fn instantiate(&self, module: &'static GuestModule) -> Result<Instance, Error> {
-        Instance::new(self.clone(), module, None, None).map_err(|(e, _)| e)
+        Instance::new(self.inner.clone(), module, None, None).map_err(|(e, _)| e)
     }
 
     /// Instantiates a guest whose imports `link` implements with `host`,
@@ -216,102 +81,7 @@ impl Runtime {
         host: H,
         link: HostLink,
     ) -> Result<Instance, Error> {
-        Instance::new(self.clone(), module, Some(link), Some(Box::new(host))).map_err(|(e, _)| e)
-    }
-
-    /// Compiles a guest, once per runtime and host type.
-    pub(crate) fn compile(
-        &self,
-        module: &'static GuestModule,
-        host: Option<HostLink>,
-    ) -> Result<Arc<Compiled>, Error> {
-        let key = (
-            module.bytes.as_ptr() as usize,
-            module.bytes.len(),
-            host.map(|h| h.host),
-        );
-        if let Some(c) = self.lock_compiled().get(&key) {
-            return Ok(c.clone());
-        }
-        let compile_err = |e: wasmtime::Error| Error::Compile {
-            guest: module.name.to_string(),
-            reason: format!("{e:#}"),
-        };
-        let woven = self.inner.clock.as_ref().map(Clock::memory);
-        // Pre-initialisation replaces the module by its snapshot, or says
-        // why it keeps the normal start-up.
-        let (preinit, snapshot) = if self.inner.settings.preinitialize {
-            match preinit::snapshot(&self.inner.engine, self.clock(), &self.inner.settings, module) {
-                Ok(s) => (Some(PreinitStatus::Snapshot), Some(s)),
-                Err(reason) => (Some(PreinitStatus::NormalPath(reason)), None),
-            }
-        } else {
-            (None, None)
-        };
-        let bytes: &[u8] = snapshot.as_ref().map_or(module.bytes, |s| &s.wasm);
-        // A snapshot holds a random seed of its own: it is never the same
-        // twice, so it is never cached on disk.
-        let cache = self.inner.cache.as_ref().filter(|_| snapshot.is_none());
-        let cached = cache.and_then(|c| c.load(&self.inner.engine, bytes, woven));
-        let wasm = match cached {
-            Some(wasm) => wasm,
-            None => {
-                // With deadlines, the guest gets its checks woven in first.
-                let wasm = if let Some(clock) = woven {
-                    let bytes = deadline::weave(bytes, clock).map_err(|reason| Error::Compile {
-                        guest: module.name.to_string(),
-                        reason,
-                    })?;
-                    Module::new(&self.inner.engine, &bytes).map_err(compile_err)?
-                } else {
-                    Module::new(&self.inner.engine, bytes).map_err(compile_err)?
-                };
-                if let Some(cache) = cache {
-                    cache.store(bytes, woven, &wasm);
-                }
-                wasm
-            }
-        };
-        let deferred_start = woven.is_some() && wasm.get_export_index(deadline::START_EXPORT).is_some();
-        let mut linker = self.inner.linker.clone();
-        if let Some(host) = host {
-            (host.link)(&mut linker).map_err(|e| Error::Instantiate {
-                guest: module.name.to_string(),
-                reason: format!("linking its host functions: {e:#}"),
-            })?;
-        }
-        // Imports nothing provides (TinyGo's JS runtime, a guest without a
-        // host) fail when called, with an error naming them, so such a
-        // guest still instantiates.
-        for import in wasm.imports() {
-            if let ExternType::Func(ty) = import.ty() {
-                let name = format!("{}.{}", import.module(), import.name());
-                // Defining fails only for an import already defined.
-                if let Some(tracer) = &self.inner.settings.tracer {
-                    let _ = tracer.define(&mut linker, import.module(), import.name(), ty);
-                    continue;
-                }
-                let _ = linker.func_new(import.module(), import.name(), ty, move |_, _, _| {
-                    Err(crate::host::unlinked(name.clone()))
-                });
-            }
-        }
-        linker
-            .define_unknown_imports_as_traps(&wasm)
-            .map_err(compile_err)?;
-        let pre = linker.instantiate_pre(&wasm).map_err(|e| Error::Instantiate {
-            guest: module.name.to_string(),
-            reason: format!("{e:#}"),
-        })?;
-        let compiled = Arc::new(Compiled {
-            pre,
-            deferred_start,
-            preinit,
-            retptr: snapshot.as_ref().and_then(|s| s.retptr),
-            arena: snapshot.as_ref().and_then(|s| s.arena),
-        });
-        self.lock_compiled().insert(key, compiled.clone());
-        Ok(compiled)
+        Instance::new(self.inner.clone(), module, Some(link), Some(Box::new(host))).map_err(|(e, _)| e)
     }
 
     /// Whether `module`'s instances start from a snapshot
@@ -319,19 +89,7 @@ impl Runtime {
     /// the guest is first instantiated in this runtime, or when
     /// pre-initialisation is off.
     pub fn preinit_status(&self, module: &'static GuestModule) -> Option<PreinitStatus> {
-        let key = (module.bytes.as_ptr() as usize, module.bytes.len());
-        self.lock_compiled()
-            .iter()
-            .find(|(k, _)| (k.0, k.1) == key)
-            .and_then(|(_, c)| c.preinit.clone())
-    }
-
-    fn lock_compiled(&self) -> std::sync::MutexGuard<'_, HashMap<CompiledKey, Arc<Compiled>>> {
-        // A panic while holding this lock cannot leave the map inconsistent.
-        self.inner
-            .compiled
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.inner.preinit_status(module)
     }
 }
 
@@ -397,12 +155,10 @@ impl RuntimeBuilder {
         self
     }
 
-    /// Answers every import that nothing implements (not WASI, not a host
-    /// trait's) with zero values, reporting each call to `tracer`, instead
-    /// of failing the call with an error that names the import. For
-    /// exploring what a module does (`tinybind call --trace-imports`).
-    pub fn trace_imports(mut self, tracer: crate::host::ImportTracer) -> Self {
-        self.settings.tracer = Some(tracer);
+    /// Answers the imports nothing implements with `unlinked` instead of
+    /// the default (see `trace_imports`).
+    pub(crate) fn unlinked_imports(mut self, unlinked: Arc<dyn UnlinkedImports>) -> Self {
+        self.settings.tracer = Some(unlinked);
         self
     }
 
@@ -474,7 +230,7 @@ impl RuntimeBuilder {
                 .total_memories(max.saturating_mul(memories))
                 .total_tables(max)
                 .max_memories_per_module(memories)
-                .max_tables_per_module(crate::MAX_TABLES as u32)
+                .max_tables_per_module(MAX_TABLES as u32)
                 .table_elements(POOL_TABLE_ELEMENTS)
                 .max_memory_size(self.settings.memory_limit);
             // A dropped instance's memory is reset for the next one in
@@ -515,7 +271,7 @@ impl RuntimeBuilder {
                         &engine,
                         State::new(WasiCtxBuilder::new().build_p1(), wasmtime::StoreLimits::default(), None),
                     );
-                    let (module, name) = deadline::CLOCK_IMPORT;
+                    let (module, name) = CLOCK_IMPORT;
                     linker
                         .define(&store, module, name, memory.clone())
                         .map_err(engine_err)?;
@@ -525,7 +281,10 @@ impl RuntimeBuilder {
             None => None,
         };
         let cache = if self.cache { ModuleCache::new(&engine) } else { None };
-        let inner = Arc::new(Inner {
+        if let Some(clock) = &clock {
+            clock.start_ticker();
+        }
+        let inner = Arc::new(Compiler {
             cache,
             engine,
             linker,
@@ -533,9 +292,6 @@ impl RuntimeBuilder {
             compiled: Mutex::new(HashMap::new()),
             clock,
         });
-        if inner.clock.is_some() {
-            start_ticker(Arc::downgrade(&inner));
-        }
         Ok(Runtime { inner })
     }
 }
@@ -547,21 +303,9 @@ const POOL_KEEP_RESIDENT: usize = 64 << 10;
 /// thousand).
 const POOL_TABLE_ELEMENTS: usize = 1 << 16;
 
-/// Advances the runtime's clock every tick until the runtime is dropped.
-fn start_ticker(runtime: Weak<Inner>) {
-    let spawned = std::thread::Builder::new()
-        .name("tinybind-clock".into())
-        .spawn(move || loop {
-            std::thread::sleep(TICK);
-            match runtime.upgrade() {
-                Some(inner) => {
-                    if let Some(clock) = &inner.clock {
-                        clock.tick();
-                    }
-                }
-                None => return,
-            }
-        });
-    // Without the thread, deadlines never fire; calls still work.
-    drop(spawned);
+impl Instance {
+    /// The runtime this instance belongs to.
+    pub fn runtime(&self) -> Runtime {
+        Runtime::from_compiler(self.compiler().clone())
+    }
 }

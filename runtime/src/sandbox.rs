@@ -6,17 +6,15 @@ use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::{MemoryInputPipe, MemoryOutputPipe};
 use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
-use crate::output::{GuestOutput, Sink, Tail};
-use crate::runtime::Settings;
-use crate::Error;
+use crate::config::Settings;
+use crate::error::Error;
+use crate::output::{GuestOutput, OutputLog, Sink};
 
 /// One instance's WASI context, its captured output (if captured), and the
 /// last bytes of its stdout and stderr either way.
 pub(crate) struct Sandbox {
     pub wasi: WasiP1Ctx,
-    pub stdout: Option<MemoryOutputPipe>,
-    pub stderr: Option<MemoryOutputPipe>,
-    pub tails: [Tail; 2],
+    pub output: OutputLog,
 }
 
 impl Sandbox {
@@ -46,14 +44,12 @@ impl Sandbox {
         };
         let out = GuestOutput::new(stdout.clone().map_or(Sink::Stdout, Sink::Capture));
         let err = GuestOutput::new(stderr.clone().map_or(Sink::Stderr, Sink::Capture));
-        let tails = [out.tail.clone(), err.tail.clone()];
+        let output = OutputLog::new(stdout, stderr, [out.tail.clone(), err.tail.clone()]);
         wasi.stdout(out);
         wasi.stderr(err);
         Ok(Sandbox {
             wasi: wasi.build_p1(),
-            stdout,
-            stderr,
-            tails,
+            output,
         })
     }
 }

@@ -11,7 +11,7 @@
 //! declarations); an import without one shows its raw wasm values.
 
 use tinybind_codegen::GuestModel;
-use tinybind_runtime::host::{ImportShape, ImportTracer, TracedCall};
+use tinybind_runtime::{ImportShape, ImportTracer, TracedCall};
 use tinybind_runtime::Value;
 
 use super::lowering;

@@ -60,7 +60,7 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
         impl #host for tinybind_runtime::NoHost {}
 
         /// Defines every import as a call of its method on the host of type `H`.
-        fn link<H: #host>(linker: &mut tinybind_runtime::host::Linker) -> tinybind_runtime::host::LinkResult {
+        fn link<H: #host>(linker: &mut tinybind_runtime::__private::Linker) -> tinybind_runtime::__private::LinkResult {
             #(#links)*
             ::std::result::Result::Ok(())
         }
@@ -171,8 +171,8 @@ fn link_import(i: &ImportModel) -> TokenStream {
             let params: Vec<Ident> = names.iter().map(|n| ident(&locals.unique(n.clone()))).collect();
             let tys = i.func.wasm.params.iter().map(|t| wasm_ty(*t));
             quote! {
-                linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::host::Caller<'_>, #(#params: #tys),*| {
-                    tinybind_runtime::host::call_raw(&mut caller, #qualified, |host: &mut H, memory| {
+                linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::__private::Caller<'_>, #(#params: #tys),*| {
+                    tinybind_runtime::__private::call_raw(&mut caller, #qualified, |host: &mut H, memory| {
                         host.#method(memory, #(#params),*)
                     })
                 })?;
@@ -243,7 +243,7 @@ fn link_import(i: &ImportModel) -> TokenStream {
                 .any(|p| matches!(p.value, Value::String | Value::Slice(_) | Value::Strings));
             let view = if uses_view { quote!(view) } else { quote!(_view) };
             let call = quote! {
-                tinybind_runtime::host::call(&mut caller, #qualified, |host: &mut H, #view| {
+                tinybind_runtime::__private::call(&mut caller, #qualified, |host: &mut H, #view| {
                     #(#reads)*
                     ::std::result::Result::Ok(host.#method(#(#args),*)?)
                 })
@@ -278,12 +278,12 @@ fn link_import(i: &ImportModel) -> TokenStream {
                     let size = Literal::u32_unsuffixed(*size);
                     quote! {
                         let #pattern = #call?;
-                        tinybind_runtime::host::write_results(&mut caller, #qualified, #retptr, #size, &[#(#writes),*])
+                        tinybind_runtime::__private::write_results(&mut caller, #qualified, #retptr, #size, &[#(#writes),*])
                     }
                 }
             };
             quote! {
-                linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::host::Caller<'_>, #(#wasm_params),*| {
+                linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::__private::Caller<'_>, #(#wasm_params),*| {
                     #body
                 })?;
             }
@@ -294,21 +294,21 @@ fn link_import(i: &ImportModel) -> TokenStream {
 /// A result as the `Out` the runtime writes to the retptr.
 fn out_value(v: &Value, x: &Ident) -> TokenStream {
     match v {
-        Value::String => quote!(tinybind_runtime::host::Out::String(&#x)),
-        Value::Slice(Scalar::U8) => quote!(tinybind_runtime::host::Out::Bytes(&#x)),
-        Value::Slice(_) => quote!(tinybind_runtime::host::Out::slice(&#x)),
+        Value::String => quote!(tinybind_runtime::__private::Returned::String(&#x)),
+        Value::Slice(Scalar::U8) => quote!(tinybind_runtime::__private::Returned::Bytes(&#x)),
+        Value::Slice(_) => quote!(tinybind_runtime::__private::Returned::slice(&#x)),
         // The model refuses a host function's []string result; should that
         // change without this, the generated code must not compile.
         Value::Strings => quote!(compile_error!("a []string result of a host function has no binding")),
         Value::Struct(_) | Value::Array(..) | Value::List(_) => {
             quote!(compile_error!("a host function's struct result has no binding"))
         }
-        Value::Interface => quote!(tinybind_runtime::host::Out::Interface(#x)),
+        Value::Interface => quote!(tinybind_runtime::__private::Returned::Interface(#x)),
         Value::Scalar(s) => {
             let s = *s;
             let variant = format_ident!("{}", s.rust().to_uppercase());
             let variant = if s == Scalar::Bool { format_ident!("Bool") } else { variant };
-            quote!(tinybind_runtime::host::Out::#variant(#x))
+            quote!(tinybind_runtime::__private::Returned::#variant(#x))
         }
     }
 }

@@ -108,7 +108,7 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                     match part.value {
                         Value::Strings | Value::List(_) => {
                             let blob = format_ident!("{}", locals.unique(format!("{}_blob", part.name)));
-                            body.push(quote!(let #blob = tinybind_runtime::Blob::elements(#reference);));
+                            body.push(quote!(let #blob = tinybind_runtime::__private::Blob::elements(#reference);));
                             views.push(quote!(#blob.bytes()));
                             blobs.push(Some(blob));
                         }
@@ -125,7 +125,7 @@ pub fn method(f: &FunctionModel) -> TokenStream {
                             blobs.push(None);
                         }
                         _ => {
-                            views.push(quote!(&tinybind_runtime::to_le_bytes(#reference)));
+                            views.push(quote!(&tinybind_runtime::__private::to_le_bytes(#reference)));
                             blobs.push(None);
                         }
                     }

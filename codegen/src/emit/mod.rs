@@ -161,7 +161,7 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     let fields = g.functions.iter().map(|f| {
         let field = ident(&f.method);
         let (params, results) = typed_func_types(f);
-        quote!(#field: tinybind_runtime::TypedFunc<#params, #results>)
+        quote!(#field: tinybind_runtime::__private::TypedFunc<#params, #results>)
     });
     let resolves = g.functions.iter().map(|f| {
         let field = ident(&f.method);
@@ -262,7 +262,7 @@ fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
             impl<H: #host> #strukt<H> {
                 /// Instantiates the guest with `host` implementing its imports, and runs its start-up (which may call the host).
                 pub fn with_host(runtime: &tinybind_runtime::Runtime, host: H) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                    let link = tinybind_runtime::HostLink::new::<H>(link::<H>);
+                    let link = tinybind_runtime::__private::HostLink::new::<H>(link::<H>);
                     let #instance_mut = runtime.instantiate_with_host(&MODULE, host, link)?;
                     #exports_init
                     ::std::result::Result::Ok(Self { instance, #exports_value host: ::std::marker::PhantomData })

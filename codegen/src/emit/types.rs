@@ -52,7 +52,7 @@ pub fn struct_items(s: &StructModel) -> TokenStream {
     let lowers = ty.fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         let at = offset(f.offset, quote!(at), false);
-        quote!(tinybind_runtime::Lower::lower(&self.#n, blob, #at);)
+        quote!(tinybind_runtime::__private::Lower::lower(&self.#n, blob, #at);)
     });
     let (blob, from) = if ty.fields.is_empty() { (quote!(_blob), quote!(_from)) } else { (quote!(blob), quote!(from)) };
     let lower_body = if ty.fields.is_empty() { quote!() } else { quote!(#(#lowers)*) };
@@ -85,19 +85,19 @@ pub fn struct_items(s: &StructModel) -> TokenStream {
             #(#fields),*
         }
 
-        impl tinybind_runtime::GoLayout for #name {
+        impl tinybind_runtime::__private::GoLayout for #name {
             const SIZE: u32 = #size;
             const ALIGN: u32 = #align;
         }
 
-        impl tinybind_runtime::Lift for #name {
-            fn lift(#from: &tinybind_runtime::Results<'_>, #lift_offset: u32) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+        impl tinybind_runtime::__private::Lift for #name {
+            fn lift(#from: &tinybind_runtime::__private::GuestReader<'_>, #lift_offset: u32) -> ::std::result::Result<Self, tinybind_runtime::Error> {
                 ::std::result::Result::Ok(#name { #(#lifts),* })
             }
         }
 
-        impl tinybind_runtime::Lower for #name {
-            fn lower(&self, #blob: &mut tinybind_runtime::Blob, #lower_at: u32) {
+        impl tinybind_runtime::__private::Lower for #name {
+            fn lower(&self, #blob: &mut tinybind_runtime::__private::Blob, #lower_at: u32) {
                 #lower_body
             }
         }

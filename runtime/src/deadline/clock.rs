@@ -13,9 +13,36 @@ use std::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
+use std::sync::Weak;
+use std::time::Duration;
+
 use wasmtime::{AsContextMut, Engine, Instance, SharedMemory};
 
-use super::ClockMemory;
+/// How often the deadline clock ticks.
+pub(crate) const TICK: Duration = Duration::from_millis(10);
+
+/// The module and name of the imported clock ([`ClockMemory::Imported`]).
+pub(crate) const CLOCK_IMPORT: (&str, &str) = ("tinybind", "clock");
+/// The export of a module's own clock ([`ClockMemory::Own`]).
+pub(crate) const CLOCK_EXPORT: &str = "tinybind:clock";
+/// Where the woven checks find the clock (see the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) enum ClockMemory {
+    /// One shared memory for all instances, imported as [`CLOCK_IMPORT`].
+    Imported,
+    /// A memory of each instance's own, exported as [`CLOCK_EXPORT`].
+    Own,
+}
+
+impl ClockMemory {
+    /// The memories an instance of a woven guest has besides the guest's.
+    pub(crate) fn added_memories(self) -> u32 {
+        match self {
+            ClockMemory::Imported => 0,
+            ClockMemory::Own => 1,
+        }
+    }
+}
 
 /// The runtime's tick counter and the clocks of its live instances.
 #[derive(Clone)]
@@ -111,7 +138,7 @@ impl Clock {
         }
     }
 
-    /// The memory to define as [`CLOCK_IMPORT`](super::CLOCK_IMPORT)
+    /// The memory to define as [`CLOCK_IMPORT`](CLOCK_IMPORT)
     /// ([`ClockMemory::Imported`] only).
     pub(crate) fn shared_memory(&self) -> Option<&SharedMemory> {
         self.shared.memory.as_ref()
@@ -121,6 +148,24 @@ impl Clock {
     #[inline(always)]
     pub(crate) fn now(&self) -> u64 {
         self.shared.now.get()
+    }
+
+    /// Starts the ticker thread, which advances the clock every [`TICK`]
+    /// until the last handle to the clock is dropped (the runtime's and its
+    /// instances').
+    pub(crate) fn start_ticker(&self) {
+        let clock: Weak<Shared> = Arc::downgrade(&self.shared);
+        let spawned = std::thread::Builder::new()
+            .name("tinybind-clock".into())
+            .spawn(move || loop {
+                std::thread::sleep(TICK);
+                match clock.upgrade() {
+                    Some(shared) => Clock { shared }.tick(),
+                    None => return,
+                }
+            });
+        // Without the thread, deadlines never fire; calls still work.
+        drop(spawned);
     }
 
     /// Advances the clock by one tick, in every registered clock memory.
@@ -161,7 +206,7 @@ impl Clock {
     }
 
     /// Keeps `instance`'s own clock memory (exported as
-    /// [`CLOCK_EXPORT`](super::CLOCK_EXPORT)) current, for guests woven
+    /// [`CLOCK_EXPORT`](CLOCK_EXPORT)) current, for guests woven
     /// with [`ClockMemory::Own`]; `None` for an imported clock. `Err`: the
     /// instance has no clock memory to keep.
     ///
@@ -177,7 +222,7 @@ impl Clock {
             return Ok(None);
         }
         let missing = "the deadline checks are missing";
-        let memory = instance.get_memory(&mut store, super::CLOCK_EXPORT).ok_or(missing)?;
+        let memory = instance.get_memory(&mut store, CLOCK_EXPORT).ok_or(missing)?;
         let base = NonNull::new(memory.data_ptr(&store))
             .filter(|_| memory.data_size(&store) >= 8)
             .ok_or(missing)?;

@@ -9,11 +9,10 @@
 //! (`fuzz/fuzz_targets/weave.rs`). Modules must terminate on their own
 //! (wasm-smith's `ensure_termination`) and have no imports.
 
-use wasmtime::{
-    Config, Engine, Extern, Instance, Linker, Module, SharedMemory, Store, Trap, Val, ValType,
-};
+use wasmtime::{Config, Engine, Extern, Instance, Linker, Module, SharedMemory, Store, Trap, Val, ValType};
 
-use super::{weave, ClockMemory, CLOCK_IMPORT, DEADLINE_EXPORT, START_EXPORT};
+use crate::deadline::clock::{ClockMemory, CLOCK_IMPORT};
+use crate::deadline::weave::{weave, DEADLINE_EXPORT, START_EXPORT};
 
 /// What a comparison found, when the two behaved the same.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -205,7 +204,7 @@ mod tests {
     #[test]
     fn woven_modules_behave_exactly_like_their_originals() {
         let engine = engine();
-        let mut next = super::super::seeded(0x9E37_79B9_7F4A_7C15);
+        let mut next = crate::deadline::weave::seeded(0x9E37_79B9_7F4A_7C15);
         let (mut compared, mut calls) = (0, 0);
         for case in 0..400 {
             let bytes: Vec<u8> = (0..8192).map(|_| next() as u8).collect();

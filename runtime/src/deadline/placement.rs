@@ -177,7 +177,9 @@ impl Placement {
     }
 
     fn defined(&self, func: u32) -> Option<usize> {
-        func.checked_sub(self.imported).map(|d| d as usize).filter(|&d| d < self.entry.len())
+        func.checked_sub(self.imported)
+            .map(|d| d as usize)
+            .filter(|&d| d < self.entry.len())
     }
 }
 

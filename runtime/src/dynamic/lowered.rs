@@ -6,9 +6,11 @@
 
 use wasmtime::Val;
 
-use super::{aggregate, Value, ValueType};
-use crate::memory::Results;
-use crate::{Error, Instance};
+use crate::dynamic::aggregate::{self, needs_blob, read_field, scalar_le_bytes};
+use crate::error::{Error, GoError};
+use crate::instance::handle::Instance;
+use crate::mem::reader::GuestReader;
+use crate::value::{Value, ValueType};
 
 /// How one function crosses the boundary, as the code generator lowered it.
 #[derive(Clone, Debug, PartialEq)]
@@ -38,7 +40,10 @@ pub enum ResultShape {
     /// Written through the retptr (the first wasm parameter): each field's
     /// type and offset, and the area's size. A last field of type
     /// [`ValueType::Error`] is the Go `error`.
-    Retptr { fields: Vec<(ValueType, u32)>, size: u32 },
+    Retptr {
+        fields: Vec<(ValueType, u32)>,
+        size: u32,
+    },
 }
 
 impl Lowering {
@@ -118,9 +123,8 @@ pub fn call_lowered(
                         Some(Val::I32(p)) => *p,
                         _ => return Err(missing_result(instance.guest(), export)),
                     };
-                    let read = instance.read_results(export, retptr, *size, |out| {
-                        read_fields(out, fields, go_type_names)
-                    })?;
+                    let read =
+                        instance.read_results(export, retptr, *size, |out| read_fields(out, fields, go_type_names))?;
                     read.map_err(|error| Error::GoError {
                         guest: instance.guest().to_string(),
                         export: export.to_string(),
@@ -187,10 +191,12 @@ fn lower_args(
     }
     let mut slot = slots.iter().zip(&blobs);
     let mut next_slot = || {
-        slot.next().map(|(s, (_, relocations))| (*s, relocations.as_slice())).ok_or(Error::ArgumentType {
-            expected: "an argument in guest memory",
-            got: "none",
-        })
+        slot.next()
+            .map(|(s, (_, relocations))| (*s, relocations.as_slice()))
+            .ok_or(Error::ArgumentType {
+                expected: "an argument in guest memory",
+                got: "none",
+            })
     };
     for (t, v) in parts.iter().copied() {
         match (&t, v) {
@@ -229,19 +235,12 @@ fn lower_args(
     Ok(vals)
 }
 
-/// Whether a slice's elements are written as a relocated blob: structs,
-/// arrays and bools (numbers are plain little-endian bytes, strings their own
-/// case).
-fn needs_blob(elem: ValueType) -> bool {
-    aggregate::is_aggregate(elem) || elem == ValueType::Bool || matches!(elem, ValueType::SliceOf(_) | ValueType::Bytes)
-}
-
 /// The retptr's fields: `Ok(values)`, or `Err` for a non-nil Go error.
 fn read_fields(
-    out: &Results<'_>,
+    out: &GuestReader<'_>,
     fields: &[(ValueType, u32)],
     names: bool,
-) -> Result<Result<Vec<Value>, crate::GoError>, Error> {
+) -> Result<Result<Vec<Value>, GoError>, Error> {
     let (values, error) = match fields.split_last() {
         Some(((ValueType::Error, offset), values)) => (values, Some(*offset)),
         _ => (fields, None),
@@ -250,49 +249,6 @@ fn read_fields(
     match error {
         Some(offset) => out.go_result(offset, names, read_values),
         None => read_values().map(Ok),
-    }
-}
-
-pub(super) fn read_field(out: &Results<'_>, t: ValueType, off: u32) -> Result<Value, Error> {
-    Ok(match t {
-        ValueType::Struct(_) | ValueType::ArrayOf(..) => return aggregate::read(out, t, off),
-        ValueType::SliceOf(elem) if needs_blob(*elem) => return aggregate::read(out, t, off),
-        ValueType::Bool => Value::Bool(out.bool(off)?),
-        ValueType::I8 => Value::I8(out.i8(off)?),
-        ValueType::I16 => Value::I16(out.i16(off)?),
-        ValueType::I32 => Value::I32(out.i32(off)?),
-        ValueType::I64 => Value::I64(out.i64(off)?),
-        ValueType::U8 => Value::U8(out.u8(off)?),
-        ValueType::U16 => Value::U16(out.u16(off)?),
-        ValueType::U32 => Value::U32(out.u32(off)?),
-        ValueType::U64 => Value::U64(out.u64(off)?),
-        ValueType::F32 => Value::F32(out.f32(off)?),
-        ValueType::F64 => Value::F64(out.f64(off)?),
-        ValueType::String => Value::String(out.string(off)?),
-        ValueType::Bytes => Value::Bytes(out.bytes(off)?),
-        ValueType::SliceOf(elem) => Value::List(match elem {
-            ValueType::String => out.strings(off)?.into_iter().map(Value::String).collect(),
-            ValueType::I8 => out.slice::<i8>(off)?.into_iter().map(Value::I8).collect(),
-            ValueType::I16 => out.slice::<i16>(off)?.into_iter().map(Value::I16).collect(),
-            ValueType::I32 => out.slice::<i32>(off)?.into_iter().map(Value::I32).collect(),
-            ValueType::I64 => out.slice::<i64>(off)?.into_iter().map(Value::I64).collect(),
-            ValueType::U8 => out.slice::<u8>(off)?.into_iter().map(Value::U8).collect(),
-            ValueType::U16 => out.slice::<u16>(off)?.into_iter().map(Value::U16).collect(),
-            ValueType::U32 => out.slice::<u32>(off)?.into_iter().map(Value::U32).collect(),
-            ValueType::U64 => out.slice::<u64>(off)?.into_iter().map(Value::U64).collect(),
-            ValueType::F32 => out.slice::<f32>(off)?.into_iter().map(Value::F32).collect(),
-            ValueType::F64 => out.slice::<f64>(off)?.into_iter().map(Value::F64).collect(),
-            other => return Err(no_binding(other)),
-        }),
-        ValueType::Interface | ValueType::Error => Value::Interface(out.interface(off)?),
-
-    })
-}
-
-fn no_binding(t: &ValueType) -> Error {
-    Error::ArgumentType {
-        expected: "a type the dynamic call path knows",
-        got: t.name(),
     }
 }
 
@@ -344,27 +300,4 @@ fn missing_result(guest: &str, export: &str) -> Error {
         export: export.to_string(),
         reason: "its wasm results are not the ones its lowering expects".into(),
     }
-}
-
-/// A scalar list element's little-endian bytes, as Go lays out a slice.
-pub(super) fn scalar_le_bytes(t: ValueType, v: &Value, out: &mut Vec<u8>) -> Result<(), Error> {
-    match (t, v) {
-        (ValueType::I8, Value::I8(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::I16, Value::I16(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::I32, Value::I32(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::I64, Value::I64(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::U8, Value::U8(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::U16, Value::U16(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::U32, Value::U32(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::U64, Value::U64(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::F32, Value::F32(x)) => out.extend(x.to_le_bytes()),
-        (ValueType::F64, Value::F64(x)) => out.extend(x.to_le_bytes()),
-        (t, v) => {
-            return Err(Error::ArgumentType {
-                expected: t.name(),
-                got: v.type_name(),
-            })
-        }
-    }
-    Ok(())
 }

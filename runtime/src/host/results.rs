@@ -6,13 +6,14 @@ use std::borrow::Cow;
 
 use wasmtime::{AsContext, AsContextMut};
 
-use super::{fault, Caller, HostResult};
-use crate::memory::{self, Scalar};
-use crate::GoInterface;
+use crate::host::call::{Caller, HostResult};
+use crate::host::failure::fault;
+use crate::mem::bounds::{self, Primitive};
+use crate::value::GoInterface;
 
 /// One result a host method gives back through the retptr.
 #[derive(Clone, Debug)]
-pub enum Out<'a> {
+pub enum Returned<'a> {
     Bool(bool),
     I8(i8),
     I16(i16),
@@ -29,16 +30,19 @@ pub enum Out<'a> {
     /// A Go `[]byte`: `{ptr, len, cap}`.
     Bytes(&'a [u8]),
     /// A Go slice of other scalars: `{ptr, len, cap}` of `len` elements.
-    Slice { bytes: Cow<'a, [u8]>, len: u32 },
+    Slice {
+        bytes: Cow<'a, [u8]>,
+        len: u32,
+    },
     /// A Go interface: `{typecode, value}`.
     Interface(GoInterface),
 }
 
-impl<'a> Out<'a> {
+impl<'a> Returned<'a> {
     /// A slice of scalars, laid out as Go lays it out.
-    pub fn slice<T: Scalar>(items: &[T]) -> Out<'static> {
-        Out::Slice {
-            bytes: Cow::Owned(memory::to_le_bytes(items)),
+    pub fn slice<T: Primitive>(items: &[T]) -> Returned<'static> {
+        Returned::Slice {
+            bytes: Cow::Owned(bounds::to_le_bytes(items)),
             len: items.len() as u32,
         }
     }
@@ -46,9 +50,9 @@ impl<'a> Out<'a> {
     /// The bytes this result puts in guest memory, if any.
     fn payload(&self) -> Option<&[u8]> {
         match self {
-            Out::String(s) => Some(s.as_bytes()),
-            Out::Bytes(b) => Some(b),
-            Out::Slice { bytes, .. } => Some(bytes),
+            Returned::String(s) => Some(s.as_bytes()),
+            Returned::Bytes(b) => Some(b),
+            Returned::Slice { bytes, .. } => Some(bytes),
             _ => None,
         }
     }
@@ -87,20 +91,24 @@ pub fn write_results(
     import: &'static str,
     retptr: i32,
     size: u32,
-    fields: &[(u32, Out<'_>)],
+    fields: &[(u32, Returned<'_>)],
 ) -> HostResult<()> {
     let retptr = retptr as u32;
     let total: u64 = fields
         .iter()
         .filter_map(|(_, o)| o.payload())
-        .map(|p| memory::padded(p.len()))
+        .map(|p| bounds::padded(p.len()))
         .sum();
-    let block = if total > 0 { Some(allocate(caller, import, total)?) } else { None };
+    let block = if total > 0 {
+        Some(allocate(caller, import, total)?)
+    } else {
+        None
+    };
     let Some(mem) = caller.data().memory else {
         return Err(fault(import, "the guest exports no memory".into()));
     };
     let data = mem.data_mut(caller.as_context_mut());
-    if memory::region(data, retptr, u64::from(size)).is_none() {
+    if bounds::region(data, retptr, u64::from(size)).is_none() {
         let reason = format!(
             "the guest's result area of {size} bytes at {retptr:#x} is outside its memory of {} \
              bytes",
@@ -117,27 +125,27 @@ pub fn write_results(
             put(data, next, bytes);
         }
         match out {
-            Out::String(s) => header(data, at, next, s.len() as u32, false),
-            Out::Bytes(b) => header(data, at, next, b.len() as u32, true),
-            Out::Slice { len, .. } => header(data, at, next, *len, true),
-            Out::Bool(v) => put(data, at, &[u8::from(*v)]),
-            Out::I8(v) => put(data, at, &v.to_le_bytes()),
-            Out::I16(v) => put(data, at, &v.to_le_bytes()),
-            Out::I32(v) => put(data, at, &v.to_le_bytes()),
-            Out::I64(v) => put(data, at, &v.to_le_bytes()),
-            Out::U8(v) => put(data, at, &v.to_le_bytes()),
-            Out::U16(v) => put(data, at, &v.to_le_bytes()),
-            Out::U32(v) => put(data, at, &v.to_le_bytes()),
-            Out::U64(v) => put(data, at, &v.to_le_bytes()),
-            Out::F32(v) => put(data, at, &v.to_le_bytes()),
-            Out::F64(v) => put(data, at, &v.to_le_bytes()),
-            Out::Interface(i) => {
+            Returned::String(s) => header(data, at, next, s.len() as u32, false),
+            Returned::Bytes(b) => header(data, at, next, b.len() as u32, true),
+            Returned::Slice { len, .. } => header(data, at, next, *len, true),
+            Returned::Bool(v) => put(data, at, &[u8::from(*v)]),
+            Returned::I8(v) => put(data, at, &v.to_le_bytes()),
+            Returned::I16(v) => put(data, at, &v.to_le_bytes()),
+            Returned::I32(v) => put(data, at, &v.to_le_bytes()),
+            Returned::I64(v) => put(data, at, &v.to_le_bytes()),
+            Returned::U8(v) => put(data, at, &v.to_le_bytes()),
+            Returned::U16(v) => put(data, at, &v.to_le_bytes()),
+            Returned::U32(v) => put(data, at, &v.to_le_bytes()),
+            Returned::U64(v) => put(data, at, &v.to_le_bytes()),
+            Returned::F32(v) => put(data, at, &v.to_le_bytes()),
+            Returned::F64(v) => put(data, at, &v.to_le_bytes()),
+            Returned::Interface(i) => {
                 put(data, at, &i.typecode.to_le_bytes());
                 put(data, at.wrapping_add(4), &i.value.to_le_bytes());
             }
         }
         if let Some(bytes) = payload {
-            next = next.wrapping_add(memory::padded(bytes.len()) as u32);
+            next = next.wrapping_add(bounds::padded(bytes.len()) as u32);
         }
     }
     if let Some(ptr) = block {
@@ -161,7 +169,7 @@ fn header(data: &mut [u8], at: u32, ptr: u32, len: u32, cap: bool) {
 fn put(data: &mut [u8], at: u32, bytes: &[u8]) {
     // A field beyond the area would be a bug of the generated offsets; it
     // is dropped rather than written out of place.
-    let _ = memory::write(data, at, bytes);
+    let _ = bounds::write(data, at, bytes);
 }
 
 /// `malloc(size)` in the calling guest, checked to lie inside its memory.
@@ -169,16 +177,19 @@ fn allocate(caller: &mut Caller<'_>, import: &'static str, size: u64) -> HostRes
     let Some(malloc) = caller.data().malloc.clone() else {
         return Err(fault(
             import,
-            "the host function returns a string or slice, but the guest exports no `malloc`"
-                .into(),
+            "the host function returns a string or slice, but the guest exports no `malloc`".into(),
         ));
     };
     let Ok(request) = i32::try_from(size) else {
         return Err(fault(import, format!("a result of {size} bytes is too large for the guest")));
     };
     let ptr = malloc.call(caller.as_context_mut(), request)? as u32;
-    let memory = caller.data().memory.map(|m| m.data_size(caller.as_context())).unwrap_or(0);
-    if !memory::usable_block(ptr, size, memory) {
+    let memory = caller
+        .data()
+        .memory
+        .map(|m| m.data_size(caller.as_context()))
+        .unwrap_or(0);
+    if !bounds::usable_block(ptr, size, memory) {
         return Err(fault(
             import,
             format!("the guest's `malloc({size})` returned {ptr:#x}, which is not usable memory of {memory} bytes"),

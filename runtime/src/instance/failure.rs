@@ -5,10 +5,9 @@
 use wasmtime::Trap;
 use wasmtime_wasi::I32Exit;
 
-use super::Instance;
-use crate::host::HostFault;
-use crate::output::last_words;
-use crate::Error;
+use crate::error::Error;
+use crate::host::failure::HostFailure;
+use crate::instance::handle::Instance;
 
 impl Instance {
     #[cold]
@@ -36,7 +35,11 @@ impl Instance {
         Error::NoAllocator {
             guest: self.module.name.to_string(),
             export: export.to_string(),
-            missing: if self.store.data().memory.is_none() { "memory" } else { "`malloc`" },
+            missing: if self.store.data().memory.is_none() {
+                "memory"
+            } else {
+                "`malloc`"
+            },
         }
     }
 
@@ -65,10 +68,10 @@ impl Instance {
                 guest,
                 export,
                 code: exit.0,
-                message: self.said().map(|(words, _)| words),
+                message: self.output.last_words_of_call().map(|(words, _)| words),
             };
         }
-        if let Some(fault) = e.downcast_ref::<HostFault>() {
+        if let Some(fault) = e.downcast_ref::<HostFailure>() {
             return Error::Host {
                 guest,
                 export,
@@ -80,21 +83,24 @@ impl Instance {
             // The woven checks trap with `unreachable` once the deadline
             // passed; a guest's own `unreachable` at that moment is
             // reported as the timeout it also is.
-            Some(Trap::UnreachableCodeReached) if self.deadline_passed() => Error::Timeout {
+            Some(Trap::UnreachableCodeReached) if self.deadline.passed(&mut self.store) => Error::Timeout {
                 guest,
                 export,
-                after: self.timeout.unwrap_or_default(),
+                after: self.deadline.timeout().unwrap_or_default(),
             },
             Some(Trap::OutOfFuel) => Error::OutOfFuel {
                 guest,
                 export,
-                fuel: self.runtime.settings().fuel.unwrap_or_default(),
+                fuel: self.compiler.settings.fuel.unwrap_or_default(),
             },
             Some(trap) => Error::Trap {
                 guest,
                 export,
                 reason: with_backtrace(trap.to_string(), &e),
-                panic: self.said().and_then(|(words, panic)| panic.then_some(words)),
+                panic: self
+                    .output
+                    .last_words_of_call()
+                    .and_then(|(words, panic)| panic.then_some(words)),
             },
             None => Error::Trap {
                 guest,
@@ -103,14 +109,6 @@ impl Instance {
                 panic: None,
             },
         }
-    }
-
-    /// What the guest wrote during the failed call, as its last words
-    /// (stderr first), and whether they are a Go panic's.
-    fn said(&self) -> Option<(String, bool)> {
-        let texts = [1, 0].map(|i| self.tails[i].since(self.marks[i]));
-        let panic = texts.iter().find_map(|t| last_words(t).filter(|(_, panic)| *panic));
-        panic.or_else(|| texts.iter().find_map(|t| last_words(t)))
     }
 }
 
@@ -121,12 +119,7 @@ fn with_backtrace(message: String, e: &wasmtime::Error) -> String {
     let Some(bt) = e.downcast_ref::<wasmtime::WasmBacktrace>() else {
         return message;
     };
-    let frames: Vec<&str> = bt
-        .frames()
-        .iter()
-        .filter_map(|f| f.func_name())
-        .take(6)
-        .collect();
+    let frames: Vec<&str> = bt.frames().iter().filter_map(|f| f.func_name()).take(6).collect();
     if frames.is_empty() {
         message
     } else {

@@ -2,59 +2,59 @@
 //! start-up (under the deadline), and `reset`, which keeps the host value.
 
 use std::any::Any;
+use std::sync::Arc;
 
 use wasmtime::Store;
 use wasmtime_wasi::I32Exit;
 
-use super::{ticks, Block, Instance, Startup};
-use crate::deadline;
-use crate::runtime::{Compiled, HostLink, State};
+use crate::compile::{Compiled, Compiler};
+use crate::config::store_limits;
+use crate::deadline::timer::Deadline;
+use crate::deadline::weave::{DEADLINE_EXPORT, START_EXPORT};
+use crate::error::Error;
+use crate::instance::handle::{Allocation, Instance};
+use crate::module::{GuestModule, Startup};
 use crate::sandbox::Sandbox;
-use crate::{Error, GuestModule, Runtime};
+use crate::store::{HostLink, State};
 
 impl Instance {
     /// Compiles (once) and instantiates `module` with `host` in its store,
     /// and runs its start-up. On failure the host value comes back with the
     /// error, so that [`Self::reset`] can keep it.
     pub(crate) fn new(
-        runtime: Runtime,
+        compiler: Arc<Compiler>,
         module: &'static GuestModule,
         link: Option<HostLink>,
         host: Option<Box<dyn Any + Send>>,
     ) -> Result<Instance, (Error, Option<Box<dyn Any + Send>>)> {
-        let compiled = match runtime.compile(module, link) {
+        let compiled = match compiler.compile(module, link) {
             Ok(c) => c,
             Err(e) => return Err((e, host)),
         };
-        let settings = runtime.settings().clone();
-        let sandbox = match Sandbox::new(module.name, &settings) {
+        let settings = &compiler.settings;
+        let sandbox = match Sandbox::new(module.name, settings) {
             Ok(s) => s,
             Err(e) => return Err((e, host)),
         };
-        let limits = super::store_limits(&settings, runtime.clock());
-        let mut store = Store::new(runtime.engine(), State::new(sandbox.wasi, limits, host));
+        let clock_memories = compiler.clock.as_ref().map_or(0, |c| c.memory().added_memories());
+        let limits = store_limits(settings, clock_memories);
+        let mut store = Store::new(&compiler.engine, State::new(sandbox.wasi, limits, host));
         store.limiter(|s| &mut s.limits);
-        let deadline_ticks = settings.timeout.map(ticks);
+        let deadline = Deadline::new(compiler.clock.clone(), settings.timeout);
+        let fuel = settings.fuel;
         let mut inst = Instance {
             clock_memory: None,
-            runtime: runtime.clone(),
+            compiler,
             module,
             link,
             store,
             instance: None,
             retptr: None,
-            arena: Block::default(),
-            deadline_ticks,
-            timeout: settings.timeout,
-            clock: runtime.clock().cloned(),
-            deadline: None,
-            armed_at: u64::MAX,
-            fuel: settings.fuel,
+            arena: Allocation::default(),
+            deadline,
+            fuel,
             poisoned: false,
-            stdout: sandbox.stdout,
-            stderr: sandbox.stderr,
-            tails: sandbox.tails,
-            marks: [0; 2],
+            output: sandbox.output,
             preinitialized: false,
         };
         match inst.start(&compiled) {
@@ -91,13 +91,13 @@ impl Instance {
         state.memory = memory;
         state.malloc = malloc;
         state.free = free;
-        if let Some(clock) = &inst.clock {
+        if let Some(clock) = inst.deadline.clock().cloned() {
             let missing = || Error::Instantiate {
                 guest: module.name.to_string(),
                 reason: "the deadline checks are missing".into(),
             };
             let global = instance
-                .get_global(&mut inst.store, deadline::DEADLINE_EXPORT)
+                .get_global(&mut inst.store, DEADLINE_EXPORT)
                 .ok_or_else(missing)?;
             // SAFETY: `clock_memory` is the first field of `Instance`, so
             // it is dropped before the store.
@@ -106,11 +106,11 @@ impl Instance {
                     guest: module.name.to_string(),
                     reason: reason.into(),
                 })?;
-            inst.deadline = Some(global);
+            inst.deadline.attach(global);
         }
         if compiled.deferred_start {
             let start = instance
-                .get_typed_func::<(), ()>(&mut inst.store, deadline::START_EXPORT)
+                .get_typed_func::<(), ()>(&mut inst.store, START_EXPORT)
                 .map_err(|e| inst.missing("start function", e))?;
             inst.arm()?;
             if let Err(e) = start.call(&mut inst.store, ()) {
@@ -153,10 +153,10 @@ impl Instance {
         }
         inst.instance = Some(instance);
         if let Some((ptr, size)) = compiled.arena {
-            inst.arena = Block { ptr, size };
+            inst.arena = Allocation { ptr, size };
         }
         if let Some((ptr, size)) = compiled.retptr {
-            inst.retptr = Some(Block { ptr, size });
+            inst.retptr = Some(Allocation { ptr, size });
         } else if module.retptr_size > 0 && inst.store.data().malloc.is_some() {
             inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
         }
@@ -167,7 +167,7 @@ impl Instance {
     /// host value. On failure this instance stays as it was, host included.
     pub fn reset(&mut self) -> Result<(), Error> {
         let host = self.store.data_mut().host.take();
-        match Instance::new(self.runtime.clone(), self.module, self.link, host) {
+        match Instance::new(self.compiler.clone(), self.module, self.link, host) {
             Ok(fresh) => {
                 *self = fresh;
                 Ok(())
@@ -200,16 +200,12 @@ impl Instance {
             None => no_host::<H>(),
         }
     }
-
 }
 
 #[cold]
 #[inline(never)]
 fn no_host<H>() -> ! {
-    panic!(
-        "tinybind: the instance holds no host of type `{}`",
-        std::any::type_name::<H>()
-    )
+    panic!("tinybind: the instance holds no host of type `{}`", std::any::type_name::<H>())
 }
 
 #[cfg(test)]
@@ -217,7 +213,8 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::deadline::ClockMemory;
+    use crate::deadline::clock::{ClockMemory, CLOCK_EXPORT};
+    use crate::runtime::Runtime;
 
     static CONCAT: GuestModule = GuestModule {
         name: "concat",
@@ -228,7 +225,7 @@ mod tests {
     };
 
     fn instance(rt: &Runtime) -> Instance {
-        match Instance::new(rt.clone(), &CONCAT, None, None) {
+        match Instance::new(rt.compiler().clone(), &CONCAT, None, None) {
             Ok(i) => i,
             Err((e, _)) => panic!("{e}"),
         }
@@ -236,7 +233,7 @@ mod tests {
 
     /// The tick in an instance's own clock memory.
     fn clock_of(i: &mut Instance) -> u64 {
-        let memory = i.instance.and_then(|x| x.get_memory(&mut i.store, deadline::CLOCK_EXPORT));
+        let memory = i.instance.and_then(|x| x.get_memory(&mut i.store, CLOCK_EXPORT));
         let bytes = memory.expect("a clock memory").data(&i.store)[..8].try_into();
         u64::from_le_bytes(bytes.expect("eight bytes"))
     }
@@ -244,7 +241,7 @@ mod tests {
     #[test]
     fn a_pooled_instance_has_a_clock_of_its_own_kept_current_until_it_is_dropped() {
         let rt = Runtime::builder().pooling(4).build().unwrap();
-        let clock = rt.clock().expect("a deadline clock").clone();
+        let clock = rt.compiler().clock.clone().expect("a deadline clock");
         assert_eq!(clock.memory(), ClockMemory::Own);
         let (mut a, mut b) = (instance(&rt), instance(&rt));
         assert_eq!(clock.registered(), 2);
@@ -269,11 +266,11 @@ mod tests {
     #[test]
     fn an_instance_outside_a_pool_reads_the_runtimes_imported_clock() {
         let rt = Runtime::new().unwrap();
-        let clock = rt.clock().expect("a deadline clock").clone();
+        let clock = rt.compiler().clock.clone().expect("a deadline clock");
         assert_eq!(clock.memory(), ClockMemory::Imported);
         let mut i = instance(&rt);
         assert_eq!(clock.registered(), 0);
-        let exported = i.instance.and_then(|x| x.get_memory(&mut i.store, deadline::CLOCK_EXPORT));
+        let exported = i.instance.and_then(|x| x.get_memory(&mut i.store, CLOCK_EXPORT));
         assert!(exported.is_none());
         assert!(clock.shared_memory().is_some());
     }

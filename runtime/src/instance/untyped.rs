@@ -1,13 +1,14 @@
 //! Calls with wasm values whose types are known at run time only: what the
-//! dynamic call path ([`crate::dynamic::call_lowered`]) uses for modules
+//! dynamic call path (`dynamic::lowered::call_lowered`) uses for modules
 //! loaded from a file, with the same deadline, fuel and failure handling as
 //! the typed calls.
 
 use wasmtime::{Val, ValType};
 
-use super::Instance;
-use crate::memory::GuestSlice;
-use crate::Error;
+use crate::error::Error;
+use crate::instance::handle::Instance;
+use crate::mem::bounds::GuestSlice;
+use crate::value::zero_wasm_value;
 
 impl Instance {
     /// Calls `export` with exactly the wasm values of its type and returns
@@ -47,9 +48,9 @@ impl Instance {
                 });
             }
         }
-        let mut results: Vec<Val> = ty.results().map(|t| zero(&t)).collect();
+        let mut results: Vec<Val> = ty.results().map(|t| zero_wasm_value(&t)).collect();
         self.arm()?;
-        self.marks = [self.tails[0].mark(), self.tails[1].mark()];
+        self.output.begin_call();
         match func.call(&mut self.store, params, &mut results) {
             Ok(()) => Ok(results),
             Err(e) => Err(self.failed(export, e)),
@@ -62,18 +63,6 @@ impl Instance {
         let mut out = vec![GuestSlice::default(); args.len()];
         self.write_args_into(export, args, &mut out)?;
         Ok(out)
-    }
-}
-
-/// The zero value of a wasm type (a null reference for reference types).
-pub(crate) fn zero(t: &ValType) -> Val {
-    match t {
-        ValType::I32 => Val::I32(0),
-        ValType::I64 => Val::I64(0),
-        ValType::F32 => Val::F32(0),
-        ValType::F64 => Val::F64(0),
-        ValType::V128 => Val::V128(0u128.into()),
-        ValType::Ref(r) => Val::null_ref(r.heap_type()),
     }
 }
 

@@ -17,71 +17,22 @@
 //! Any other error type gives its name and no message; before TinyGo 0.28
 //! typecodes are plain numbers, and nothing is read.
 
-use std::fmt;
+use crate::error::GoError;
+use crate::mem::bounds::region;
 
-use crate::memory;
-
-/// A non-nil Go `error` a guest returned.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct GoError {
-    message: Option<String>,
-    type_name: Option<String>,
-    typecode: u32,
-    value: u32,
+/// Reads the error `{typecode, value}` in `data`; `names` says whether
+/// the compiler names its types (TinyGo 0.28 and later).
+pub(crate) fn read_go_error(data: &[u8], typecode: u32, value: u32, names: bool) -> GoError {
+    let type_name = if names { named_pointee(data, typecode) } else { None };
+    let message = match type_name.as_deref() {
+        Some("errors.errorString" | "fmt.wrapError") => string_at(data, value),
+        _ => None,
+    };
+    GoError::new(message, type_name, typecode, value)
 }
-
-impl GoError {
-    /// The error's message, when its type proves where it is.
-    pub fn message(&self) -> Option<&str> {
-        self.message.as_deref()
-    }
-
-    /// The error's Go type (`errors.errorString`, `main.codeError`), when
-    /// the binary names it.
-    pub fn type_name(&self) -> Option<&str> {
-        self.type_name.as_deref()
-    }
-
-    /// The raw interface value.
-    pub fn typecode(&self) -> u32 {
-        self.typecode
-    }
-
-    pub fn value(&self) -> u32 {
-        self.value
-    }
-
-    /// Reads the error `{typecode, value}` in `data`; `names` says whether
-    /// the compiler names its types (TinyGo 0.28 and later).
-    pub(crate) fn read(data: &[u8], typecode: u32, value: u32, names: bool) -> GoError {
-        let type_name = if names { named_pointee(data, typecode) } else { None };
-        let message = match type_name.as_deref() {
-            Some("errors.errorString" | "fmt.wrapError") => string_at(data, value),
-            _ => None,
-        };
-        GoError {
-            message,
-            type_name,
-            typecode,
-            value,
-        }
-    }
-}
-
-impl fmt::Display for GoError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.message, &self.type_name) {
-            (Some(m), _) => f.write_str(m),
-            (None, Some(t)) => write!(f, "a Go error of type {t} (its message is only known to its Error method)"),
-            (None, None) => write!(f, "a Go error (typecode {:#x}; its message is unknown)", self.typecode),
-        }
-    }
-}
-
-impl std::error::Error for GoError {}
 
 fn u32_at(data: &[u8], at: u32) -> Option<u32> {
-    memory::region(data, at, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    region(data, at, 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
 }
 
 /// The name of the named type a pointer typecode points to.
@@ -89,23 +40,22 @@ fn named_pointee(data: &[u8], typecode: u32) -> Option<String> {
     const POINTER: u8 = 21;
     const STRUCT: u8 = 26;
     const NAMED: u8 = 32;
-    let meta = *memory::region(data, typecode, 1)?.first()?;
+    let meta = *region(data, typecode, 1)?.first()?;
     if meta & 31 != POINTER {
         return None;
     }
     let elem = u32_at(data, typecode.checked_add(4)?)?;
-    let meta = *memory::region(data, elem, 1)?.first()?;
+    let meta = *region(data, elem, 1)?.first()?;
     if meta & 31 != STRUCT || meta & NAMED == 0 {
         return None;
     }
     let name_at = elem.checked_add(16)?;
     let available = (data.len() as u64).saturating_sub(u64::from(name_at)).min(128);
-    let bytes = memory::region(data, name_at, available)?;
+    let bytes = region(data, name_at, available)?;
     let end = bytes.iter().position(|&b| b == 0)?;
     let name = std::str::from_utf8(&bytes[..end]).ok()?;
-    let plausible = !name.is_empty()
-        && name.contains('.')
-        && name.chars().all(|c| c.is_alphanumeric() || "._/-".contains(c));
+    let plausible =
+        !name.is_empty() && name.contains('.') && name.chars().all(|c| c.is_alphanumeric() || "._/-".contains(c));
     plausible.then(|| name.to_string())
 }
 
@@ -113,7 +63,7 @@ fn named_pointee(data: &[u8], typecode: u32) -> Option<String> {
 fn string_at(data: &[u8], at: u32) -> Option<String> {
     let ptr = u32_at(data, at)?;
     let len = u32_at(data, at.checked_add(4)?)?;
-    let bytes = memory::region(data, ptr, u64::from(len))?;
+    let bytes = region(data, ptr, u64::from(len))?;
     String::from_utf8(bytes.to_vec()).ok()
 }
 
@@ -136,23 +86,23 @@ mod tests {
     #[test]
     fn messages_of_errors_new_and_fmt_errorf_are_read() {
         let (d, t, v) = memory_with("errors.errorString", "negative input");
-        let e = GoError::read(&d, t, v, true);
+        let e = read_go_error(&d, t, v, true);
         assert_eq!(e.message(), Some("negative input"));
         assert_eq!(e.to_string(), "negative input");
         let (d, t, v) = memory_with("fmt.wrapError", "wrapped: inner");
-        assert_eq!(GoError::read(&d, t, v, true).message(), Some("wrapped: inner"));
+        assert_eq!(read_go_error(&d, t, v, true).message(), Some("wrapped: inner"));
     }
 
     #[test]
     fn other_types_and_old_compilers_give_no_message() {
         let (d, t, v) = memory_with("main.codeError", "x");
-        let e = GoError::read(&d, t, v, true);
+        let e = read_go_error(&d, t, v, true);
         assert_eq!((e.message(), e.type_name()), (None, Some("main.codeError")));
         assert!(e.to_string().contains("main.codeError"));
         let (d, t, v) = memory_with("errors.errorString", "x");
-        assert_eq!(GoError::read(&d, t, v, false).message(), None);
+        assert_eq!(read_go_error(&d, t, v, false).message(), None);
         // Garbage and out-of-bounds typecodes are not read past memory.
-        assert_eq!(GoError::read(&d, u32::MAX - 2, 0, true).message(), None);
-        assert_eq!(GoError::read(&[0xd5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff], 0, 0, true).type_name(), None);
+        assert_eq!(read_go_error(&d, u32::MAX - 2, 0, true).message(), None);
+        assert_eq!(read_go_error(&[0xd5, 0, 0, 0, 0xff, 0xff, 0xff, 0xff], 0, 0, true).type_name(), None);
     }
 }

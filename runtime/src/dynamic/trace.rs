@@ -4,7 +4,7 @@
 //! import's lowering says (strings, slices, numbers), or as raw wasm values
 //! when there is none.
 //!
-//! Opt-in ([`crate::RuntimeBuilder::trace_imports`]); without it such an
+//! Opt-in ([`RuntimeBuilder::trace_imports`]); without it such an
 //! import fails with an error naming it.
 
 use std::collections::HashMap;
@@ -13,9 +13,13 @@ use std::sync::Arc;
 
 use wasmtime::{AsContext, AsContextMut, FuncType, Val};
 
-use super::{fault, Args, Caller};
-use crate::dynamic::{Lowering, ResultShape, Value, ValueType};
-use crate::instance::zero_val;
+use crate::config::UnlinkedImports;
+use crate::dynamic::lowered::{Lowering, ResultShape};
+use crate::host::call::{Args, Caller};
+use crate::host::failure::fault;
+use crate::runtime::RuntimeBuilder;
+use crate::store::State;
+use crate::value::{zero_wasm_value, GoInterface, Value, ValueType};
 
 /// One import call, as reported to the tracer's sink.
 #[derive(Debug)]
@@ -71,11 +75,13 @@ impl ImportTracer {
         self.shapes.insert(format!("{module}.{name}"), shape);
         self
     }
+}
 
+impl UnlinkedImports for ImportTracer {
     /// Defines `module.name` in `linker` as a traced function of type `ty`.
-    pub(crate) fn define(
+    fn define(
         &self,
-        linker: &mut wasmtime::Linker<crate::runtime::State>,
+        linker: &mut wasmtime::Linker<State>,
         module: &str,
         name: &str,
         ty: FuncType,
@@ -85,12 +91,15 @@ impl ImportTracer {
         let sink = self.sink.clone();
         linker.func_new(module, name, ty.clone(), move |mut caller, params, results| {
             for (slot, t) in results.iter_mut().zip(ty.results()) {
-                *slot = zero_val(&t);
+                *slot = zero_wasm_value(&t);
             }
             let call = match &shape {
-                Some(s @ ImportShape { lowering: Lowering::Typed { .. }, .. }) => {
-                    typed_call(&mut caller, &import, s, params)?
-                }
+                Some(
+                    s @ ImportShape {
+                        lowering: Lowering::Typed { .. },
+                        ..
+                    },
+                ) => typed_call(&mut caller, &import, s, params)?,
                 Some(s) => raw_call(&import, Some(&s.names), params, &ty),
                 None => raw_call(&import, None, params, &ty),
             };
@@ -98,6 +107,16 @@ impl ImportTracer {
             Ok(())
         })?;
         Ok(())
+    }
+}
+
+impl RuntimeBuilder {
+    /// Answers every import that nothing implements (not WASI, not a host
+    /// trait's) with zero values, reporting each call to `tracer`, instead
+    /// of failing the call with an error that names the import. For
+    /// exploring what a module does (`tinybind call --trace-imports`).
+    pub fn trace_imports(self, tracer: ImportTracer) -> Self {
+        self.unlinked_imports(Arc::new(tracer))
     }
 }
 
@@ -136,7 +155,7 @@ fn raw_call<'a>(import: &'a str, names: Option<&[String]>, params: &[Val], ty: &
             .enumerate()
             .map(|(i, v)| (name(i), Ok(raw_value(v))))
             .collect(),
-        results: ty.results().map(|t| raw_value(&zero_val(&t))).collect(),
+        results: ty.results().map(|t| raw_value(&zero_wasm_value(&t))).collect(),
     }
 }
 
@@ -163,7 +182,13 @@ fn typed_call<'a>(
     let (types, results) = match &shape.lowering {
         Lowering::Typed { params, results } => (params, results),
         // `fits` let only typed shapes through to here.
-        Lowering::Raw { .. } => return Ok(TracedCall { import, args: Vec::new(), results: Vec::new() }),
+        Lowering::Raw { .. } => {
+            return Ok(TracedCall {
+                import,
+                args: Vec::new(),
+                results: Vec::new(),
+            })
+        }
     };
     let mut at = 0;
     let mut zeros = Vec::new();
@@ -191,7 +216,7 @@ fn typed_call<'a>(
         Some(m) => m.data(caller.as_context()),
         None => &[],
     };
-    let args = Args { data };
+    let args = Args::new(data);
     let mut out = Vec::new();
     for (name, t) in shape.names.iter().zip(types) {
         let value = match t {
@@ -210,7 +235,7 @@ fn typed_call<'a>(
                 .map(|items| Value::List(items.into_iter().map(|s| Value::String(s.to_string())).collect()))
                 .map_err(|f| f.into_reason()),
             ValueType::SliceOf(elem) => slice(&args, **elem, i32_at(at), i32_at(at + 1)),
-            ValueType::Interface | ValueType::Error => Ok(Value::Interface(crate::GoInterface {
+            ValueType::Interface | ValueType::Error => Ok(Value::Interface(GoInterface {
                 typecode: i32_at(at) as u32,
                 value: i32_at(at + 1) as u32,
             })),
@@ -290,7 +315,7 @@ fn zero_value(t: ValueType) -> Value {
         ValueType::String => Value::String(String::new()),
         ValueType::Bytes => Value::Bytes(Vec::new()),
         ValueType::SliceOf(_) => Value::List(Vec::new()),
-        ValueType::Interface | ValueType::Error => Value::Interface(crate::GoInterface::default()),
+        ValueType::Interface | ValueType::Error => Value::Interface(GoInterface::default()),
         #[allow(unreachable_patterns)]
         _ => Value::I32(0),
     }

@@ -4,9 +4,9 @@
 //! `proxy_get_buffer_bytes(.., **data, *size)`, wazero's
 //! `get_random_string(**byte, *int)`) can be written in Rust.
 
-use crate::host::HostError;
-use crate::memory::{self, Scalar};
-use crate::runtime::State;
+use crate::error::HostError;
+use crate::mem::bounds::{self, Primitive};
+use crate::store::State;
 
 /// The calling guest's memory, for raw host methods: bounds-checked reads
 /// and writes, and allocation through the guest's `malloc`.
@@ -52,15 +52,12 @@ impl<'a> GuestMemory<'a> {
     #[cold]
     #[inline(never)]
     fn out_of_bounds(&self, what: &str, ptr: u32, len: u64) -> HostError {
-        HostError::new(format!(
-            "{what} {len} bytes at {ptr:#x}: outside the guest's memory of {} bytes",
-            self.size()
-        ))
+        HostError::new(format!("{what} {len} bytes at {ptr:#x}: outside the guest's memory of {} bytes", self.size()))
     }
 
     /// The bytes `[ptr, ptr + len)`, borrowed.
     pub fn bytes(&self, ptr: u32, len: u32) -> Result<&[u8], HostError> {
-        match memory::region(self.data(), ptr, u64::from(len)) {
+        match bounds::region(self.data(), ptr, u64::from(len)) {
             Some(b) => Ok(b),
             None => Err(self.out_of_bounds("reading", ptr, u64::from(len))),
         }
@@ -78,7 +75,7 @@ impl<'a> GuestMemory<'a> {
     }
 
     /// A little-endian scalar at `ptr`.
-    pub fn read_scalar<T: Scalar>(&self, ptr: u32) -> Result<T, HostError> {
+    pub fn read_scalar<T: Primitive>(&self, ptr: u32) -> Result<T, HostError> {
         Ok(T::read(self.bytes(ptr, T::SIZE as u32)?))
     }
 
@@ -100,14 +97,14 @@ impl<'a> GuestMemory<'a> {
 
     /// Copies `bytes` to `ptr`.
     pub fn write(&mut self, ptr: u32, bytes: &[u8]) -> Result<(), HostError> {
-        if memory::write(self.data_mut(), ptr, bytes).is_none() {
+        if bounds::write(self.data_mut(), ptr, bytes).is_none() {
             return Err(self.out_of_bounds("writing", ptr, bytes.len() as u64));
         }
         Ok(())
     }
 
     /// Writes a little-endian scalar at `ptr`.
-    pub fn write_scalar<T: Scalar>(&mut self, ptr: u32, value: T) -> Result<(), HostError> {
+    pub fn write_scalar<T: Primitive>(&mut self, ptr: u32, value: T) -> Result<(), HostError> {
         let mut bytes = Vec::with_capacity(T::SIZE);
         value.write(&mut bytes);
         self.write(ptr, &bytes)
@@ -141,7 +138,7 @@ impl<'a> GuestMemory<'a> {
             .call(&mut self.store, size as i32)
             .map_err(|e| HostError::new(format!("the guest's `malloc({size})` failed: {e:#}")))?
             as u32;
-        if !memory::usable_block(ptr, u64::from(size), self.size()) {
+        if !bounds::usable_block(ptr, u64::from(size), self.size()) {
             return Err(HostError::new(format!(
                 "the guest's `malloc({size})` returned {ptr:#x}, which is not usable memory of {} \
                  bytes",

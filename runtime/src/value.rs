@@ -1,12 +1,10 @@
-//! Calling guests by name at run time, for tools such as the `tinybind` CLI:
-//! what each generated guest describes of itself, and values of any type.
+//! Values crossing the boundary and their types, as the bindings and the
+//! dynamic call path see them: [`Value`], [`ValueType`], [`StructType`] and
+//! [`GoInterface`]. The vocabulary of the crate: it imports only the error.
 
-use crate::{Error, Instance, Runtime};
+use wasmtime::{Val, ValType};
 
-mod aggregate;
-mod lowered;
-
-pub use lowered::{call_lowered, Lowering, ResultShape};
+use crate::error::Error;
 
 /// A Go interface value as TinyGo passes it: `(typecode, value)`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -156,9 +154,15 @@ impl Value {
         match self {
             Value::Record(fields) => match fields.iter().find(|(n, _)| n == name) {
                 Some((_, v)) => Ok(v),
-                None => Err(Error::ArgumentType { expected: name, got: "a struct without that field" }),
+                None => Err(Error::ArgumentType {
+                    expected: name,
+                    got: "a struct without that field",
+                }),
             },
-            other => Err(Error::ArgumentType { expected: "struct", got: other.type_name() }),
+            other => Err(Error::ArgumentType {
+                expected: "struct",
+                got: other.type_name(),
+            }),
         }
     }
 
@@ -305,77 +309,14 @@ impl<'a> FromValue<'a> for &'a [u8] {
     }
 }
 
-/// What a generated guest says of one of its functions.
-#[derive(Clone, Copy, Debug)]
-pub struct FunctionInfo {
-    pub export: &'static str,
-    /// The Rust method's name.
-    pub method: &'static str,
-    pub aliases: &'static [&'static str],
-    /// The Go signature, when evidence gave one.
-    pub go: Option<&'static str>,
-    /// The Rust method's signature.
-    pub rust: &'static str,
-    /// The export's wasm type, as `(i32, i32) -> (i32)`.
-    pub wasm: &'static str,
-    /// `go-source`, `dwarf` or `wasm-only`.
-    pub evidence: &'static str,
-    pub convention: &'static str,
-    pub params: &'static [(&'static str, ValueType)],
-    pub results: &'static [ValueType],
-}
-
-/// What a generated guest says of one host function it imports: a method
-/// of its host trait.
-#[derive(Clone, Copy, Debug)]
-pub struct ImportInfo {
-    pub module: &'static str,
-    pub name: &'static str,
-    /// The host trait method's name.
-    pub method: &'static str,
-    /// The Go declaration, when evidence gave one.
-    pub go: Option<&'static str>,
-    /// The host trait method's signature.
-    pub rust: &'static str,
-    /// The import's wasm type, as `(i32, i32) -> ()`.
-    pub wasm: &'static str,
-    /// `go-source` or `wasm-only`.
-    pub evidence: &'static str,
-    pub convention: &'static str,
-    pub params: &'static [(&'static str, ValueType)],
-    pub results: &'static [ValueType],
-}
-
-/// What a generated guest says of itself.
-#[derive(Clone, Copy, Debug)]
-pub struct GuestInfo {
-    pub name: &'static str,
-    pub file: &'static str,
-    pub compiler: &'static str,
-    pub functions: &'static [FunctionInfo],
-    /// Its host functions, in import-section order (not WASI).
-    pub imports: &'static [ImportInfo],
-}
-
-impl GuestInfo {
-    /// A function by export name or Rust method name.
-    pub fn function(&self, name: &str) -> Option<&'static FunctionInfo> {
-        self.functions
-            .iter()
-            .find(|f| f.export == name || f.method == name || f.aliases.contains(&name))
+/// The zero value of a wasm type (a null reference for reference types).
+pub(crate) fn zero_wasm_value(t: &ValType) -> Val {
+    match t {
+        ValType::I32 => Val::I32(0),
+        ValType::I64 => Val::I64(0),
+        ValType::F32 => Val::F32(0),
+        ValType::F64 => Val::F64(0),
+        ValType::V128 => Val::V128(0u128.into()),
+        ValType::Ref(r) => Val::null_ref(r.heap_type()),
     }
-}
-
-/// A generated guest, called by name.
-pub trait DynGuest: Send {
-    fn info(&self) -> &'static GuestInfo;
-    fn instance(&mut self) -> &mut Instance;
-    /// Calls a function by export or method name with dynamic values.
-    fn call_dynamic(&mut self, function: &str, args: &[Value]) -> Result<Vec<Value>, Error>;
-}
-
-/// One entry of the generated `GUESTS` table.
-pub struct GuestEntry {
-    pub info: &'static GuestInfo,
-    pub instantiate: fn(&Runtime) -> Result<Box<dyn DynGuest>, Error>,
 }

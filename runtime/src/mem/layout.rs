@@ -6,14 +6,15 @@
 //! - [`GoLayout`]: a type's size and alignment (natural alignment: a
 //!   struct's is its largest field's, its size rounded up to it).
 //! - [`Lift`]: reading a value the guest wrote, every pointer and length
-//!   bounds-checked by [`Results`].
+//!   bounds-checked by [`GuestReader`].
 //! - [`Lower`]: writing a value into a [`Blob`] on the host side, whose
 //!   internal pointers are offsets into the blob until
-//!   [`crate::Instance::relocate`] makes them guest addresses, once the blob
+//!   `Instance::relocate` makes them guest addresses, once the blob
 //!   is in guest memory.
 
-use crate::memory::Results;
-use crate::{Error, GoInterface};
+use crate::error::Error;
+use crate::mem::reader::GuestReader;
+use crate::value::GoInterface;
 
 /// Size and alignment in guest memory (wasm32).
 pub trait GoLayout {
@@ -24,7 +25,7 @@ pub trait GoLayout {
 /// A value the host can read back from guest memory.
 pub trait Lift: GoLayout + Sized {
     /// Reads the value at `offset` from the reader's base.
-    fn lift(from: &Results<'_>, offset: u32) -> Result<Self, Error>;
+    fn lift(from: &GuestReader<'_>, offset: u32) -> Result<Self, Error>;
 }
 
 /// A value the host can write into guest memory.
@@ -132,7 +133,7 @@ macro_rules! scalar_layout {
         }
         impl Lift for $t {
             #[inline]
-            fn lift(from: &Results<'_>, offset: u32) -> Result<Self, Error> {
+            fn lift(from: &GuestReader<'_>, offset: u32) -> Result<Self, Error> {
                 from.scalar(offset)
             }
         }
@@ -153,7 +154,7 @@ impl GoLayout for bool {
 }
 
 impl Lift for bool {
-    fn lift(from: &Results<'_>, offset: u32) -> Result<Self, Error> {
+    fn lift(from: &GuestReader<'_>, offset: u32) -> Result<Self, Error> {
         from.bool(offset)
     }
 }
@@ -170,7 +171,7 @@ impl GoLayout for GoInterface {
 }
 
 impl Lift for GoInterface {
-    fn lift(from: &Results<'_>, offset: u32) -> Result<Self, Error> {
+    fn lift(from: &GuestReader<'_>, offset: u32) -> Result<Self, Error> {
         from.interface(offset)
     }
 }
@@ -193,7 +194,7 @@ impl GoLayout for &str {
 }
 
 impl Lift for String {
-    fn lift(from: &Results<'_>, offset: u32) -> Result<Self, Error> {
+    fn lift(from: &GuestReader<'_>, offset: u32) -> Result<Self, Error> {
         from.string(offset)
     }
 }
@@ -216,7 +217,7 @@ impl<T> GoLayout for Vec<T> {
 }
 
 impl<T: Lift> Lift for Vec<T> {
-    fn lift(from: &Results<'_>, offset: u32) -> Result<Self, Error> {
+    fn lift(from: &GuestReader<'_>, offset: u32) -> Result<Self, Error> {
         from.elements(offset)
     }
 }
@@ -233,7 +234,7 @@ impl<T: GoLayout, const N: usize> GoLayout for [T; N] {
 }
 
 impl<T: Lift, const N: usize> Lift for [T; N] {
-    fn lift(from: &Results<'_>, offset: u32) -> Result<Self, Error> {
+    fn lift(from: &GuestReader<'_>, offset: u32) -> Result<Self, Error> {
         let items: Vec<T> = (0..N as u32)
             .map(|i| T::lift(from, offset.wrapping_add(i * T::SIZE)))
             .collect::<Result<_, _>>()?;
@@ -250,6 +251,20 @@ impl<T: Lower, const N: usize> Lower for [T; N] {
         for (i, item) in self.iter().enumerate() {
             item.lower(blob, at + i as u32 * T::SIZE);
         }
+    }
+}
+
+/// Reading values with a Go layout (the reader knows only bytes and scalars).
+impl<'a> GuestReader<'a> {
+    /// A value with a Go layout at `offset`: a struct, an array, a slice.
+    #[inline]
+    pub fn lift<T: Lift>(&self, offset: u32) -> Result<T, Error> {
+        T::lift(self, offset)
+    }
+
+    /// The elements of a Go slice of `T` at `offset`, each read in place.
+    pub(crate) fn elements<T: Lift>(&self, offset: u32) -> Result<Vec<T>, Error> {
+        self.elements_by(offset, T::SIZE, |items, at| T::lift(items, at))
     }
 }
 

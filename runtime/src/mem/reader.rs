@@ -1,120 +1,21 @@
-//! Bounds-checked access to guest memory. Every pointer and length comes
-//! from an untrusted guest: each is checked against the memory's size before
-//! anything is read or any host memory is allocated for it.
+//! Reading what a guest wrote: [`GuestReader`], a bounds-checked view of
+//! guest memory at a base address (a retptr area, an element of a slice).
 
-use crate::{Error, GoInterface};
+use crate::error::{Error, GoError};
+use crate::mem::bounds::{region, Primitive};
+use crate::mem::go_error::read_go_error;
+use crate::value::GoInterface;
 
-/// Where an argument landed in guest memory.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct GuestSlice {
-    pub ptr: i32,
-    /// Length in bytes.
-    pub len: i32,
-}
-
-/// Arguments are 8-byte aligned in the arena.
-#[inline(always)]
-pub(crate) fn padded(len: usize) -> u64 {
-    (len as u64).next_multiple_of(8)
-}
-
-/// Copies `bytes` to `data[at..]`, or `None` when it does not fit.
-#[inline(always)]
-pub(crate) fn write(data: &mut [u8], at: u32, bytes: &[u8]) -> Option<()> {
-    let start = at as usize;
-    let end = start.checked_add(bytes.len())?;
-    copy(data.get_mut(start..end)?, bytes);
-    Some(())
-}
-
-/// `dst.copy_from_slice(src)`, with short copies (most string arguments)
-/// done inline with two overlapping loads and stores instead of a call to
-/// `memcpy`.
-#[inline(always)]
-pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
-    let n = src.len();
-    if n != dst.len() || n > 16 {
-        dst.copy_from_slice(src);
-    } else if n >= 8 {
-        let head = u64::from_ne_bytes(src[..8].try_into().unwrap_or_default());
-        let tail = u64::from_ne_bytes(src[n - 8..].try_into().unwrap_or_default());
-        dst[n - 8..].copy_from_slice(&tail.to_ne_bytes());
-        dst[..8].copy_from_slice(&head.to_ne_bytes());
-    } else if n >= 4 {
-        let head = u32::from_ne_bytes(src[..4].try_into().unwrap_or_default());
-        let tail = u32::from_ne_bytes(src[n - 4..].try_into().unwrap_or_default());
-        dst[n - 4..].copy_from_slice(&tail.to_ne_bytes());
-        dst[..4].copy_from_slice(&head.to_ne_bytes());
-    } else {
-        for (d, s) in dst.iter_mut().zip(src) {
-            *d = *s;
-        }
-    }
-}
-
-/// The region `[ptr, ptr + len)` of memory, if it lies inside.
-#[inline(always)]
-pub fn region(data: &[u8], ptr: u32, len: u64) -> Option<&[u8]> {
-    let start = ptr as usize;
-    let end = u64::from(ptr).checked_add(len)?;
-    if end > data.len() as u64 {
-        return None;
-    }
-    data.get(start..end as usize)
-}
-
-/// Whether a block a guest's `malloc` returned at `ptr` for `size` bytes is
-/// usable: not null, and inside a memory of `memory` bytes.
-#[inline]
-pub(crate) fn usable_block(ptr: u32, size: u64, memory: usize) -> bool {
-    ptr != 0 && u64::from(ptr) + size <= memory as u64
-}
-
-/// A value that has a fixed little-endian layout in guest memory.
-pub trait Scalar: Copy {
-    const SIZE: usize;
-    fn read(bytes: &[u8]) -> Self;
-    fn write(self, out: &mut Vec<u8>);
-}
-
-macro_rules! scalar {
-    ($($t:ty),*) => {$(
-        impl Scalar for $t {
-            const SIZE: usize = std::mem::size_of::<$t>();
-            #[inline(always)]
-            fn read(bytes: &[u8]) -> Self {
-                let mut b = [0u8; std::mem::size_of::<$t>()];
-                b.copy_from_slice(&bytes[..Self::SIZE]);
-                <$t>::from_le_bytes(b)
-            }
-            fn write(self, out: &mut Vec<u8>) {
-                out.extend_from_slice(&self.to_le_bytes());
-            }
-        }
-    )*};
-}
-
-scalar!(i8, i16, i32, i64, u8, u16, u32, u64, f32, f64);
-
-/// The little-endian bytes of a slice of scalars, as Go lays it out.
-pub fn to_le_bytes<T: Scalar>(items: &[T]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(items.len() * T::SIZE);
-    for x in items {
-        x.write(&mut out);
-    }
-    out
-}
-
-/// Results written by the guest at a retptr, read with bounds checks.
+/// GuestReader written by the guest at a retptr, read with bounds checks.
 #[derive(Clone, Copy)]
-pub struct Results<'a> {
+pub struct GuestReader<'a> {
     data: &'a [u8],
     base: u32,
     guest: &'static str,
     export: &'static str,
 }
 
-impl<'a> Results<'a> {
+impl<'a> GuestReader<'a> {
     #[inline(always)]
     pub(crate) fn new(
         data: &'a [u8],
@@ -123,7 +24,7 @@ impl<'a> Results<'a> {
         guest: &'static str,
         export: &'static str,
     ) -> Result<Self, Error> {
-        let r = Results {
+        let r = GuestReader {
             data,
             base,
             guest,
@@ -136,7 +37,7 @@ impl<'a> Results<'a> {
     }
 
     /// Checks the result area as [`Self::new`] does, then reads it with
-    /// `read`, the reader staying in place (no `Result<Results, _>` moves).
+    /// `read`, the reader staying in place (no `Result<GuestReader, _>` moves).
     #[inline(always)]
     pub(crate) fn read<T>(
         data: &'a [u8],
@@ -144,9 +45,9 @@ impl<'a> Results<'a> {
         size: u32,
         guest: &'static str,
         export: &'static str,
-        read: impl FnOnce(&Results<'a>) -> Result<T, Error>,
+        read: impl FnOnce(&GuestReader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
-        let r = Results {
+        let r = GuestReader {
             data,
             base,
             guest,
@@ -172,7 +73,7 @@ impl<'a> Results<'a> {
     }
 
     #[inline(always)]
-    pub(crate) fn scalar<T: Scalar>(&self, offset: u32) -> Result<T, Error> {
+    pub(crate) fn scalar<T: Primitive>(&self, offset: u32) -> Result<T, Error> {
         let at = self.base.wrapping_add(offset);
         match region(self.data, at, T::SIZE as u64) {
             Some(bytes) => Ok(T::read(bytes)),
@@ -290,17 +191,6 @@ impl<'a> Results<'a> {
             .collect()
     }
 
-    /// A value with a Go layout at `offset`: a struct, an array, a slice.
-    #[inline]
-    pub fn lift<T: crate::layout::Lift>(&self, offset: u32) -> Result<T, Error> {
-        T::lift(self, offset)
-    }
-
-    /// The elements of a Go slice of `T` at `offset`, each read in place.
-    pub(crate) fn elements<T: crate::layout::Lift>(&self, offset: u32) -> Result<Vec<T>, Error> {
-        self.elements_by(offset, T::SIZE, |items, at| T::lift(items, at))
-    }
-
     /// The elements of a Go slice at `offset` whose elements take `size`
     /// bytes, each read with `read` (given a reader based at the elements and
     /// the element's offset from there).
@@ -308,7 +198,7 @@ impl<'a> Results<'a> {
         &self,
         offset: u32,
         size: u32,
-        mut read: impl FnMut(&Results<'a>, u32) -> Result<T, Error>,
+        mut read: impl FnMut(&GuestReader<'a>, u32) -> Result<T, Error>,
     ) -> Result<Vec<T>, Error> {
         let ptr = self.scalar::<u32>(offset)?;
         let count = self.scalar::<u32>(offset.wrapping_add(4))?;
@@ -319,15 +209,12 @@ impl<'a> Results<'a> {
         if region(self.data, ptr, len).is_none() || (size == 0 && count as usize > self.data.len()) {
             return Err(self.out_of_bounds("a slice", ptr, len));
         }
-        let items = Results {
-            base: ptr,
-            ..*self
-        };
+        let items = GuestReader { base: ptr, ..*self };
         (0..count).map(|i| read(&items, i * size)).collect()
     }
 
     /// A Go slice of scalars at `offset`.
-    pub fn slice<T: Scalar>(&self, offset: u32) -> Result<Vec<T>, Error> {
+    pub fn slice<T: Primitive>(&self, offset: u32) -> Result<Vec<T>, Error> {
         let bytes = self.data_at(offset, T::SIZE as u64, "a slice")?;
         Ok(bytes.chunks_exact(T::SIZE).map(T::read).collect())
     }
@@ -335,20 +222,20 @@ impl<'a> Results<'a> {
     /// The Go `error` at `offset`, then the other results with `value`:
     /// `Ok(Ok(value))` for a nil error, `Ok(Err(error))` otherwise (the other
     /// results are not read: Go leaves them zero). `names`: the compiler
-    /// names its types, so the message can be read (see [`crate::GoError`]).
+    /// names its types, so the message can be read (see [`GoError`]).
     #[inline(always)]
     pub fn go_result<T>(
         &self,
         offset: u32,
         names: bool,
         value: impl FnOnce() -> Result<T, Error>,
-    ) -> Result<Result<T, crate::GoError>, Error> {
+    ) -> Result<Result<T, GoError>, Error> {
         let typecode: u32 = self.scalar(offset)?;
         let data: u32 = self.scalar(offset.wrapping_add(4))?;
         if typecode == 0 {
             return value().map(Ok);
         }
-        Ok(Err(crate::GoError::read(self.data, typecode, data, names)))
+        Ok(Err(read_go_error(self.data, typecode, data, names)))
     }
 
     /// A Go interface at `offset`.
@@ -363,9 +250,10 @@ impl<'a> Results<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mem::bounds::{to_le_bytes, write};
 
-    fn results(data: &[u8]) -> Results<'_> {
-        Results::new(data, 0, 8, "g", "f").expect("in bounds")
+    fn results(data: &[u8]) -> GuestReader<'_> {
+        GuestReader::new(data, 0, 8, "g", "f").expect("in bounds")
     }
 
     fn header(ptr: u32, len: u32) -> Vec<u8> {
@@ -408,8 +296,8 @@ mod tests {
     #[test]
     fn result_area_outside_memory_is_refused() {
         let d = [0u8; 16];
-        assert!(Results::new(&d, 12, 8, "g", "f").is_err());
-        assert!(Results::new(&d, u32::MAX, 8, "g", "f").is_err());
+        assert!(GuestReader::new(&d, 12, 8, "g", "f").is_err());
+        assert!(GuestReader::new(&d, u32::MAX, 8, "g", "f").is_err());
     }
 
     #[test]
@@ -427,21 +315,21 @@ mod tests {
 
     #[test]
     fn string_slices_round_trip_and_bad_headers_are_refused() {
-        let blob = crate::Blob::elements(&["ab", "", "cde"]);
+        let blob = crate::mem::layout::Blob::elements(&["ab", "", "cde"]);
         let mut d = vec![0u8; 128];
         d[64..64 + blob.bytes().len()].copy_from_slice(blob.bytes());
-        crate::layout::relocate(&mut d, 64, blob.relocations()).expect("in memory");
+        crate::mem::layout::relocate(&mut d, 64, blob.relocations()).expect("in memory");
         d[..12].copy_from_slice(&[64, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0]);
-        let r = Results::new(&d, 0, 12, "g", "f").expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f").expect("area");
         assert_eq!(r.strings(0).expect("strings"), vec!["ab", "", "cde"]);
         // A header pointing outside memory, and a count past its end.
         d[64..68].copy_from_slice(&1000u32.to_le_bytes());
-        let r = Results::new(&d, 0, 12, "g", "f").expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f").expect("area");
         assert!(matches!(r.strings(0), Err(Error::OutOfBounds { .. })));
         d[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
-        let r = Results::new(&d, 0, 12, "g", "f").expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f").expect("area");
         assert!(matches!(r.strings(0), Err(Error::OutOfBounds { .. })));
-        assert!(crate::layout::relocate(&mut d, 120, blob.relocations()).is_none());
+        assert!(crate::mem::layout::relocate(&mut d, 120, blob.relocations()).is_none());
     }
 
     #[test]

@@ -1,0 +1,120 @@
+//! What generated code says of a guest: its module ([`GuestModule`], with
+//! its [`Startup`]) and its functions ([`GuestInfo`]), as constants.
+
+use crate::error::{Error, GoError};
+use crate::value::ValueType;
+
+/// How a guest is started before its exports are called.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Startup {
+    /// A reactor: `_initialize` runs once.
+    Initialize,
+    /// A WASI command: `_start` runs once; `proc_exit(0)` there is success.
+    Command,
+    /// Nothing to run.
+    None,
+}
+
+/// A guest module as the generated code describes it.
+#[derive(Debug)]
+pub struct GuestModule {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub bytes: &'static [u8],
+    pub startup: Startup,
+    /// Bytes of the retptr area the bindings need (0: none).
+    pub retptr_size: u32,
+}
+
+/// What a generated guest says of one of its functions.
+#[derive(Clone, Copy, Debug)]
+pub struct FunctionInfo {
+    pub export: &'static str,
+    /// The Rust method's name.
+    pub method: &'static str,
+    pub aliases: &'static [&'static str],
+    /// The Go signature, when evidence gave one.
+    pub go: Option<&'static str>,
+    /// The Rust method's signature.
+    pub rust: &'static str,
+    /// The export's wasm type, as `(i32, i32) -> (i32)`.
+    pub wasm: &'static str,
+    /// `go-source`, `dwarf` or `wasm-only`.
+    pub evidence: &'static str,
+    pub convention: &'static str,
+    pub params: &'static [(&'static str, ValueType)],
+    pub results: &'static [ValueType],
+}
+
+/// What a generated guest says of one host function it imports: a method
+/// of its host trait.
+#[derive(Clone, Copy, Debug)]
+pub struct ImportInfo {
+    pub module: &'static str,
+    pub name: &'static str,
+    /// The host trait method's name.
+    pub method: &'static str,
+    /// The Go declaration, when evidence gave one.
+    pub go: Option<&'static str>,
+    /// The host trait method's signature.
+    pub rust: &'static str,
+    /// The import's wasm type, as `(i32, i32) -> ()`.
+    pub wasm: &'static str,
+    /// `go-source` or `wasm-only`.
+    pub evidence: &'static str,
+    pub convention: &'static str,
+    pub params: &'static [(&'static str, ValueType)],
+    pub results: &'static [ValueType],
+}
+
+/// What a generated guest says of itself.
+#[derive(Clone, Copy, Debug)]
+pub struct GuestInfo {
+    pub name: &'static str,
+    pub file: &'static str,
+    pub compiler: &'static str,
+    pub functions: &'static [FunctionInfo],
+    /// Its host functions, in import-section order (not WASI).
+    pub imports: &'static [ImportInfo],
+}
+
+impl GuestInfo {
+    /// A function by export name or Rust method name.
+    pub fn function(&self, name: &str) -> Option<&'static FunctionInfo> {
+        self.functions
+            .iter()
+            .find(|f| f.export == name || f.method == name || f.aliases.contains(&name))
+    }
+}
+
+/// The errors of the generated guests' dynamic calls, named by their
+/// [`GuestInfo`].
+impl Error {
+    /// A Go error of a dynamic call.
+    #[doc(hidden)]
+    pub fn go_error(info: &GuestInfo, function: &str, error: GoError) -> Error {
+        Error::GoError {
+            guest: info.name.to_string(),
+            export: function.to_string(),
+            error,
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn no_such_function(info: &GuestInfo, function: &str) -> Error {
+        Error::NoSuchFunction {
+            guest: info.name.to_string(),
+            function: function.to_string(),
+        }
+    }
+
+    #[doc(hidden)]
+    pub fn arity(info: &GuestInfo, function: &str, expected: usize, got: usize) -> Error {
+        Error::Arity {
+            guest: info.name.to_string(),
+            function: function.to_string(),
+            expected,
+            got,
+        }
+    }
+}
