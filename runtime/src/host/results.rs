@@ -84,7 +84,7 @@ impl<'a> Returned<'a> {
 ///
 /// So the block becomes garbage when the guest drops the value: 100,000 such
 /// results in one export call leave guest memory flat (tested in
-/// `tests/host.rs`). The memory view is read again after `malloc`, which may
+/// `tests/all/host.rs`). The memory view is read again after `malloc`, which may
 /// grow memory.
 pub fn write_results(
     caller: &mut Caller<'_>,

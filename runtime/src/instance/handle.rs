@@ -85,6 +85,7 @@ impl Instance {
         }
     }
 
+    #[doc(hidden)]
     /// Copies arguments into guest memory, into one arena that every call
     /// reuses, and returns where each one landed.
     #[inline(always)]
@@ -130,6 +131,7 @@ impl Instance {
         Ok(())
     }
 
+    #[doc(hidden)]
     /// Makes the internal pointers of a blob argument (`Blob`), just
     /// written at `slot`, guest addresses.
     pub fn relocate(&mut self, export: &'static str, slot: GuestSlice, relocations: &[u32]) -> Result<(), Error> {
@@ -142,6 +144,7 @@ impl Instance {
         }
     }
 
+    #[doc(hidden)]
     /// The retptr area for results written by the guest.
     #[inline(always)]
     pub fn retptr(&self, export: &'static str) -> Result<i32, Error> {
@@ -151,6 +154,7 @@ impl Instance {
         }
     }
 
+    #[doc(hidden)]
     /// Bounds-checked access to results at `retptr`.
     #[inline(always)]
     pub fn results(&self, export: &'static str, retptr: i32, size: u32) -> Result<GuestReader<'_>, Error> {
@@ -158,6 +162,7 @@ impl Instance {
         GuestReader::new(memory.data(&self.store), retptr as u32, size, self.module.name, export)
     }
 
+    #[doc(hidden)]
     /// Reads the results at `retptr` with `read`, given a bounds-checked
     /// reader over the `size` bytes there: the same checks as
     /// [`Self::results`], without moving the reader around in a `Result`

@@ -1,0 +1,18 @@
+//! The integration tests, as one binary: each file is a module, so that
+//! wasmtime and the bindings are linked once instead of once per file.
+//! `soak.rs` (which counts the process's threads and memory) and `cache.rs`
+//! (which sets an environment variable) stay binaries of their own.
+
+mod bad_guests;
+mod cli;
+mod cli_call;
+mod concurrency;
+mod deadline;
+mod go_types;
+mod guests;
+mod host;
+mod hostile;
+mod hostile_cli;
+mod preinit;
+mod sandbox;
+mod structs;
