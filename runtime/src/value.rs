@@ -320,3 +320,23 @@ pub(crate) fn zero_wasm_value(t: &ValType) -> Val {
         ValType::Ref(r) => Val::null_ref(r.heap_type()),
     }
 }
+
+/// A scalar from its wasm value (booleans and small integers are one `i32`,
+/// unsigned ones keep their bits); `None` when the wasm value is not of the
+/// scalar's wasm type.
+pub(crate) fn scalar_from_wasm(t: ValueType, v: &Val) -> Option<Value> {
+    Some(match (t, v) {
+        (ValueType::Bool, Val::I32(x)) => Value::Bool(x & 1 != 0),
+        (ValueType::I8, Val::I32(x)) => Value::I8(*x as i8),
+        (ValueType::I16, Val::I32(x)) => Value::I16(*x as i16),
+        (ValueType::I32, Val::I32(x)) => Value::I32(*x),
+        (ValueType::U8, Val::I32(x)) => Value::U8(*x as u8),
+        (ValueType::U16, Val::I32(x)) => Value::U16(*x as u16),
+        (ValueType::U32, Val::I32(x)) => Value::U32(*x as u32),
+        (ValueType::I64, Val::I64(x)) => Value::I64(*x),
+        (ValueType::U64, Val::I64(x)) => Value::U64(*x as u64),
+        (ValueType::F32, Val::F32(x)) => Value::F32(f32::from_bits(*x)),
+        (ValueType::F64, Val::F64(x)) => Value::F64(f64::from_bits(*x)),
+        _ => return None,
+    })
+}

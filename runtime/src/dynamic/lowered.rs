@@ -10,7 +10,7 @@ use crate::dynamic::aggregate::{self, needs_blob, read_field, scalar_le_bytes};
 use crate::error::{Error, GoError};
 use crate::instance::handle::Instance;
 use crate::mem::reader::GuestReader;
-use crate::value::{Value, ValueType};
+use crate::value::{scalar_from_wasm, Value, ValueType};
 
 /// How one function crosses the boundary, as the code generator lowered it.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,7 +96,7 @@ pub fn call_lowered(
             let out = instance.call_untyped(export, &vals)?;
             out.iter()
                 .zip(results)
-                .map(|(v, t)| wasm_to_scalar(*t, v, instance.guest(), export))
+                .map(|(v, t)| scalar_from_wasm(*t, v).ok_or_else(|| missing_result(instance.guest(), export)))
                 .collect()
         }
         Lowering::Typed { params, results } => {
@@ -108,12 +108,15 @@ pub fn call_lowered(
             match results {
                 ResultShape::None => Ok(Vec::new()),
                 ResultShape::Direct(t) => match out.first() {
-                    Some(v) => Ok(vec![wasm_to_scalar(*t, v, instance.guest(), export)?]),
+                    Some(v) => {
+                        Ok(vec![scalar_from_wasm(*t, v).ok_or_else(|| missing_result(instance.guest(), export))?])
+                    }
                     None => Err(missing_result(instance.guest(), export)),
                 },
                 ResultShape::Leaf(t) => match out.first() {
                     Some(v) => {
-                        let leaf = wasm_to_scalar(aggregate::leaf_type(*t), v, instance.guest(), export)?;
+                        let leaf = scalar_from_wasm(aggregate::leaf_type(*t), v)
+                            .ok_or_else(|| missing_result(instance.guest(), export))?;
                         Ok(vec![aggregate::around_leaf(*t, leaf)])
                     }
                     None => Err(missing_result(instance.guest(), export)),
@@ -273,24 +276,6 @@ fn scalar_to_wasm(t: ValueType, v: &Value) -> Result<Val, Error> {
                 got: v.type_name(),
             })
         }
-    })
-}
-
-/// A scalar result from its wasm value.
-fn wasm_to_scalar(t: ValueType, v: &Val, guest: &str, export: &str) -> Result<Value, Error> {
-    Ok(match (t, v) {
-        (ValueType::Bool, Val::I32(x)) => Value::Bool(x & 1 != 0),
-        (ValueType::I8, Val::I32(x)) => Value::I8(*x as i8),
-        (ValueType::I16, Val::I32(x)) => Value::I16(*x as i16),
-        (ValueType::I32, Val::I32(x)) => Value::I32(*x),
-        (ValueType::U8, Val::I32(x)) => Value::U8(*x as u8),
-        (ValueType::U16, Val::I32(x)) => Value::U16(*x as u16),
-        (ValueType::U32, Val::I32(x)) => Value::U32(*x as u32),
-        (ValueType::I64, Val::I64(x)) => Value::I64(*x),
-        (ValueType::U64, Val::I64(x)) => Value::U64(*x as u64),
-        (ValueType::F32, Val::F32(x)) => Value::F32(f32::from_bits(*x)),
-        (ValueType::F64, Val::F64(x)) => Value::F64(f64::from_bits(*x)),
-        _ => return Err(missing_result(guest, export)),
     })
 }
 

@@ -19,7 +19,7 @@ use crate::host::call::{Args, Caller};
 use crate::host::failure::fault;
 use crate::runtime::RuntimeBuilder;
 use crate::store::State;
-use crate::value::{zero_wasm_value, GoInterface, Value, ValueType};
+use crate::value::{scalar_from_wasm, zero_wasm_value, GoInterface, Value, ValueType};
 
 /// One import call, as reported to the tracer's sink.
 #[derive(Debug)]
@@ -239,7 +239,10 @@ fn typed_call<'a>(
                 typecode: i32_at(at) as u32,
                 value: i32_at(at + 1) as u32,
             })),
-            scalar => Ok(scalar_value(*scalar, params.get(at))),
+            scalar => Ok(params
+                .get(at)
+                .and_then(|v| scalar_from_wasm(*scalar, v))
+                .unwrap_or_else(|| zero_value(*scalar))),
         };
         at += flat_len(*t);
         out.push((name.clone(), value));
@@ -271,30 +274,6 @@ fn slice(args: &Args<'_>, elem: ValueType, ptr: i32, len: i32) -> Result<Value, 
         ValueType::F32 => read!(f32, F32),
         ValueType::F64 => read!(f64, F64),
         other => Err(format!("a slice of {} is not decoded", other.name())),
-    }
-}
-
-fn scalar_value(t: ValueType, v: Option<&Val>) -> Value {
-    let bits32 = match v {
-        Some(Val::I32(x)) => *x,
-        _ => 0,
-    };
-    let bits64 = match v {
-        Some(Val::I64(x)) => *x,
-        _ => 0,
-    };
-    match (t, v) {
-        (ValueType::Bool, _) => Value::Bool(bits32 & 1 != 0),
-        (ValueType::I8, _) => Value::I8(bits32 as i8),
-        (ValueType::I16, _) => Value::I16(bits32 as i16),
-        (ValueType::U8, _) => Value::U8(bits32 as u8),
-        (ValueType::U16, _) => Value::U16(bits32 as u16),
-        (ValueType::U32, _) => Value::U32(bits32 as u32),
-        (ValueType::I64, _) => Value::I64(bits64),
-        (ValueType::U64, _) => Value::U64(bits64 as u64),
-        (ValueType::F32, Some(Val::F32(x))) => Value::F32(f32::from_bits(*x)),
-        (ValueType::F64, Some(Val::F64(x))) => Value::F64(f64::from_bits(*x)),
-        _ => Value::I32(bits32),
     }
 }
 
