@@ -13,16 +13,8 @@ use tinybind_runtime::{Error, GuestModule, Runtime, Startup};
 /// A guest with one page of memory and a bump `malloc`, in wasm text.
 static MODULE: GuestModule = GuestModule {
     name: "fuzz",
-    file: "fuzz.wat",
-    bytes: br#"(module
-        (memory (export "memory") 1)
-        (global $next (mut i32) (i32.const 1024))
-        (func (export "malloc") (param $n i32) (result i32)
-            (local $p i32)
-            (local.set $p (global.get $next))
-            (global.set $next (i32.add (local.get $p) (local.get $n)))
-            (local.get $p))
-        (func (export "free") (param i32)))"#,
+    file: "tests/data/bump_allocator.wat",
+    bytes: include_bytes!("../../tests/data/bump_allocator.wat"),
     startup: Startup::None,
     retptr_size: 0,
 };

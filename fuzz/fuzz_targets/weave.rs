@@ -8,7 +8,7 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use tinybind_runtime::fuzzing::{compare, engine};
+use tinybind_runtime::fuzzing::{compare, engine, terminating_module};
 
 fuzz_target!(|data: &[u8]| {
     static ENGINE: OnceLock<wasmtime::Engine> = OnceLock::new();
@@ -16,25 +16,10 @@ fuzz_target!(|data: &[u8]| {
     // Raw bytes: whatever they are, comparing must not panic.
     let _ = compare(engine, data);
     let mut u = arbitrary::Unstructured::new(data);
-    let config = wasm_smith::Config {
-        max_imports: 0,
-        max_memories: 2,
-        max_memory32_bytes: 1 << 20,
-        memory64_enabled: false,
-        export_everything: true,
-        gc_enabled: false,
-        reference_types_enabled: false,
-        exceptions_enabled: false,
-        threads_enabled: false,
-        ..Default::default()
-    };
-    let Ok(mut module) = wasm_smith::Module::new(config, &mut u) else {
+    let Some(wasm) = terminating_module(&mut u, false) else {
         return;
     };
-    if module.ensure_termination(1_000).is_err() {
-        return;
-    }
-    if let Err(difference) = compare(engine, &module.to_bytes()) {
+    if let Err(difference) = compare(engine, &wasm) {
         panic!("the woven module differs from its original: {difference}");
     }
 });

@@ -70,5 +70,5 @@ pub mod __private {
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing {
-    pub use crate::deadline::differential::{compare, engine, Compared};
+    pub use crate::deadline::differential::{compare, engine, terminating_module, Compared};
 }

@@ -412,16 +412,8 @@ fn arguments_larger_than_the_memory_cap_are_refused() {
 /// property test: the test writes `{ptr, len}` headers into its memory.
 static READER_GUEST: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
     name: "reader",
-    file: "reader.wat",
-    bytes: br#"(module
-        (memory (export "memory") 1)
-        (global $next (mut i32) (i32.const 1024))
-        (func (export "malloc") (param $n i32) (result i32)
-            (local $p i32)
-            (local.set $p (global.get $next))
-            (global.set $next (i32.add (local.get $p) (local.get $n)))
-            (local.get $p))
-        (func (export "free") (param i32)))"#,
+    file: "tests/data/bump_allocator.wat",
+    bytes: include_bytes!("../data/bump_allocator.wat"),
     startup: tinybind_runtime::Startup::None,
     retptr_size: 0,
 };

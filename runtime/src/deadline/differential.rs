@@ -194,6 +194,33 @@ fn zero(t: &ValType) -> Option<Val> {
     })
 }
 
+/// A wasm-smith module made to terminate (`ensure_termination`), of the
+/// kind the oracle compares: no imports, tail calls, up to two memories, a
+/// start function, everything exported; without traps if `avoid_traps`.
+/// `None` when `u` does not make one.
+pub fn terminating_module(u: &mut arbitrary::Unstructured<'_>, avoid_traps: bool) -> Option<Vec<u8>> {
+    let config = wasm_smith::Config {
+        max_imports: 0,
+        min_funcs: 2,
+        disallow_traps: avoid_traps,
+        max_memories: 2,
+        max_memory32_bytes: 1 << 20,
+        memory64_enabled: false,
+        tail_call_enabled: true,
+        export_everything: true,
+        allow_start_export: true,
+        gc_enabled: false,
+        // The runtime's wasmtime has no collector, so no externref.
+        reference_types_enabled: false,
+        exceptions_enabled: false,
+        threads_enabled: false,
+        ..Default::default()
+    };
+    let mut module = wasm_smith::Module::new(config, u).ok()?;
+    module.ensure_termination(1_000).ok()?;
+    Some(module.to_bytes())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,32 +236,11 @@ mod tests {
         for case in 0..400 {
             let bytes: Vec<u8> = (0..8192).map(|_| next() as u8).collect();
             let mut u = arbitrary::Unstructured::new(&bytes);
-            let config = wasm_smith::Config {
-                max_imports: 0,
-                min_funcs: 2,
-                // Half the cases avoid traps, so that more calls get past
-                // the start function.
-                disallow_traps: case % 2 == 0,
-                max_memories: 2,
-                max_memory32_bytes: 1 << 20,
-                memory64_enabled: false,
-                tail_call_enabled: true,
-                export_everything: true,
-                allow_start_export: true,
-                gc_enabled: false,
-                // The runtime's wasmtime has no collector, so no externref.
-                reference_types_enabled: false,
-                exceptions_enabled: false,
-                threads_enabled: false,
-                ..Default::default()
-            };
-            let Ok(mut module) = wasm_smith::Module::new(config, &mut u) else {
+            // Half the cases avoid traps, so that more calls get past the
+            // start function.
+            let Some(wasm) = terminating_module(&mut u, case % 2 == 0) else {
                 continue;
             };
-            if module.ensure_termination(1_000).is_err() {
-                continue;
-            }
-            let wasm = module.to_bytes();
             match compare(&engine, &wasm) {
                 Ok(Compared::Same { calls: n }) => {
                     compared += 1;
