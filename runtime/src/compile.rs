@@ -5,7 +5,7 @@
 
 use std::any::TypeId;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use wasmtime::{Engine, ExternType, InstancePre, Linker, Module};
 
@@ -21,6 +21,14 @@ use crate::store::{HostLink, State};
 
 /// Compiled guests by module bytes (address, length) and host type.
 type CompiledKey = (usize, usize, Option<TypeId>);
+
+/// One guest's place in the map: compiled once, by the first thread that
+/// asks; the others wait for it instead of compiling it again.
+#[derive(Default)]
+pub(crate) struct Slot {
+    compiled: OnceLock<Arc<Compiled>>,
+    compiling: Mutex<()>,
+}
 
 /// A compiled guest, ready to instantiate in microseconds.
 pub(crate) struct Compiled {
@@ -49,7 +57,7 @@ pub(crate) struct Compiler {
     pub engine: Engine,
     pub linker: Linker<State>,
     pub settings: Settings,
-    pub compiled: Mutex<HashMap<CompiledKey, Arc<Compiled>>>,
+    pub compiled: Mutex<HashMap<CompiledKey, Arc<Slot>>>,
     /// The deadline clock guests check (`None` without deadlines).
     pub clock: Option<Clock>,
     /// Compiled guests on disk (`None` unless asked for).
@@ -57,12 +65,26 @@ pub(crate) struct Compiler {
 }
 
 impl Compiler {
-    /// Compiles a guest, once per runtime and host type.
+    /// Compiles a guest, once per runtime and host type: threads that ask
+    /// for it while it is being compiled wait for that compilation. A failed
+    /// one is not kept; the next thread tries again.
     pub(crate) fn compile(&self, module: &'static GuestModule, host: Option<HostLink>) -> Result<Arc<Compiled>, Error> {
         let key = (module.bytes.as_ptr() as usize, module.bytes.len(), host.map(|h| h.host));
-        if let Some(c) = self.lock_compiled().get(&key) {
+        let slot = self.lock_compiled().entry(key).or_default().clone();
+        if let Some(c) = slot.compiled.get() {
             return Ok(c.clone());
         }
+        // A panic while compiling leaves nothing half-done in the slot.
+        let _compiling = slot.compiling.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(c) = slot.compiled.get() {
+            return Ok(c.clone());
+        }
+        let compiled = self.compile_now(module, host)?;
+        Ok(slot.compiled.get_or_init(|| compiled).clone())
+    }
+
+    /// Compiles, weaves, pre-initialises and links a guest.
+    fn compile_now(&self, module: &'static GuestModule, host: Option<HostLink>) -> Result<Arc<Compiled>, Error> {
         let compile_err = |e: wasmtime::Error| Error::Compile {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
@@ -136,7 +158,6 @@ impl Compiler {
             retptr: snapshot.as_ref().and_then(|s| s.retptr),
             arena: snapshot.as_ref().and_then(|s| s.arena),
         });
-        self.lock_compiled().insert(key, compiled.clone());
         Ok(compiled)
     }
 
@@ -148,12 +169,50 @@ impl Compiler {
         let key = (module.bytes.as_ptr() as usize, module.bytes.len());
         self.lock_compiled()
             .iter()
-            .find(|(k, _)| (k.0, k.1) == key)
-            .and_then(|(_, c)| c.preinit.clone())
+            .filter(|(k, _)| (k.0, k.1) == key)
+            .find_map(|(_, slot)| slot.compiled.get().and_then(|c| c.preinit.clone()))
     }
 
-    fn lock_compiled(&self) -> std::sync::MutexGuard<'_, HashMap<CompiledKey, Arc<Compiled>>> {
+    fn lock_compiled(&self) -> std::sync::MutexGuard<'_, HashMap<CompiledKey, Arc<Slot>>> {
         // A panic while holding this lock cannot leave the map inconsistent.
         self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Barrier;
+
+    use super::*;
+    use crate::module::Startup;
+    use crate::runtime::Runtime;
+
+    static CONCAT: GuestModule = GuestModule {
+        name: "concat",
+        file: "guest-go/concat.wasm",
+        bytes: include_bytes!("../../guest-go/concat.wasm"),
+        startup: Startup::Initialize,
+        retptr_size: 8,
+    };
+
+    #[test]
+    fn threads_asking_for_a_guest_at_once_share_one_compilation() {
+        let rt = Runtime::new().unwrap();
+        let barrier = Barrier::new(4);
+        let compiled: Vec<Arc<Compiled>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (0..4)
+                .map(|_| {
+                    s.spawn(|| {
+                        barrier.wait();
+                        rt.compiler().compile(&CONCAT, None).unwrap()
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        });
+        for c in &compiled[1..] {
+            assert!(Arc::ptr_eq(&compiled[0], c), "a thread compiled the guest again");
+        }
+        assert!(Arc::ptr_eq(&compiled[0], &rt.compiler().compile(&CONCAT, None).unwrap()));
     }
 }

@@ -261,7 +261,9 @@ impl Instance {
     }
 
     // The errors of the hot path, out of line so that the calls stay small.
-    /// Allocates guest memory with the guest's `malloc` and checks it.
+    /// Allocates guest memory with the guest's `malloc` and checks it. A
+    /// failure of `malloc` (a trap, the deadline) names `export`, the call
+    /// it allocates for.
     pub(super) fn allocate(&mut self, export: &'static str, size: u32) -> Result<Allocation, Error> {
         let Some(malloc) = self.store.data().malloc.clone() else {
             return Err(Error::NoAllocator {
@@ -270,7 +272,7 @@ impl Instance {
                 missing: "`malloc`",
             });
         };
-        let ptr = self.call("malloc", &malloc, size as i32)? as u32;
+        let ptr = self.call(export, &malloc, size as i32)? as u32;
         let memory = self.memory_size();
         if !bounds::usable_block(ptr, u64::from(size), memory) {
             return Err(Error::BadAllocation {
