@@ -184,7 +184,7 @@ mod tests {
     use std::sync::Barrier;
 
     use super::*;
-    use crate::module::Startup;
+    use tinybind_abi::Startup;
     use crate::runtime::Runtime;
 
     static CONCAT: GuestModule = GuestModule {

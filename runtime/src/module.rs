@@ -1,19 +1,10 @@
 //! What generated code says of a guest: its module ([`GuestModule`], with
 //! its [`Startup`]) and its functions ([`GuestInfo`]), as constants.
 
+use tinybind_abi::Startup;
+
 use crate::error::{Error, GoError};
 use crate::value::ValueType;
-
-/// How a guest is started before its exports are called.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Startup {
-    /// A reactor: `_initialize` runs once.
-    Initialize,
-    /// A WASI command: `_start` runs once; `proc_exit(0)` there is success.
-    Command,
-    /// Nothing to run.
-    None,
-}
 
 /// A guest module as the generated code describes it.
 #[derive(Debug)]

@@ -46,7 +46,9 @@ use crate::deadline::clock::{Clock, CLOCK_IMPORT};
 use crate::deadline::timer::Deadline;
 use crate::deadline::weave::{weave, DEADLINE_EXPORT, START_EXPORT};
 use crate::mem::bounds;
-use crate::module::{GuestModule, Startup};
+use tinybind_abi::Startup;
+
+use crate::module::GuestModule;
 
 /// Whether a guest's instances start from a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]

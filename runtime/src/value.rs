@@ -2,6 +2,7 @@
 //! dynamic call path see them: [`Value`], [`ValueType`], [`StructType`] and
 //! [`GoInterface`]. The vocabulary of the crate: it imports only the error.
 
+use tinybind_abi::{Layout, Scalar, INTERFACE, SLICE, STRING};
 use wasmtime::{Val, ValType};
 
 use crate::error::Error;
@@ -80,23 +81,71 @@ pub struct StructType {
 }
 
 impl ValueType {
-    /// Size and alignment in guest memory (wasm32): a struct's as the code
-    /// generator laid it out, an array its elements', every other type as
-    /// TinyGo passes it.
+    /// The scalar kind of a scalar type (`None` for strings, slices,
+    /// arrays, structs and interfaces).
+    pub fn scalar(self) -> Option<Scalar> {
+        Some(match self {
+            ValueType::Bool => Scalar::Bool,
+            ValueType::I8 => Scalar::I8,
+            ValueType::I16 => Scalar::I16,
+            ValueType::I32 => Scalar::I32,
+            ValueType::I64 => Scalar::I64,
+            ValueType::U8 => Scalar::U8,
+            ValueType::U16 => Scalar::U16,
+            ValueType::U32 => Scalar::U32,
+            ValueType::U64 => Scalar::U64,
+            ValueType::F32 => Scalar::F32,
+            ValueType::F64 => Scalar::F64,
+            _ => return None,
+        })
+    }
+
+    /// The type of a scalar kind.
+    pub fn of_scalar(s: Scalar) -> &'static ValueType {
+        match s {
+            Scalar::Bool => &ValueType::Bool,
+            Scalar::I8 => &ValueType::I8,
+            Scalar::I16 => &ValueType::I16,
+            Scalar::I32 => &ValueType::I32,
+            Scalar::I64 => &ValueType::I64,
+            Scalar::U8 => &ValueType::U8,
+            Scalar::U16 => &ValueType::U16,
+            Scalar::U32 => &ValueType::U32,
+            Scalar::U64 => &ValueType::U64,
+            Scalar::F32 => &ValueType::F32,
+            Scalar::F64 => &ValueType::F64,
+        }
+    }
+
+    /// Size and alignment in guest memory (wasm32), by TinyGo's rules
+    /// (`tinybind-abi`): a struct's as the code generator laid it out, an
+    /// array its elements one after another.
     pub fn layout(self) -> (u32, u32) {
-        match self {
-            ValueType::Bool | ValueType::I8 | ValueType::U8 => (1, 1),
-            ValueType::I16 | ValueType::U16 => (2, 2),
-            ValueType::I32 | ValueType::U32 | ValueType::F32 => (4, 4),
-            ValueType::I64 | ValueType::U64 | ValueType::F64 => (8, 8),
-            ValueType::String | ValueType::Interface | ValueType::Error => (8, 4),
-            ValueType::Bytes | ValueType::SliceOf(_) => (12, 4),
+        let layout = match self {
+            ValueType::String => STRING,
+            ValueType::Interface | ValueType::Error => INTERFACE,
+            ValueType::Bytes | ValueType::SliceOf(_) => SLICE,
             ValueType::ArrayOf(elem, n) => {
                 let (size, align) = elem.layout();
-                (size.saturating_mul(n), align)
+                Layout { size, align }.array(n)
             }
-            ValueType::Struct(s) => (s.size, s.align),
-        }
+            ValueType::Struct(s) => Layout {
+                size: s.size,
+                align: s.align,
+            },
+            ValueType::Bool
+            | ValueType::I8
+            | ValueType::I16
+            | ValueType::I32
+            | ValueType::I64
+            | ValueType::U8
+            | ValueType::U16
+            | ValueType::U32
+            | ValueType::U64
+            | ValueType::F32
+            | ValueType::F64 => self.scalar().map_or(INTERFACE, Scalar::layout),
+        };
+        (layout.size, layout.align)
     }
 }
 

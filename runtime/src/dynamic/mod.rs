@@ -2,6 +2,7 @@
 //! the generated guests' table ([`guest`]), calls whose lowering is data
 //! ([`lowered`]), and the import tracer ([`trace`]).
 
+mod abi;
 mod aggregate;
 pub(crate) mod guest;
 pub(crate) mod lowered;

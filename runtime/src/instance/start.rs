@@ -13,7 +13,9 @@ use crate::deadline::timer::Deadline;
 use crate::deadline::weave::{DEADLINE_EXPORT, START_EXPORT};
 use crate::error::Error;
 use crate::instance::handle::{Allocation, Instance};
-use crate::module::{GuestModule, Startup};
+use tinybind_abi::Startup;
+
+use crate::module::GuestModule;
 use crate::sandbox::Sandbox;
 use crate::store::{HostLink, State};
 

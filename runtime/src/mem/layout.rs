@@ -12,6 +12,8 @@
 //!   `Instance::relocate` makes them guest addresses, once the blob
 //!   is in guest memory.
 
+use tinybind_abi::{INTERFACE, SLICE, STRING};
+
 use crate::error::Error;
 use crate::mem::reader::GuestReader;
 use crate::value::GoInterface;
@@ -166,8 +168,8 @@ impl Lower for bool {
 }
 
 impl GoLayout for GoInterface {
-    const SIZE: u32 = 8;
-    const ALIGN: u32 = 4;
+    const SIZE: u32 = INTERFACE.size;
+    const ALIGN: u32 = INTERFACE.align;
 }
 
 impl Lift for GoInterface {
@@ -184,13 +186,13 @@ impl Lower for GoInterface {
 }
 
 impl GoLayout for String {
-    const SIZE: u32 = 8;
-    const ALIGN: u32 = 4;
+    const SIZE: u32 = STRING.size;
+    const ALIGN: u32 = STRING.align;
 }
 
 impl GoLayout for &str {
-    const SIZE: u32 = 8;
-    const ALIGN: u32 = 4;
+    const SIZE: u32 = STRING.size;
+    const ALIGN: u32 = STRING.align;
 }
 
 impl Lift for String {
@@ -212,8 +214,8 @@ impl Lower for &str {
 }
 
 impl<T> GoLayout for Vec<T> {
-    const SIZE: u32 = 12;
-    const ALIGN: u32 = 4;
+    const SIZE: u32 = SLICE.size;
+    const ALIGN: u32 = SLICE.align;
 }
 
 impl<T: Lift> Lift for Vec<T> {
