@@ -5,13 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use crate::discover::{discover, display_path, load_binary, read_go, write_if_changed};
-use crate::emit::file::{file, BytesPath};
+use crate::emit::file::file;
+use crate::emit::guest::BytesPath;
 use crate::error::Error;
 use crate::inspect::Inspection;
 use crate::model::guest::GuestModel;
 use crate::model::infer::infer;
 use crate::names::Scope;
-use crate::wasm;
+use crate::wasm::ModuleInfo;
 
 /// What a `generate` call did.
 #[derive(Debug)]
@@ -96,7 +97,7 @@ impl Builder {
             }
             let (bytes, binary_path) = load_binary(&guest.module, &artifacts)?;
             let go = read_go(&guest.go_files)?;
-            let info = wasm::ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
+            let info = ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
                 path: guest.module.clone(),
                 reason,
             })?;

@@ -15,7 +15,7 @@ use crate::error::Error;
 use crate::model::dynamic::lowering;
 use crate::model::guest::{Binding, FunctionModel, GuestModel};
 use crate::model::infer::infer;
-use crate::wasm;
+use crate::wasm::ModuleInfo;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Inspection {
@@ -166,7 +166,7 @@ pub fn inspect_file(module: &Path, go_files: &[PathBuf]) -> Result<Inspection, E
 pub fn read_module(module: &Path, go_files: &[PathBuf]) -> Result<(Inspection, Vec<u8>), Error> {
     let (bytes, _) = load_binary(module, Path::new(""))?;
     let go = read_go(go_files)?;
-    let info = wasm::ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
+    let info = ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
         path: module.to_path_buf(),
         reason,
     })?;

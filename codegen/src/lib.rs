@@ -43,7 +43,8 @@ pub use model::guest::is_runtime_export;
 #[doc(hidden)]
 pub mod __internal {
     pub use crate::abi::repr::{lower_type, Flavour, Repr};
-    pub use crate::emit::file::{file, BytesPath};
+    pub use crate::emit::file::file;
+    pub use crate::emit::guest::BytesPath;
     pub use crate::go::{GoSource, GoType};
     pub use crate::model::guest::GuestModel;
     pub use crate::model::infer::infer;

@@ -2,30 +2,11 @@
 //! `GUESTS` table, built with `quote`, parsed into a `syn::File` and
 //! formatted by `prettyplease`.
 
-use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::guest::guest_module;
+use crate::emit::guest::{guest_module, BytesPath};
 use crate::emit::tokens::ident;
 use crate::model::guest::GuestModel;
-
-/// How the generated code reaches a guest's bytes.
-#[derive(Clone, Debug)]
-pub enum BytesPath {
-    /// `include_bytes!(concat!(env!(VAR), REL))`.
-    Env { var: String, rel: String },
-    /// `include_bytes!(ABSOLUTE)`.
-    Absolute(String),
-}
-
-impl BytesPath {
-    pub fn tokens(&self) -> TokenStream {
-        match self {
-            BytesPath::Env { var, rel } => quote!(include_bytes!(concat!(env!(#var), #rel))),
-            BytesPath::Absolute(path) => quote!(include_bytes!(#path)),
-        }
-    }
-}
 
 /// The whole generated file for these guests.
 pub fn file(guests: &[(GuestModel, BytesPath)]) -> Result<String, String> {

@@ -5,7 +5,6 @@ use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
 use crate::emit::dynamic::dynamic_arm;
-use crate::emit::file::BytesPath;
 use crate::emit::host;
 use crate::emit::info::{function_info, import_info};
 use crate::emit::methods::method;
@@ -14,6 +13,24 @@ use crate::emit::tokens::{doc, ident, inner_doc};
 use crate::emit::types;
 use crate::model::guest::GuestModel;
 use tinybind_abi::Startup;
+
+/// How the generated code reaches a guest's bytes.
+#[derive(Clone, Debug)]
+pub enum BytesPath {
+    /// `include_bytes!(concat!(env!(VAR), REL))`.
+    Env { var: String, rel: String },
+    /// `include_bytes!(ABSOLUTE)`.
+    Absolute(String),
+}
+
+impl BytesPath {
+    pub fn tokens(&self) -> TokenStream {
+        match self {
+            BytesPath::Env { var, rel } => quote!(include_bytes!(concat!(env!(#var), #rel))),
+            BytesPath::Absolute(path) => quote!(include_bytes!(#path)),
+        }
+    }
+}
 
 pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     let module = ident(&g.module);

@@ -2,12 +2,12 @@
 //! function's lowering at run time (the CLI's `tinybind call FILE.wasm` and
 //! its import tracer): the lowering `abi` decided, only represented anew.
 
-use tinybind_abi::{Lowering, Results, StructField, StructType, Type, WasmType};
+use tinybind_abi::{Lowering, Results, StructField, StructType, Type};
 
 use crate::abi::lower;
 use crate::abi::repr::{Repr, Struct};
 use crate::model::guest::{Binding, FunctionModel};
-use crate::wasm;
+use crate::wasm::WasmType;
 
 /// The lowering of an export or import. A Go `error` result is the last
 /// retptr field, as [`Type::Error`].
@@ -78,12 +78,12 @@ fn struct_type(s: &Struct) -> StructType {
     }
 }
 
-fn wasm_type(t: wasm::WasmType) -> WasmType {
+fn wasm_type(t: WasmType) -> tinybind_abi::WasmType {
     match t {
-        wasm::WasmType::I64 => WasmType::I64,
-        wasm::WasmType::F32 => WasmType::F32,
-        wasm::WasmType::F64 => WasmType::F64,
+        WasmType::I64 => tinybind_abi::WasmType::I64,
+        WasmType::F32 => tinybind_abi::WasmType::F32,
+        WasmType::F64 => tinybind_abi::WasmType::F64,
         // The model leaves out functions with other types.
-        wasm::WasmType::I32 | wasm::WasmType::Other => WasmType::I32,
+        WasmType::I32 | WasmType::Other => tinybind_abi::WasmType::I32,
     }
 }
