@@ -1,15 +1,28 @@
-//! A report of what the code generator infers for a module, as printed by
-//! `tinybind inspect --json`.
+//! The inspection API: what the code generator infers for one module, as
+//! `tinybind inspect` prints it (`--json` serializes [`Inspection`]) and as
+//! `tinybind call FILE.wasm` runs it (each function's
+//! [`tinybind_abi::Lowering`]).
+
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
+use tinybind_abi::{Lowering, Startup};
 
-use crate::model::GuestModel;
+use crate::abi::lower::Lowered;
+use crate::discover::{display_path, load_binary, read_go};
+use crate::emit::signature;
+use crate::error::Error;
+use crate::model::dynamic::lowering;
+use crate::model::guest::{Binding, FunctionModel, GuestModel};
+use crate::model::infer::infer;
+use crate::wasm::ModuleInfo;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
 pub struct Inspection {
     pub guest: String,
     pub file: String,
     pub compiler: String,
+    /// The start-up kind, described.
     pub startup: String,
     pub functions: Vec<FunctionReport>,
     /// The host functions the module imports (not WASI, not TinyGo's JS
@@ -17,6 +30,19 @@ pub struct Inspection {
     pub imports: Vec<ImportReport>,
     pub runtime_exports: Vec<String>,
     pub warnings: Vec<String>,
+    /// The start-up kind.
+    #[serde(skip)]
+    pub startup_kind: Startup,
+    /// The largest retptr area any function needs, in bytes.
+    #[serde(skip)]
+    pub retptr_size: u32,
+    /// Whether the compiler puts Go type names in the binary (TinyGo 0.28
+    /// and later), from which Go error messages are read.
+    #[serde(skip)]
+    pub names_go_types: bool,
+    /// The Rust names of the Go structs the bindings use, inner ones first.
+    #[serde(skip)]
+    pub structs: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -32,6 +58,22 @@ pub struct FunctionReport {
     pub convention: String,
     /// `go-source`, `dwarf` or `wasm-only`.
     pub evidence: String,
+    /// The generated method's name.
+    #[serde(skip)]
+    pub method: String,
+    /// Where the Go signature was read (`file:line`, or `DWARF`).
+    #[serde(skip)]
+    pub go_location: Option<String>,
+    /// For a typed binding, the wasm type its Go signature lowers to.
+    #[serde(skip)]
+    pub lowered_wasm: Option<String>,
+    /// How a caller passes the function's values.
+    #[serde(skip)]
+    pub lowering: Lowering,
+    /// The names of the values a caller passes, one per parameter of
+    /// [`Self::lowering`].
+    #[serde(skip)]
+    pub params: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -47,6 +89,17 @@ pub struct ImportReport {
     pub convention: String,
     /// `go-source` or `wasm-only`.
     pub evidence: String,
+    /// How the guest passes the import's values.
+    #[serde(skip)]
+    pub lowering: Lowering,
+    /// The names of the values the guest passes, one per parameter of
+    /// [`Self::lowering`].
+    #[serde(skip)]
+    pub params: Vec<String>,
+}
+
+fn params(f: &FunctionModel) -> Vec<String> {
+    f.param_names().into_iter().map(str::to_string).collect()
 }
 
 impl From<&GuestModel> for Inspection {
@@ -64,9 +117,17 @@ impl From<&GuestModel> for Inspection {
                     aliases: f.aliases.clone(),
                     go: f.go.clone(),
                     wasm: f.wasm.to_string(),
-                    rust: f.rust_signature(),
+                    rust: signature::export_text(f),
                     convention: f.convention(),
                     evidence: f.evidence.as_str().to_string(),
+                    method: f.method.clone(),
+                    go_location: f.go_location.clone(),
+                    lowered_wasm: match &f.binding {
+                        Binding::Typed(Lowered { wasm, .. }) => Some(wasm.to_string()),
+                        Binding::Raw { .. } => None,
+                    },
+                    lowering: lowering(f),
+                    params: params(f),
                 })
                 .collect(),
             imports: g
@@ -77,13 +138,42 @@ impl From<&GuestModel> for Inspection {
                     name: i.name.clone(),
                     go: i.func.go.clone(),
                     wasm: i.func.wasm.to_string(),
-                    rust: i.rust_signature(),
+                    rust: signature::import_text(i),
                     convention: i.convention(),
                     evidence: i.func.evidence.as_str().to_string(),
+                    lowering: lowering(&i.func),
+                    params: params(&i.func),
                 })
                 .collect(),
             runtime_exports: g.runtime_exports.clone(),
             warnings: g.warnings.clone(),
+            startup_kind: g.startup,
+            retptr_size: g.retptr_size(),
+            names_go_types: g.names_go_types(),
+            structs: g.structs.iter().map(|s| s.ty.rust_name.clone()).collect(),
         }
     }
+}
+
+/// What the code generator infers for one module, for `tinybind inspect`:
+/// no output file.
+pub fn inspect_file(module: &Path, go_files: &[PathBuf]) -> Result<Inspection, Error> {
+    read_module(module, go_files).map(|(inspection, _)| inspection)
+}
+
+/// What the code generator infers for one module, with the module's binary
+/// bytes (a `.wat` assembled), for running it: `tinybind call FILE.wasm`.
+pub fn read_module(module: &Path, go_files: &[PathBuf]) -> Result<(Inspection, Vec<u8>), Error> {
+    let (bytes, _) = load_binary(module, Path::new(""))?;
+    let go = read_go(go_files)?;
+    let info = ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
+        path: module.to_path_buf(),
+        reason,
+    })?;
+    let name = module
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let model = infer(&name, &display_path(module), &info, go.as_ref());
+    Ok((Inspection::from(&model), bytes))
 }

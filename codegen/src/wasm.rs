@@ -44,6 +44,17 @@ impl WasmType {
     }
 }
 
+impl From<tinybind_abi::WasmType> for WasmType {
+    fn from(t: tinybind_abi::WasmType) -> Self {
+        match t {
+            tinybind_abi::WasmType::I32 => WasmType::I32,
+            tinybind_abi::WasmType::I64 => WasmType::I64,
+            tinybind_abi::WasmType::F32 => WasmType::F32,
+            tinybind_abi::WasmType::F64 => WasmType::F64,
+        }
+    }
+}
+
 /// A function's wasm signature.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct FuncSig {

@@ -9,10 +9,8 @@
 use std::path::Path;
 
 use arbitrary::{Arbitrary, Unstructured};
-use tinybind_codegen::emit::{self, BytesPath};
-use tinybind_codegen::go::GoSource;
-use tinybind_codegen::wasm::ModuleInfo;
-use tinybind_codegen::{model, Inspection};
+use tinybind_codegen::__internal::{self as emit, infer, BytesPath, GoSource, ModuleInfo};
+use tinybind_codegen::Inspection;
 
 /// xorshift64*: deterministic bytes for `Unstructured`.
 struct Rng(u64);
@@ -40,7 +38,7 @@ impl Rng {
 fn pipeline(bytes: &[u8], go: Option<&str>) -> Option<String> {
     let info = ModuleInfo::parse(bytes).ok()?;
     let go = go.and_then(|text| GoSource::parse(&[("fuzz.go".to_string(), text.to_string())]).ok());
-    let model = model::infer("fuzz", "fuzz.wasm", &info, go.as_ref());
+    let model = infer("fuzz", "fuzz.wasm", &info, go.as_ref());
     let _ = format!("{:?}", Inspection::from(&model));
     let path = BytesPath::Absolute("/nonexistent/fuzz.wasm".to_string());
     match emit::file(&[(model, path)]) {
@@ -283,7 +281,7 @@ fn corrupted_debug_info_never_breaks_inference() {
                         }
                     }
                 }
-                let model = model::infer("fuzz", "fuzz.wasm", &info, None);
+                let model = infer("fuzz", "fuzz.wasm", &info, None);
                 let path = BytesPath::Absolute("/nonexistent/fuzz.wasm".to_string());
                 emit::file(&[(model, path)]).expect("emit");
             });
@@ -403,7 +401,7 @@ fn random_type(rng: &mut Rng, depth: u32, decls: &mut Vec<String>) -> (String, s
 /// text and read by the Go reader.
 #[test]
 fn struct_layouts_agree_with_the_c_layout_algorithm() {
-    use tinybind_codegen::types::{lower_type, Flavour, Value};
+    use tinybind_codegen::__internal::{lower_type, Flavour, Repr};
     let mut checked = 0;
     for seed in 0..400 {
         let mut rng = Rng::new(seed);
@@ -423,13 +421,13 @@ fn struct_layouts_agree_with_the_c_layout_algorithm() {
             Ok(v) => v,
             Err(e) => panic!("seed {seed}: {e}\n{text}"),
         };
-        let (size, align) = value.layout();
+        let (size, align) = (value.layout().size, value.layout().align);
         let expected = (layout.pad_to_align().size() as u32, layout.align() as u32);
         assert_eq!((size, align), expected, "seed {seed}: layout of {ty}\n{text}");
         assert_eq!(value.flat().len(), leaves, "seed {seed}: leaves of {ty}\n{text}");
-        if let Value::Struct(s) = &value {
+        if let Repr::Struct(s) = &value {
             for pair in s.fields.windows(2) {
-                let (end, _) = pair[0].value.layout();
+                let end = pair[0].value.layout().size;
                 assert!(pair[0].offset + end <= pair[1].offset, "seed {seed}: fields overlap\n{text}");
             }
             checked += 1;

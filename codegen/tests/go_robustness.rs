@@ -12,7 +12,7 @@
 //!     --test go_robustness -- --ignored --nocapture
 //! ```
 
-use tinybind_codegen::go::{GoSource, GoType};
+use tinybind_codegen::__internal::{GoSource, GoType};
 
 fn squash(s: &str) -> String {
     s.chars().filter(|c| !c.is_whitespace()).collect()

@@ -6,9 +6,13 @@
 use proc_macro2::{Ident, Literal, TokenStream};
 use quote::{format_ident, quote};
 
-use super::tokens::{doc, ident, param_ty, result_ty, scalar_to_wasm, scalar_ty, wasm_to_scalar, wasm_ty};
-use crate::abi::{Lowered, Results, Scalar, Value};
-use crate::model::{Binding, Evidence, GuestModel, ImportModel};
+use tinybind_abi::Scalar;
+
+use crate::abi::lower::Results;
+use crate::abi::repr::Repr;
+use crate::emit::signature;
+use crate::emit::tokens::{doc, ident, scalar_to_wasm, scalar_ty, wasm_to_scalar, wasm_ty};
+use crate::model::guest::{Binding, Evidence, GuestModel, ImportModel};
 use crate::names::Scope;
 
 /// The trait, its implementation for `NoHost`, and `link`.
@@ -48,7 +52,7 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
     let links = g.imports.iter().map(link_import);
     let no_host_doc = doc(&format!(
         "The host of [`{}::new`]: every import unimplemented.",
-        g.strukt
+        g.struct_name
     ));
     quote! {
         #trait_doc
@@ -103,57 +107,13 @@ fn import_doc(i: &ImportModel) -> TokenStream {
 }
 
 fn trait_method(i: &ImportModel) -> TokenStream {
-    let f = &i.func;
     let docs = import_doc(i);
-    let method = ident(&f.method);
+    let sig = signature::import(i, |n| format_ident!("_{}", n));
     let qualified = i.qualified();
-    let (params, result) = match &f.binding {
-        Binding::Typed(l) => {
-            let params: Vec<TokenStream> = l
-                .params
-                .iter()
-                .map(|p| {
-                    let n = format_ident!("_{}", p.name.trim_start_matches("r#"));
-                    let t = param_ty(&p.value);
-                    quote!(#n: #t)
-                })
-                .collect();
-            (params, typed_result(l))
-        }
-        Binding::Raw { names } => {
-            let mut params = vec![quote!(_memory: &mut tinybind_runtime::GuestMemory<'_>)];
-            params.extend(names.iter().zip(&f.wasm.params).map(|(n, t)| {
-                let n = format_ident!("_{}", n);
-                let t = wasm_ty(*t);
-                quote!(#n: #t)
-            }));
-            let result = match f.wasm.results.first() {
-                Some(t) => wasm_ty(*t),
-                None => quote!(()),
-            };
-            (params, result)
-        }
-    };
     quote! {
         #docs
-        fn #method(&mut self, #(#params),*) -> ::std::result::Result<#result, tinybind_runtime::HostError> {
+        #sig {
             ::std::result::Result::Err(tinybind_runtime::HostError::unimplemented(#qualified))
-        }
-    }
-}
-
-/// The Rust type a typed method returns.
-fn typed_result(l: &Lowered) -> TokenStream {
-    match &l.results {
-        Results::None => quote!(()),
-        Results::Direct(s) => scalar_ty(*s),
-        Results::Leaf { value, .. } => result_ty(value),
-        Results::Retptr { fields, .. } => {
-            let tys: Vec<TokenStream> = fields.iter().map(|f| result_ty(&f.value)).collect();
-            match tys.as_slice() {
-                [one] => one.clone(),
-                many => quote!((#(#many),*)),
-            }
         }
     }
 }
@@ -198,35 +158,35 @@ fn link_import(i: &ImportModel) -> TokenStream {
                 match &p.value {
                     // The model refuses these for host functions; should that
                     // change without this, the generated code must not compile.
-                    Value::Struct(_) | Value::Array(..) | Value::List(_) => {
+                    Repr::Struct(_) | Repr::Array(..) | Repr::List(_) => {
                         args.push(quote!(compile_error!("a host function's struct parameter has no binding")));
                     }
-                    Value::Scalar(s) => {
+                    Repr::Scalar(s) => {
                         let s = *s;
-                        let w = wasm_ty(s.wasm());
+                        let w = wasm_ty(s.wasm().into());
                         wasm_params.push(quote!(#local: #w));
                         args.push(wasm_to_scalar(s, quote!(#local)));
                     }
-                    Value::Interface => {
+                    Repr::Interface => {
                         let (t, v) = (part("typecode", &mut locals), part("value", &mut locals));
                         wasm_params.push(quote!(#t: i32, #v: i32));
                         args.push(quote! {
                             tinybind_runtime::GoInterface { typecode: #t as u32, value: #v as u32 }
                         });
                     }
-                    Value::String | Value::Slice(_) | Value::Strings => {
+                    Repr::String | Repr::Slice(_) | Repr::Strings => {
                         let (ptr, len) = (part("ptr", &mut locals), part("len", &mut locals));
                         wasm_params.push(quote!(#ptr: i32, #len: i32));
-                        if matches!(p.value, Value::Slice(_) | Value::Strings) {
+                        if matches!(p.value, Repr::Slice(_) | Repr::Strings) {
                             let cap = part("cap", &mut locals);
                             let cap = format_ident!("_{}", cap);
                             wasm_params.push(quote!(#cap: i32));
                         }
                         let read = match p.value {
-                            Value::String => quote!(view.str(#ptr, #len)?),
-                            Value::Slice(Scalar::U8) => quote!(view.bytes(#ptr, #len)?),
-                            Value::Strings => quote!(&view.strings(#ptr, #len)?),
-                            Value::Slice(s) => {
+                            Repr::String => quote!(view.str(#ptr, #len)?),
+                            Repr::Slice(Scalar::U8) => quote!(view.bytes(#ptr, #len)?),
+                            Repr::Strings => quote!(&view.strings(#ptr, #len)?),
+                            Repr::Slice(s) => {
                                 let t = scalar_ty(s);
                                 quote!(&view.slice::<#t>(#ptr, #len)?)
                             }
@@ -240,7 +200,7 @@ fn link_import(i: &ImportModel) -> TokenStream {
             let uses_view = l
                 .params
                 .iter()
-                .any(|p| matches!(p.value, Value::String | Value::Slice(_) | Value::Strings));
+                .any(|p| matches!(p.value, Repr::String | Repr::Slice(_) | Repr::Strings));
             let view = if uses_view { quote!(view) } else { quote!(_view) };
             let call = quote! {
                 tinybind_runtime::__private::call(&mut caller, #qualified, |host: &mut H, #view| {
@@ -292,21 +252,21 @@ fn link_import(i: &ImportModel) -> TokenStream {
 }
 
 /// A result as the `Out` the runtime writes to the retptr.
-fn out_value(v: &Value, x: &Ident) -> TokenStream {
+fn out_value(v: &Repr, x: &Ident) -> TokenStream {
     match v {
-        Value::String => quote!(tinybind_runtime::__private::Returned::String(&#x)),
-        Value::Slice(Scalar::U8) => quote!(tinybind_runtime::__private::Returned::Bytes(&#x)),
-        Value::Slice(_) => quote!(tinybind_runtime::__private::Returned::slice(&#x)),
+        Repr::String => quote!(tinybind_runtime::__private::Returned::String(&#x)),
+        Repr::Slice(Scalar::U8) => quote!(tinybind_runtime::__private::Returned::Bytes(&#x)),
+        Repr::Slice(_) => quote!(tinybind_runtime::__private::Returned::slice(&#x)),
         // The model refuses a host function's []string result; should that
         // change without this, the generated code must not compile.
-        Value::Strings => quote!(compile_error!("a []string result of a host function has no binding")),
-        Value::Struct(_) | Value::Array(..) | Value::List(_) => {
+        Repr::Strings => quote!(compile_error!("a []string result of a host function has no binding")),
+        Repr::Struct(_) | Repr::Array(..) | Repr::List(_) => {
             quote!(compile_error!("a host function's struct result has no binding"))
         }
-        Value::Interface => quote!(tinybind_runtime::__private::Returned::Interface(#x)),
-        Value::Scalar(s) => {
+        Repr::Interface => quote!(tinybind_runtime::__private::Returned::Interface(#x)),
+        Repr::Scalar(s) => {
             let s = *s;
-            let variant = format_ident!("{}", s.rust().to_uppercase());
+            let variant = format_ident!("{}", s.name().to_uppercase());
             let variant = if s == Scalar::Bool { format_ident!("Bool") } else { variant };
             quote!(tinybind_runtime::__private::Returned::#variant(#x))
         }

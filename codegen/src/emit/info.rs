@@ -4,9 +4,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use super::tokens::ident;
-use crate::abi::{Results, Scalar, Value};
-use crate::model::{Binding, FunctionModel, ImportModel};
+use tinybind_abi::Scalar;
+
+use crate::abi::lower::Results;
+use crate::abi::repr::Repr;
+use crate::emit::signature;
+use crate::emit::tokens::ident;
+use crate::model::guest::{Binding, FunctionModel, ImportModel};
 use crate::wasm::WasmType;
 
 /// The `FunctionInfo` literal of an export.
@@ -18,7 +22,7 @@ pub fn function_info(f: &FunctionModel) -> TokenStream {
         Some(g) => quote!(Some(#g)),
         None => quote!(None),
     };
-    let rust = f.rust_signature();
+    let rust = signature::export_text(f);
     let wasm = f.wasm.to_string();
     let evidence = f.evidence.as_str();
     let convention = f.convention();
@@ -88,7 +92,7 @@ pub fn import_info(i: &ImportModel) -> TokenStream {
         Some(g) => quote!(Some(#g)),
         None => quote!(None),
     };
-    let rust = i.rust_signature();
+    let rust = signature::import_text(i);
     let wasm = i.func.wasm.to_string();
     let evidence = i.func.evidence.as_str();
     let convention = i.convention();
@@ -127,18 +131,18 @@ fn scalar_value_type(s: Scalar) -> TokenStream {
     quote!(tinybind_runtime::ValueType::#v)
 }
 
-fn value_type(v: &Value) -> TokenStream {
+fn value_type(v: &Repr) -> TokenStream {
     match v {
-        Value::Scalar(s) => scalar_value_type(*s),
-        Value::String => quote!(tinybind_runtime::ValueType::String),
-        Value::Slice(Scalar::U8) => quote!(tinybind_runtime::ValueType::Bytes),
-        Value::Strings => quote!(tinybind_runtime::ValueType::SliceOf(&tinybind_runtime::ValueType::String)),
-        Value::Slice(s) => {
+        Repr::Scalar(s) => scalar_value_type(*s),
+        Repr::String => quote!(tinybind_runtime::ValueType::String),
+        Repr::Slice(Scalar::U8) => quote!(tinybind_runtime::ValueType::Bytes),
+        Repr::Strings => quote!(tinybind_runtime::ValueType::SliceOf(&tinybind_runtime::ValueType::String)),
+        Repr::Slice(s) => {
             let inner = scalar_value_type(*s);
             quote!(tinybind_runtime::ValueType::SliceOf(&#inner))
         }
-        Value::Interface => quote!(tinybind_runtime::ValueType::Interface),
-        Value::Struct(s) => {
+        Repr::Interface => quote!(tinybind_runtime::ValueType::Interface),
+        Repr::Struct(s) => {
             let name = &s.go_name;
             let fields = s.fields.iter().map(|f| {
                 let n = &f.go_name;
@@ -160,12 +164,12 @@ fn value_type(v: &Value) -> TokenStream {
                 })
             }
         }
-        Value::Array(elem, n) => {
+        Repr::Array(elem, n) => {
             let inner = value_type(elem);
             let n = proc_macro2::Literal::u32_unsuffixed(*n);
             quote!(tinybind_runtime::ValueType::ArrayOf(&#inner, #n))
         }
-        Value::List(elem) => {
+        Repr::List(elem) => {
             let inner = value_type(elem);
             quote!(tinybind_runtime::ValueType::SliceOf(&#inner))
         }

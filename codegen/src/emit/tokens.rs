@@ -4,7 +4,9 @@
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
-use crate::abi::{Scalar, Value};
+use tinybind_abi::Scalar;
+
+use crate::abi::repr::Repr;
 use crate::wasm::WasmType;
 
 pub fn ident(name: &str) -> Ident {
@@ -36,53 +38,54 @@ pub fn wasm_ty(t: WasmType) -> TokenStream {
     }
 }
 
+/// A scalar's Rust type: Rust's primitive of the scalar's name.
 pub fn scalar_ty(s: Scalar) -> TokenStream {
-    let t: TokenStream = s.rust().parse().unwrap_or_default();
-    t
+    let t = ident(s.name());
+    quote!(#t)
 }
 
-pub fn param_ty(v: &Value) -> TokenStream {
+pub fn param_ty(v: &Repr) -> TokenStream {
     match v {
-        Value::Strings => quote!(&[&str]),
-        Value::Scalar(s) => scalar_ty(*s),
-        Value::String => quote!(&str),
-        Value::Slice(s) => {
+        Repr::Strings => quote!(&[&str]),
+        Repr::Scalar(s) => scalar_ty(*s),
+        Repr::String => quote!(&str),
+        Repr::Slice(s) => {
             let s = scalar_ty(*s);
             quote!(&[#s])
         }
-        Value::Interface => quote!(tinybind_runtime::GoInterface),
-        Value::Struct(_) | Value::Array(..) => {
+        Repr::Interface => quote!(tinybind_runtime::GoInterface),
+        Repr::Struct(_) | Repr::Array(..) => {
             let t = result_ty(v);
             quote!(&#t)
         }
-        Value::List(elem) => {
+        Repr::List(elem) => {
             let t = result_ty(elem);
             quote!(&[#t])
         }
     }
 }
 
-pub fn result_ty(v: &Value) -> TokenStream {
+pub fn result_ty(v: &Repr) -> TokenStream {
     match v {
-        Value::Strings => quote!(::std::vec::Vec<::std::string::String>),
-        Value::Scalar(s) => scalar_ty(*s),
-        Value::String => quote!(::std::string::String),
-        Value::Slice(s) => {
+        Repr::Strings => quote!(::std::vec::Vec<::std::string::String>),
+        Repr::Scalar(s) => scalar_ty(*s),
+        Repr::String => quote!(::std::string::String),
+        Repr::Slice(s) => {
             let s = scalar_ty(*s);
             quote!(::std::vec::Vec<#s>)
         }
-        Value::Interface => quote!(tinybind_runtime::GoInterface),
+        Repr::Interface => quote!(tinybind_runtime::GoInterface),
         // The guest module's own struct, which keeps its Go name.
-        Value::Struct(s) => {
+        Repr::Struct(s) => {
             let name = ident(&s.rust_name);
             quote!(#name)
         }
-        Value::Array(elem, n) => {
+        Repr::Array(elem, n) => {
             let t = result_ty(elem);
             let n = proc_macro2::Literal::usize_unsuffixed(*n as usize);
             quote!([#t; #n])
         }
-        Value::List(elem) => {
+        Repr::List(elem) => {
             let t = result_ty(elem);
             quote!(::std::vec::Vec<#t>)
         }

@@ -6,9 +6,11 @@
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
-use super::tokens::{doc, ident, result_ty};
-use crate::abi::{Scalar, Value};
-use crate::model::StructModel;
+use tinybind_abi::Scalar;
+
+use crate::abi::repr::Repr;
+use crate::emit::tokens::{doc, ident, result_ty};
+use crate::model::guest::StructModel;
 
 /// Every item of one struct.
 pub fn struct_items(s: &StructModel) -> TokenStream {
@@ -62,7 +64,7 @@ pub fn struct_items(s: &StructModel) -> TokenStream {
         let n = ident(&f.rust_name);
         let g = &f.go_name;
         let v = match &f.value {
-            Value::List(_) => quote!(tinybind_runtime::Value::list(value.#n)),
+            Repr::List(_) => quote!(tinybind_runtime::Value::list(value.#n)),
             _ => quote!(tinybind_runtime::Value::from(value.#n)),
         };
         quote!((::std::string::String::from(#g), #v))
@@ -72,7 +74,7 @@ pub fn struct_items(s: &StructModel) -> TokenStream {
         let g = &f.go_name;
         match &f.value {
             // Bytes travel as one value, not a list of numbers.
-            Value::Slice(Scalar::U8) => quote!(#n: value.field(#g)?.get::<&[u8]>()?.to_vec()),
+            Repr::Slice(Scalar::U8) => quote!(#n: value.field(#g)?.get::<&[u8]>()?.to_vec()),
             _ => quote!(#n: value.field(#g)?.get()?),
         }
     });

@@ -3,8 +3,12 @@
 //! legacy body-less `//export`), the check of its lowering against the wasm
 //! type, and the host trait's method names.
 
-use super::{flat_names, sanitize_params, Binding, Evidence, FunctionModel, ImportModel, MAX_WASM_VALUES};
-use crate::abi::{self, Flavour};
+use tinybind_abi::MAX_WASM_VALUES;
+
+use crate::abi::lower::{self, Lowered};
+use crate::abi::repr::{Flavour, Repr};
+use crate::model::guest::{Binding, Evidence, FunctionModel, ImportModel};
+use crate::model::params::{flat_names, sanitize_params};
 use crate::go::{GoFunc, GoSource};
 use crate::names::{self, Scope};
 use crate::wasm::{FuncSig, Import, ModuleInfo, WasmType};
@@ -44,7 +48,7 @@ pub fn is_host_import(import: &Import) -> bool {
 /// name is taken by an earlier import of another module (or by another
 /// method) is `snake(module)_snake(name)`, and a number follows if even
 /// that is taken.
-pub(super) fn infer_imports(
+pub fn infer_imports(
     guest: &str,
     info: &ModuleInfo,
     go: Option<&GoSource>,
@@ -179,7 +183,7 @@ fn bind_import(
     f.go = Some(go.signature());
     f.go_location = Some(go.location.clone());
     f.evidence = Evidence::GoSource;
-    let l = match abi::lower(go, flavour) {
+    let l = match lower::lower(go, flavour) {
         Ok(l) => l,
         Err(reason) => {
             warnings.push(format!(
@@ -191,8 +195,8 @@ fn bind_import(
             return f;
         }
     };
-    let aggregate = |v: &&abi::Value| matches!(v, abi::Value::Struct(_) | abi::Value::Array(..) | abi::Value::List(_));
-    let unsupported = if l.result_values().iter().any(|v| **v == abi::Value::Strings) {
+    let aggregate = |v: &&Repr| matches!(v, Repr::Struct(_) | Repr::Array(..) | Repr::List(_));
+    let unsupported = if l.result_values().iter().any(|v| **v == Repr::Strings) {
         Some("a []string result")
     } else if l.values().iter().any(aggregate) {
         Some("a struct, array or slice of structs")
@@ -224,7 +228,7 @@ fn bind_import(
         }
     } else {
         // A host function's `error` result is a plain interface value.
-        f.binding = Binding::Typed(abi::Lowered { go_error: false, ..l });
+        f.binding = Binding::Typed(Lowered { go_error: false, ..l });
     }
     sanitize_params(&mut f);
     f

@@ -9,7 +9,7 @@
 //! guest writes the parameters, the host reads them, and the host writes the
 //! results, through the retptr the guest passes first.
 //!
-//! TinyGo's conventions, as the lowering applies them (`types` says how
+//! TinyGo's conventions, as the lowering applies them (`repr` says how
 //! each type is flattened and laid out):
 //! - Parameters are passed flattened, every scalar leaf a wasm parameter.
 //! - Results that flatten to one scalar (a scalar, or a struct or array of
@@ -22,14 +22,16 @@
 //! Standard Go (`GOOS=wasip1`, `//go:wasmexport`) passes scalars only, has a
 //! 64-bit `int`, and never uses a retptr.
 
+use tinybind_abi::{Scalar, MAX_WASM_VALUES};
+
+use crate::abi::repr::{layout, lower_type, Flavour, Repr};
 use crate::go::{GoFunc, GoType};
-pub use crate::types::{lower_type, Flavour, Scalar, Value};
 use crate::wasm::{FuncSig, WasmType};
 
 /// A result field written through the retptr.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Field {
-    pub value: Value,
+    pub value: Repr,
     pub offset: u32,
 }
 
@@ -40,7 +42,7 @@ pub enum Results {
     /// One scalar, returned as the wasm result.
     Direct(Scalar),
     /// One struct or array whose only leaf is the wasm result.
-    Leaf { value: Value, leaf: Scalar },
+    Leaf { value: Repr, leaf: Scalar },
     /// Written to memory at the retptr (the first wasm parameter).
     Retptr { fields: Vec<Field>, size: u32 },
 }
@@ -49,7 +51,7 @@ pub enum Results {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Param {
     pub name: String,
-    pub value: Value,
+    pub value: Repr,
 }
 
 /// A Go signature lowered to wasm.
@@ -66,7 +68,7 @@ pub struct Lowered {
 
 impl Lowered {
     /// Every result's value that is not a lone scalar.
-    pub fn result_values(&self) -> Vec<&Value> {
+    pub fn result_values(&self) -> Vec<&Repr> {
         match &self.results {
             Results::None | Results::Direct(_) => Vec::new(),
             Results::Leaf { value, .. } => vec![value],
@@ -75,7 +77,7 @@ impl Lowered {
     }
 
     /// Every parameter's value, then [`Self::result_values`].
-    pub fn values(&self) -> Vec<&Value> {
+    pub fn values(&self) -> Vec<&Repr> {
         self.params.iter().map(|p| &p.value).chain(self.result_values()).collect()
     }
 
@@ -101,16 +103,16 @@ impl Lowered {
         if let Results::Retptr { size, .. } = &self.results {
             parts.push(format!("results through a retptr (first wasm parameter, {size} bytes)"));
         }
-        if self.params.iter().any(|p| matches!(p.value, Value::Struct(_) | Value::Array(..))) {
+        if self.params.iter().any(|p| matches!(p.value, Repr::Struct(_) | Repr::Array(..))) {
             parts.push("structs and arrays flattened to their fields".to_string());
         }
-        if self.params.iter().any(|p| p.value == Value::String) {
+        if self.params.iter().any(|p| p.value == Repr::String) {
             parts.push("strings as (ptr, len)".to_string());
         }
-        if self.params.iter().any(|p| matches!(p.value, Value::Slice(_) | Value::Strings | Value::List(_))) {
+        if self.params.iter().any(|p| matches!(p.value, Repr::Slice(_) | Repr::Strings | Repr::List(_))) {
             parts.push("slices as (ptr, len, cap)".to_string());
         }
-        if self.params.iter().any(|p| p.value == Value::Interface) {
+        if self.params.iter().any(|p| p.value == Repr::Interface) {
             parts.push("interfaces as (typecode, value)".to_string());
         }
         if self.go_error {
@@ -132,8 +134,8 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
         let value = lower_type(&p.ty, flavour)
             .map_err(|e| format!("parameter {}: {e}", i + 1))?;
         wasm.params.extend(value.flat());
-        if wasm.params.len() > crate::model::MAX_WASM_VALUES + 1 {
-            return Err(format!("more than {} wasm parameters", crate::model::MAX_WASM_VALUES));
+        if wasm.params.len() > MAX_WASM_VALUES + 1 {
+            return Err(format!("more than {} wasm parameters", MAX_WASM_VALUES));
         }
         let name = match p.name.as_deref() {
             Some(n) if n != "_" => n.to_string(),
@@ -150,27 +152,27 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
     let go_error = matches!(func.results.last().map(|r| &r.ty), Some(GoType::Interface(t)) if t == "error");
     let results = match values.as_slice() {
         [] => Results::None,
-        [Value::Scalar(s)] => {
-            wasm.results.push(s.wasm());
+        [Repr::Scalar(s)] => {
+            wasm.results.push(s.wasm().into());
             Results::Direct(*s)
         }
         _ if flavour == Flavour::StandardGo => {
             return Err("standard Go's //go:wasmexport returns at most one scalar".into())
         }
-        [one @ (Value::Struct(_) | Value::Array(..))] if one.flat().len() <= 1 => {
+        [one @ (Repr::Struct(_) | Repr::Array(..))] if one.flat().len() <= 1 => {
             let Some(leaf) = single_leaf(one) else {
                 return Err("a result of no size, or of empty fields around one value, has no \
                             binding"
                     .into());
             };
-            wasm.results.push(leaf.wasm());
+            wasm.results.push(leaf.wasm().into());
             Results::Leaf {
                 value: one.clone(),
                 leaf,
             }
         }
         many => {
-            let (offsets, size, _) = crate::types::layout(many);
+            let (offsets, tinybind_abi::Layout { size, .. }) = layout(many);
             let fields = many
                 .iter()
                 .zip(offsets)
@@ -193,11 +195,11 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
 
 /// The scalar a struct or array of exactly one scalar is: a struct of one
 /// field, or an array of one element, down to a scalar.
-pub fn single_leaf(v: &Value) -> Option<Scalar> {
+pub fn single_leaf(v: &Repr) -> Option<Scalar> {
     match v {
-        Value::Scalar(s) => Some(*s),
-        Value::Struct(s) if s.fields.len() == 1 => single_leaf(&s.fields[0].value),
-        Value::Array(elem, 1) => single_leaf(elem),
+        Repr::Scalar(s) => Some(*s),
+        Repr::Struct(s) if s.fields.len() == 1 => single_leaf(&s.fields[0].value),
+        Repr::Array(elem, 1) => single_leaf(elem),
         _ => None,
     }
 }

@@ -1,7 +1,7 @@
 //! Go types as they cross the boundary: how each is passed (flattened to
 //! wasm values) and laid out in guest memory (wasm32, natural alignment), as
-//! TinyGo compiles them. `abi` builds a function's convention from these;
-//! `emit::types` writes the Rust types.
+//! TinyGo compiles them, by the rules of `tinybind_abi`. `abi::lower`
+//! builds a function's convention from these; `emit` writes the Rust types.
 //!
 //! - `int`, `uint`, `int32`, `uint32`, `uintptr`, pointers, `unsafe.Pointer`,
 //!   `bool`, `int8/16`, `uint8/16`, `byte`, `rune` are one `i32`; `int64`,
@@ -22,6 +22,7 @@ use std::rc::Rc;
 use crate::go::GoType;
 use crate::names::{self, Scope};
 use crate::wasm::WasmType;
+use tinybind_abi::{Layout, Scalar};
 
 /// Which compiler's conventions apply.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,63 +37,10 @@ pub enum Flavour {
 const MAX_LEAVES: u64 = 4096;
 const MAX_SIZE: u64 = 1 << 24;
 
-/// A value that travels as one wasm value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Scalar {
-    Bool,
-    I8,
-    I16,
-    I32,
-    I64,
-    U8,
-    U16,
-    U32,
-    U64,
-    F32,
-    F64,
-}
-
-impl Scalar {
-    pub fn wasm(self) -> WasmType {
-        match self {
-            Scalar::I64 | Scalar::U64 => WasmType::I64,
-            Scalar::F32 => WasmType::F32,
-            Scalar::F64 => WasmType::F64,
-            _ => WasmType::I32,
-        }
-    }
-
-    /// Size and alignment in guest memory (wasm32).
-    pub fn size(self) -> u32 {
-        match self {
-            Scalar::Bool | Scalar::I8 | Scalar::U8 => 1,
-            Scalar::I16 | Scalar::U16 => 2,
-            Scalar::I32 | Scalar::U32 | Scalar::F32 => 4,
-            Scalar::I64 | Scalar::U64 | Scalar::F64 => 8,
-        }
-    }
-
-    /// The Rust type's name.
-    pub fn rust(self) -> &'static str {
-        match self {
-            Scalar::Bool => "bool",
-            Scalar::I8 => "i8",
-            Scalar::I16 => "i16",
-            Scalar::I32 => "i32",
-            Scalar::I64 => "i64",
-            Scalar::U8 => "u8",
-            Scalar::U16 => "u16",
-            Scalar::U32 => "u32",
-            Scalar::U64 => "u64",
-            Scalar::F32 => "f32",
-            Scalar::F64 => "f64",
-        }
-    }
-}
-
-/// How one Go value crosses the boundary.
+/// How a Go type crosses the boundary: its representation as wasm values
+/// and in guest memory (a type, not a value).
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Value {
+pub enum Repr {
     Scalar(Scalar),
     /// `string`: `(ptr, len)`.
     String,
@@ -105,10 +53,10 @@ pub enum Value {
     /// A named Go struct.
     Struct(Rc<Struct>),
     /// `[N]T`.
-    Array(Box<Value>, u32),
+    Array(Box<Repr>, u32),
     /// `[]T` of any other `T` (structs, arrays, `bool`, slices):
     /// `(ptr, len, cap)` of elements laid out one after another.
-    List(Box<Value>),
+    List(Box<Repr>),
 }
 
 /// A Go struct type, laid out.
@@ -129,11 +77,11 @@ pub struct StructField {
     pub go_name: String,
     /// A `snake_case` Rust field name, unique in the struct.
     pub rust_name: String,
-    pub value: Value,
+    pub value: Repr,
     pub offset: u32,
 }
 
-impl Value {
+impl Repr {
     /// The wasm parameters this value is passed as.
     pub fn flat(&self) -> Vec<WasmType> {
         let mut out = Vec::new();
@@ -143,44 +91,45 @@ impl Value {
 
     fn flatten_into(&self, out: &mut Vec<WasmType>) {
         match self {
-            Value::Scalar(s) => out.push(s.wasm()),
-            Value::String | Value::Interface => out.extend([WasmType::I32; 2]),
-            Value::Slice(_) | Value::Strings | Value::List(_) => out.extend([WasmType::I32; 3]),
-            Value::Struct(s) => s.fields.iter().for_each(|f| f.value.flatten_into(out)),
-            Value::Array(elem, n) => (0..*n).for_each(|_| elem.flatten_into(out)),
+            Repr::Scalar(s) => out.push(s.wasm().into()),
+            Repr::String | Repr::Interface => out.extend([WasmType::I32; 2]),
+            Repr::Slice(_) | Repr::Strings | Repr::List(_) => out.extend([WasmType::I32; 3]),
+            Repr::Struct(s) => s.fields.iter().for_each(|f| f.value.flatten_into(out)),
+            Repr::Array(elem, n) => (0..*n).for_each(|_| elem.flatten_into(out)),
         }
     }
 
     /// How many wasm values the value is passed as, without building them.
     fn leaf_count(&self) -> u64 {
         match self {
-            Value::Scalar(_) => 1,
-            Value::String | Value::Interface => 2,
-            Value::Slice(_) | Value::Strings | Value::List(_) => 3,
-            Value::Struct(s) => s.fields.iter().map(|f| f.value.leaf_count()).sum(),
-            Value::Array(elem, n) => elem.leaf_count().saturating_mul(u64::from(*n)),
+            Repr::Scalar(_) => 1,
+            Repr::String | Repr::Interface => 2,
+            Repr::Slice(_) | Repr::Strings | Repr::List(_) => 3,
+            Repr::Struct(s) => s.fields.iter().map(|f| f.value.leaf_count()).sum(),
+            Repr::Array(elem, n) => elem.leaf_count().saturating_mul(u64::from(*n)),
         }
     }
 
-    /// (size, align) in guest memory, as LLVM lays it out for wasm32.
-    pub fn layout(&self) -> (u32, u32) {
+    /// Size and alignment in guest memory, as LLVM lays it out for wasm32.
+    pub fn layout(&self) -> Layout {
         match self {
-            Value::Scalar(s) => (s.size(), s.size()),
-            Value::String | Value::Interface => (8, 4),
-            Value::Slice(_) | Value::Strings | Value::List(_) => (12, 4),
-            Value::Struct(s) => (s.size, s.align),
+            Repr::Scalar(s) => s.layout(),
+            Repr::String => tinybind_abi::STRING,
+            Repr::Interface => tinybind_abi::INTERFACE,
+            Repr::Slice(_) | Repr::Strings | Repr::List(_) => tinybind_abi::SLICE,
+            Repr::Struct(s) => Layout {
+                size: s.size,
+                align: s.align,
+            },
             // Lowering refused arrays whose size does not fit.
-            Value::Array(elem, n) => {
-                let (size, align) = elem.layout();
-                (size.saturating_mul(*n), align)
-            }
+            Repr::Array(elem, n) => elem.layout().array(*n),
         }
     }
 
     /// Every struct this value uses, inner ones first.
     pub fn structs(&self, out: &mut Vec<Rc<Struct>>) {
         match self {
-            Value::Struct(s) => {
+            Repr::Struct(s) => {
                 for f in &s.fields {
                     f.value.structs(out);
                 }
@@ -188,7 +137,7 @@ impl Value {
                     out.push(s.clone());
                 }
             }
-            Value::Array(elem, _) | Value::List(elem) => elem.structs(out),
+            Repr::Array(elem, _) | Repr::List(elem) => elem.structs(out),
             _ => {}
         }
     }
@@ -196,24 +145,24 @@ impl Value {
     /// The Go-ish name of the value's type, for messages and tools.
     pub fn describe(&self) -> String {
         match self {
-            Value::Scalar(s) => s.rust().to_string(),
-            Value::String => "string".into(),
-            Value::Slice(s) => format!("[]{}", s.rust()),
-            Value::Interface => "interface".into(),
-            Value::Strings => "[]string".into(),
-            Value::Struct(s) => s.go_name.clone(),
-            Value::Array(e, n) => format!("[{n}]{}", e.describe()),
-            Value::List(e) => format!("[]{}", e.describe()),
+            Repr::Scalar(s) => s.name().to_string(),
+            Repr::String => "string".into(),
+            Repr::Slice(s) => format!("[]{}", s.name()),
+            Repr::Interface => "interface".into(),
+            Repr::Strings => "[]string".into(),
+            Repr::Struct(s) => s.go_name.clone(),
+            Repr::Array(e, n) => format!("[{n}]{}", e.describe()),
+            Repr::List(e) => format!("[]{}", e.describe()),
         }
     }
 }
 
-impl Value {
+impl Repr {
     /// The value with the structs named in `renamed` (Go name to new Rust
     /// name) renamed, wherever they occur.
-    pub fn renamed(&self, renamed: &std::collections::HashMap<String, String>) -> Value {
+    pub fn renamed(&self, renamed: &std::collections::HashMap<String, String>) -> Repr {
         match self {
-            Value::Struct(s) => Value::Struct(Rc::new(Struct {
+            Repr::Struct(s) => Repr::Struct(Rc::new(Struct {
                 rust_name: renamed.get(&s.go_name).cloned().unwrap_or_else(|| s.rust_name.clone()),
                 fields: s
                     .fields
@@ -225,8 +174,8 @@ impl Value {
                     .collect(),
                 ..(**s).clone()
             })),
-            Value::Array(e, n) => Value::Array(Box::new(e.renamed(renamed)), *n),
-            Value::List(e) => Value::List(Box::new(e.renamed(renamed))),
+            Repr::Array(e, n) => Repr::Array(Box::new(e.renamed(renamed)), *n),
+            Repr::List(e) => Repr::List(Box::new(e.renamed(renamed))),
             other => other.clone(),
         }
     }
@@ -240,26 +189,26 @@ pub enum Step {
     Index(u32),
 }
 
-impl Value {
+impl Repr {
     /// What the value is made of, down to the values that are not structs
     /// or arrays, in flattening order, each with its path: `[]` for a value
     /// that is not a struct or array itself.
-    pub fn parts(&self) -> Vec<(Vec<Step>, &Value)> {
+    pub fn parts(&self) -> Vec<(Vec<Step>, &Repr)> {
         let mut out = Vec::new();
         self.parts_into(&mut Vec::new(), &mut out);
         out
     }
 
-    fn parts_into<'a>(&'a self, path: &mut Vec<Step>, out: &mut Vec<(Vec<Step>, &'a Value)>) {
+    fn parts_into<'a>(&'a self, path: &mut Vec<Step>, out: &mut Vec<(Vec<Step>, &'a Repr)>) {
         match self {
-            Value::Struct(s) => {
+            Repr::Struct(s) => {
                 for f in &s.fields {
                     path.push(Step::Field(f.rust_name.clone()));
                     f.value.parts_into(path, out);
                     path.pop();
                 }
             }
-            Value::Array(elem, n) => {
+            Repr::Array(elem, n) => {
                 for i in 0..*n {
                     path.push(Step::Index(i));
                     elem.parts_into(path, out);
@@ -284,27 +233,16 @@ pub fn part_name(param: &str, path: &[Step]) -> String {
     name
 }
 
-/// Lays values out as LLVM lays out a struct of them: each at its natural
-/// alignment, the whole rounded up to the largest alignment. Returns each
-/// value's offset and the total size.
-pub fn layout<'a>(values: impl IntoIterator<Item = &'a Value>) -> (Vec<u32>, u32, u32) {
-    let mut offset = 0u32;
-    let mut max_align = 1u32;
-    let mut offsets = Vec::new();
-    for v in values {
-        let (size, align) = v.layout();
-        offset = offset.next_multiple_of(align);
-        offsets.push(offset);
-        offset = offset.saturating_add(size);
-        max_align = max_align.max(align);
-    }
-    (offsets, offset.next_multiple_of(max_align), max_align)
+/// Lays values out as a struct of them (`tinybind_abi::struct_layout`):
+/// each value's offset, and the whole's size and alignment.
+pub fn layout<'a>(values: impl IntoIterator<Item = &'a Repr>) -> (Vec<u32>, Layout) {
+    tinybind_abi::struct_layout(values.into_iter().map(Repr::layout))
 }
 
 /// Lowers one Go type, or says why it cannot be bound.
-pub fn lower_type(ty: &GoType, flavour: Flavour) -> Result<Value, String> {
+pub fn lower_type(ty: &GoType, flavour: Flavour) -> Result<Repr, String> {
     let value = lower_inner(ty, flavour, 0)?;
-    let (size, _) = value.layout();
+    let size = value.layout().size;
     if value.leaf_count() > MAX_LEAVES || u64::from(size) > MAX_SIZE {
         return Err(format!(
             "`{}` is too large to bind (more than {MAX_LEAVES} wasm values or {MAX_SIZE} bytes)",
@@ -314,7 +252,7 @@ pub fn lower_type(ty: &GoType, flavour: Flavour) -> Result<Value, String> {
     Ok(value)
 }
 
-fn lower_inner(ty: &GoType, flavour: Flavour, depth: u32) -> Result<Value, String> {
+fn lower_inner(ty: &GoType, flavour: Flavour, depth: u32) -> Result<Repr, String> {
     if depth > 32 {
         return Err("a type nested more than 32 deep has no binding".into());
     }
@@ -345,22 +283,22 @@ fn lower_inner(ty: &GoType, flavour: Flavour, depth: u32) -> Result<Value, Strin
         {
             return Err("standard Go's //go:wasmexport passes scalars only".into())
         }
-        GoType::String => return Ok(Value::String),
-        GoType::Interface(_) => return Ok(Value::Interface),
+        GoType::String => return Ok(Repr::String),
+        GoType::Interface(_) => return Ok(Repr::Interface),
         GoType::Slice(elem) => {
             return Ok(match lower_inner(elem, flavour, depth + 1)? {
-                Value::Scalar(s) if s != Scalar::Bool => Value::Slice(s),
-                Value::String => Value::Strings,
-                other => Value::List(Box::new(other)),
+                Repr::Scalar(s) if s != Scalar::Bool => Repr::Slice(s),
+                Repr::String => Repr::Strings,
+                other => Repr::List(Box::new(other)),
             });
         }
         GoType::Array(n, elem) => {
             let elem = lower_inner(elem, flavour, depth + 1)?;
-            let (size, _) = elem.layout();
+            let size = elem.layout().size;
             if u64::from(size) * u64::from(*n) > MAX_SIZE {
                 return Err(format!("`[{n}]{}` is too large to bind", elem.describe()));
             }
-            return Ok(Value::Array(Box::new(elem), *n));
+            return Ok(Repr::Array(Box::new(elem), *n));
         }
         GoType::Struct { name: None, .. } => {
             return Err("an anonymous struct has no name for its Rust type; declare it as a named \
@@ -379,17 +317,17 @@ fn lower_inner(ty: &GoType, flavour: Flavour, depth: u32) -> Result<Value, Strin
             ))
         }
     };
-    Ok(Value::Scalar(scalar))
+    Ok(Repr::Scalar(scalar))
 }
 
-fn lower_struct(name: &str, fields: &[crate::go::GoField], flavour: Flavour, depth: u32) -> Result<Value, String> {
+fn lower_struct(name: &str, fields: &[crate::go::GoField], flavour: Flavour, depth: u32) -> Result<Repr, String> {
     let mut values = Vec::new();
     for f in fields {
         let v = lower_inner(&f.ty, flavour, depth + 1)
             .map_err(|e| format!("field `{}` of `{name}`: {e}", f.name))?;
         values.push(v);
     }
-    let (offsets, size, align) = layout(&values);
+    let (offsets, Layout { size, align }) = layout(&values);
     let mut scope = Scope::with_reserved(&[]);
     let fields = fields
         .iter()
@@ -402,7 +340,7 @@ fn lower_struct(name: &str, fields: &[crate::go::GoField], flavour: Flavour, dep
             offset,
         })
         .collect();
-    Ok(Value::Struct(Rc::new(Struct {
+    Ok(Repr::Struct(Rc::new(Struct {
         go_name: name.to_string(),
         rust_name: rust_type_name(name),
         fields,
@@ -427,7 +365,7 @@ fn rust_type_name(go: &str) -> String {
 mod tests {
     use super::*;
 
-    fn lowered(text: &str) -> Value {
+    fn lowered(text: &str) -> Repr {
         let named = [
             ("Point", "struct { X, Y int32 }"),
             ("Box", "struct { Min, Max Point; Label string }"),
@@ -452,12 +390,12 @@ mod tests {
 
     #[test]
     fn struct_layout_is_natural_alignment() {
-        let Value::Struct(m) = lowered("Mixed") else { panic!("a struct") };
+        let Repr::Struct(m) = lowered("Mixed") else { panic!("a struct") };
         let offsets: Vec<u32> = m.fields.iter().map(|f| f.offset).collect();
         assert_eq!(offsets, vec![0, 8, 16, 20, 24, 32, 40]);
         assert_eq!((m.size, m.align), (48, 8));
-        assert_eq!(lowered("Box").layout(), (24, 4));
-        assert_eq!(lowered("[5]Point").layout(), (40, 4));
+        assert_eq!(lowered("Box").layout(), Layout { size: 24, align: 4 });
+        assert_eq!(lowered("[5]Point").layout(), Layout { size: 40, align: 4 });
     }
 
     #[test]

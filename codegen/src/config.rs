@@ -1,0 +1,164 @@
+//! The code generator's configuration and its run: [`Builder`] reads every
+//! guest of a directory and writes the bindings, and [`Report`] says what it
+//! did.
+
+use std::path::{Path, PathBuf};
+
+use crate::discover::{discover, display_path, load_binary, read_go, write_if_changed};
+use crate::emit::file::file;
+use crate::emit::guest::BytesPath;
+use crate::error::Error;
+use crate::inspect::Inspection;
+use crate::model::guest::GuestModel;
+use crate::model::infer::infer;
+use crate::names::Scope;
+use crate::wasm::ModuleInfo;
+
+/// What a `generate` call did.
+#[derive(Debug)]
+pub struct Report {
+    /// Every guest, as inferred.
+    pub guests: Vec<Inspection>,
+    /// The file written (or left as it was).
+    pub out_file: PathBuf,
+    /// Whether the file changed.
+    pub written: bool,
+    /// Every warning, also printed as `cargo:warning` in a build script.
+    pub warnings: Vec<String>,
+}
+
+/// Configures and runs the code generator, in the manner of `prost-build`.
+#[derive(Clone, Debug)]
+pub struct Builder {
+    guest_dir: PathBuf,
+    out_file: Option<PathBuf>,
+    cargo_instructions: bool,
+}
+
+impl Default for Builder {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Builder {
+    /// Guests in `guest-go/`, output to `$OUT_DIR/tinybind_guests.rs`, and
+    /// `cargo:` instructions printed when run from a build script.
+    pub fn new() -> Self {
+        Builder {
+            guest_dir: PathBuf::from("guest-go"),
+            out_file: None,
+            cargo_instructions: std::env::var_os("OUT_DIR").is_some(),
+        }
+    }
+
+    /// The directory that holds the guests.
+    pub fn guest_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.guest_dir = dir.into();
+        self
+    }
+
+    /// Where to write the bindings instead of `$OUT_DIR/tinybind_guests.rs`.
+    pub fn out_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.out_file = Some(path.into());
+        self
+    }
+
+    /// Whether to print `cargo:rerun-if-changed` and `cargo:warning` lines.
+    pub fn cargo_instructions(mut self, on: bool) -> Self {
+        self.cargo_instructions = on;
+        self
+    }
+
+    /// Reads every guest and writes the bindings, only if they changed.
+    pub fn generate(self) -> Result<Report, Error> {
+        let out_dir = std::env::var_os("OUT_DIR").map(PathBuf::from);
+        let out_file = match (&self.out_file, &out_dir) {
+            (Some(f), _) => f.clone(),
+            (None, Some(d)) => d.join("tinybind_guests.rs"),
+            (None, None) => return Err(Error::NoOutDir),
+        };
+        if self.cargo_instructions {
+            println!("cargo:rerun-if-changed={}", self.guest_dir.display());
+        }
+        let found = discover(&self.guest_dir)?;
+        let artifacts = out_file
+            .parent()
+            .map(|p| p.join("tinybind-guests"))
+            .unwrap_or_else(|| PathBuf::from("tinybind-guests"));
+        let mut guests = Vec::new();
+        let mut warnings = Vec::new();
+        let mut modules = Taken::default();
+        for guest in found.values() {
+            if self.cargo_instructions {
+                for f in std::iter::once(&guest.module).chain(&guest.go_files) {
+                    println!("cargo:rerun-if-changed={}", f.display());
+                }
+            }
+            let (bytes, binary_path) = load_binary(&guest.module, &artifacts)?;
+            let go = read_go(&guest.go_files)?;
+            let info = ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
+                path: guest.module.clone(),
+                reason,
+            })?;
+            let mut m = infer(&guest.name, &display_path(&guest.module), &info, go.as_ref());
+            modules.claim(&mut m);
+            warnings.extend(m.warnings.iter().cloned());
+            let path = bytes_path(&binary_path, out_dir.as_deref());
+            guests.push((m, path));
+        }
+        let text = file(&guests).map_err(Error::Emit)?;
+        let written = write_if_changed(&out_file, &text)?;
+        if self.cargo_instructions {
+            for w in &warnings {
+                println!("cargo:warning={}", w.replace('\n', " "));
+            }
+        }
+        Ok(Report {
+            guests: guests.iter().map(|(g, _)| Inspection::from(g)).collect(),
+            out_file,
+            written,
+            warnings,
+        })
+    }
+}
+
+/// Guest and struct names are unique across guests.
+#[derive(Default)]
+struct Taken {
+    modules: Scope,
+    structs: Scope,
+}
+
+impl Taken {
+    fn claim(&mut self, g: &mut GuestModel) {
+        g.module = self.modules.unique(g.module.clone());
+        g.struct_name = self.structs.unique(g.struct_name.clone());
+    }
+}
+
+/// How generated code includes a binary: relative to `OUT_DIR` or the crate
+/// in a build script, so the output does not depend on where the crate is.
+fn bytes_path(binary: &Path, out_dir: Option<&Path>) -> BytesPath {
+    let absolute = std::path::absolute(binary).unwrap_or_else(|_| binary.to_path_buf());
+    let roots = [
+        ("OUT_DIR", out_dir.map(Path::to_path_buf)),
+        (
+            "CARGO_MANIFEST_DIR",
+            std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
+        ),
+    ];
+    if out_dir.is_some() {
+        for (var, root) in roots {
+            let Some(root) = root else { continue };
+            if let Ok(rel) = absolute.strip_prefix(&root) {
+                return BytesPath::Env {
+                    var: var.to_string(),
+                    rel: format!("/{}", rel.display()),
+                };
+            }
+        }
+    }
+    BytesPath::Absolute(absolute.display().to_string())
+}
+

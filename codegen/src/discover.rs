@@ -1,0 +1,154 @@
+//! Finding and reading guests: the `NAME.wasm`/`NAME.wat` modules of a
+//! directory with their Go files, a module's binary bytes, its Go source,
+//! and writing a file only when it changes.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::{io, Error};
+use crate::go;
+
+/// A guest found in the directory.
+pub struct FoundGuest {
+    pub name: String,
+    pub module: PathBuf,
+    pub go_files: Vec<PathBuf>,
+}
+
+/// Lists `NAME.wasm` / `NAME.wat` guests with their `NAME.go` or `NAME/*.go`.
+pub fn discover(dir: &Path) -> Result<BTreeMap<String, FoundGuest>, Error> {
+    let mut guests: BTreeMap<String, FoundGuest> = BTreeMap::new();
+    let entries = std::fs::read_dir(dir).map_err(io(dir))?;
+    let mut paths: Vec<PathBuf> = Vec::new();
+    for entry in entries {
+        paths.push(entry.map_err(io(dir))?.path());
+    }
+    paths.sort();
+    for path in &paths {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if ext != "wasm" && ext != "wat" || !path.is_file() {
+            continue;
+        }
+        let Some(name) = path.file_stem().and_then(|s| s.to_str()) else {
+            return Err(Error::Guest {
+                path: path.clone(),
+                reason: "the file name is not UTF-8".into(),
+            });
+        };
+        if let Some(other) = guests.get(name) {
+            return Err(Error::Guest {
+                path: path.clone(),
+                reason: format!(
+                    "two guests are named `{name}` ({} too); keep one",
+                    other.module.display()
+                ),
+            });
+        }
+        let go_files = go_files_beside(path)?;
+        guests.insert(
+            name.to_string(),
+            FoundGuest {
+                name: name.to_string(),
+                module: path.clone(),
+                go_files,
+            },
+        );
+    }
+    Ok(guests)
+}
+
+/// The Go source of a module as the build finds it: `NAME.go` beside
+/// `NAME.wasm` (or `NAME.wat`), then every `.go` file in the directory
+/// `NAME/` beside it, sorted. `tinybind call` and `tinybind inspect` use
+/// this when no `--go` is given.
+pub fn go_files_beside(module: &Path) -> Result<Vec<PathBuf>, Error> {
+    let dir = module.parent().unwrap_or(Path::new(""));
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let Some(name) = module.file_stem() else {
+        return Ok(Vec::new());
+    };
+    let mut go_files = Vec::new();
+    let mut single = dir.join(name);
+    single.as_mut_os_string().push(".go");
+    if single.is_file() {
+        go_files.push(single);
+    }
+    let sub = dir.join(name);
+    if sub.is_dir() {
+        let mut more: Vec<PathBuf> = std::fs::read_dir(&sub)
+            .map_err(io(&sub))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "go") && p.is_file())
+            .collect();
+        more.sort();
+        go_files.extend(more);
+    }
+    Ok(go_files)
+}
+
+/// The binary module: the file itself, or a `.wat` assembled into `artifacts`.
+pub fn load_binary(path: &Path, artifacts: &Path) -> Result<(Vec<u8>, PathBuf), Error> {
+    let bytes = std::fs::read(path).map_err(io(path))?;
+    if path.extension().is_some_and(|e| e == "wat") {
+        let binary = wat::parse_bytes(&bytes)
+            .map_err(|e| Error::Guest {
+                path: path.to_path_buf(),
+                reason: format!("invalid WebAssembly text: {e}"),
+            })?
+            .into_owned();
+        let name = path.file_stem().unwrap_or_default();
+        let out = artifacts.join(name).with_extension("wasm");
+        if !artifacts.as_os_str().is_empty() {
+            std::fs::create_dir_all(artifacts).map_err(io(artifacts))?;
+            write_if_changed_bytes(&out, &binary)?;
+        }
+        return Ok((binary, out));
+    }
+    Ok((bytes, path.to_path_buf()))
+}
+
+pub fn read_go(files: &[PathBuf]) -> Result<Option<go::GoSource>, Error> {
+    if files.is_empty() {
+        return Ok(None);
+    }
+    let mut texts = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(f).map_err(io(f))?;
+        let text = String::from_utf8(bytes).map_err(|_| Error::GoSource {
+            path: f.clone(),
+            reason: "not UTF-8".into(),
+        })?;
+        texts.push((display_path(f), text));
+    }
+    go::GoSource::parse(&texts)
+        .map(Some)
+        .map_err(|reason| Error::GoSource {
+            path: files[0].clone(),
+            reason,
+        })
+}
+
+/// A path as the user wrote it, relative to the crate when it is inside it.
+pub fn display_path(path: &Path) -> String {
+    if let Some(root) = std::env::var_os("CARGO_MANIFEST_DIR") {
+        if let Ok(rel) = path.strip_prefix(&root) {
+            return rel.display().to_string();
+        }
+    }
+    path.display().to_string()
+}
+
+pub fn write_if_changed(path: &Path, text: &str) -> Result<bool, Error> {
+    write_if_changed_bytes(path, text.as_bytes())
+}
+
+fn write_if_changed_bytes(path: &Path, bytes: &[u8]) -> Result<bool, Error> {
+    if std::fs::read(path).is_ok_and(|old| old == bytes) {
+        return Ok(false);
+    }
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    std::fs::write(path, bytes).map_err(io(path))?;
+    Ok(true)
+}

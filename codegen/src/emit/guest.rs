@@ -1,0 +1,323 @@
+//! One guest's module: its `MODULE` and `INFO` statics, Rust types, host
+//! trait, struct, constructors, methods and trait impls.
+
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+use crate::emit::dynamic::dynamic_arm;
+use crate::emit::host;
+use crate::emit::info::{function_info, import_info};
+use crate::emit::methods::method;
+use crate::emit::signature::typed_func_types;
+use crate::emit::tokens::{doc, ident, inner_doc};
+use crate::emit::types;
+use crate::model::guest::GuestModel;
+use tinybind_abi::Startup;
+
+/// How the generated code reaches a guest's bytes.
+#[derive(Clone, Debug)]
+pub enum BytesPath {
+    /// `include_bytes!(concat!(env!(VAR), REL))`.
+    Env { var: String, rel: String },
+    /// `include_bytes!(ABSOLUTE)`.
+    Absolute(String),
+}
+
+impl BytesPath {
+    pub fn tokens(&self) -> TokenStream {
+        match self {
+            BytesPath::Env { var, rel } => quote!(include_bytes!(concat!(env!(#var), #rel))),
+            BytesPath::Absolute(path) => quote!(include_bytes!(#path)),
+        }
+    }
+}
+
+pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
+    let module = ident(&g.module);
+    let guest_struct = ident(&g.struct_name);
+    let name = &g.name;
+    let file = &g.file;
+    let bytes = bytes.tokens();
+    let startup = match g.startup {
+        Startup::Initialize => quote!(tinybind_runtime::Startup::Initialize),
+        Startup::Command => quote!(tinybind_runtime::Startup::Command),
+        Startup::None => quote!(tinybind_runtime::Startup::None),
+    };
+    let retptr_size = Literal::u32_unsuffixed(g.retptr_size());
+    let compiler = &g.compiler;
+    let startup_doc = g.startup.describe();
+    let module_doc = inner_doc(&format!(
+        "Bindings for the guest `{name}` (`{file}`).\n\n\
+         - Compiler: {compiler}\n- Start-up: {startup_doc}\n- Runtime exports, hidden: {}",
+        if g.runtime_exports.is_empty() {
+            "none".to_string()
+        } else {
+            g.runtime_exports
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    let create = if g.has_host() {
+        format!(
+            "[`{0}::with_host`] with a host that implements [`{1}`] (or [`{0}::new`], whose \
+             imports all fail as unimplemented)",
+            g.struct_name,
+            g.host_trait()
+        )
+    } else {
+        format!("[`{}::new`]", g.struct_name)
+    };
+    let struct_doc = doc(&format!(
+        "An instance of the guest `{name}`, with its own store and memory.\n\n\
+         Create it with {create}; each method calls one export. After a trap the instance \
+         is poisoned: calls return [`tinybind_runtime::Error::Poisoned`] until [`{}::reset`] makes a fresh one.",
+        g.struct_name
+    ));
+
+    let fields = g.functions.iter().map(|f| {
+        let field = ident(&f.method);
+        let (params, results) = typed_func_types(f);
+        quote!(#field: tinybind_runtime::__private::TypedFunc<#params, #results>)
+    });
+    let resolves = g.functions.iter().map(|f| {
+        let field = ident(&f.method);
+        let export = &f.export;
+        quote!(#field: instance.typed_func(#export)?)
+    });
+    let methods = g.functions.iter().map(method);
+    let struct_items = g.structs.iter().map(types::struct_items);
+    // An export named like another function's method is reached by the
+    // method name alone (a second arm for it would be unreachable).
+    let method_names: Vec<&str> = g.functions.iter().map(|f| f.method.as_str()).collect();
+    let arms = g.functions.iter().map(|f| dynamic_arm(f, &method_names));
+    let infos = g.functions.iter().map(function_info);
+    let import_infos = g.imports.iter().map(import_info);
+    // A guest without functions of its own has no `Exports` to resolve.
+    let (exports_struct, exports_field, exports_init, resolve_again) = if g.functions.is_empty() {
+        (quote!(), quote!(), quote!(), quote!())
+    } else {
+        (
+            quote! {
+                /// The guest's exported functions, resolved once per instance.
+                // Each field's type is the export's exact wasm signature.
+                #[allow(clippy::type_complexity)]
+                struct Exports {
+                    #(#fields),*
+                }
+
+                impl Exports {
+                    fn resolve(instance: &mut tinybind_runtime::Instance) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                        ::std::result::Result::Ok(Self {
+                            #(#resolves),*
+                        })
+                    }
+                }
+            },
+            quote!(exports: Exports,),
+            quote!(let exports = Exports::resolve(&mut instance)?;),
+            quote!(self.exports = Exports::resolve(&mut self.instance)?;),
+        )
+    };
+    let exports_value = if g.functions.is_empty() { quote!() } else { quote!(exports,) };
+    let instance_mut = if g.functions.is_empty() { quote!(instance) } else { quote!(mut instance) };
+    let dynamic_body = if g.functions.is_empty() {
+        quote!(::std::result::Result::Err(tinybind_runtime::Error::no_such_function(&INFO, function)))
+    } else {
+        quote! {
+            match function {
+                #(#arms)*
+                _ => ::std::result::Result::Err(tinybind_runtime::Error::no_such_function(&INFO, function)),
+            }
+        }
+    };
+    let dynamic_args = if g.functions.is_empty() {
+        quote!(_args)
+    } else {
+        quote!(args)
+    };
+    let reset_doc = if g.has_host() {
+        doc("Replaces this instance by a fresh one, as after [`Self::with_host`], keeping the host value.")
+    } else {
+        doc("Replaces this instance by a fresh one, as after [`Self::new`].")
+    };
+    let common = quote! {
+        #reset_doc
+        pub fn reset(&mut self) -> ::std::result::Result<(), tinybind_runtime::Error> {
+            self.instance.reset()?;
+            #resolve_again
+            ::std::result::Result::Ok(())
+        }
+
+        /// The underlying instance: memory, captured output, settings.
+        pub fn instance(&mut self) -> &mut tinybind_runtime::Instance {
+            &mut self.instance
+        }
+
+        #(#methods)*
+    };
+
+    let (host_items, struct_def, impls) = if g.has_host() {
+        let host = ident(&g.host_trait());
+        let items = host::host_items(g);
+        let struct_def = quote! {
+            #struct_doc
+            pub struct #guest_struct<H: #host = tinybind_runtime::NoHost> {
+                instance: tinybind_runtime::Instance,
+                #exports_field
+                host: ::std::marker::PhantomData<fn() -> H>,
+            }
+        };
+        let impls = quote! {
+            impl #guest_struct {
+                /// Instantiates the guest and runs its start-up, with a host whose every method is unimplemented (see [`Self::with_host`]).
+                pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                    Self::with_host(runtime, tinybind_runtime::NoHost)
+                }
+            }
+
+            impl<H: #host> #guest_struct<H> {
+                /// Instantiates the guest with `host` implementing its imports, and runs its start-up (which may call the host).
+                pub fn with_host(runtime: &tinybind_runtime::Runtime, host: H) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                    let link = tinybind_runtime::__private::HostLink::new::<H>(link::<H>);
+                    let #instance_mut = runtime.instantiate_with_host(&MODULE, host, link)?;
+                    #exports_init
+                    ::std::result::Result::Ok(Self { instance, #exports_value host: ::std::marker::PhantomData })
+                }
+
+                /// The host value.
+                pub fn host(&self) -> &H {
+                    self.instance.host::<H>()
+                }
+
+                /// The host value, mutably.
+                pub fn host_mut(&mut self) -> &mut H {
+                    self.instance.host_mut::<H>()
+                }
+
+                #common
+            }
+
+        };
+        (items, struct_def, impls)
+    } else {
+        let struct_def = quote! {
+            #struct_doc
+            pub struct #guest_struct {
+                instance: tinybind_runtime::Instance,
+                #exports_field
+            }
+        };
+        let impls = quote! {
+            impl #guest_struct {
+                /// Instantiates the guest and runs its start-up.
+                pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                    let #instance_mut = runtime.instantiate(&MODULE)?;
+                    #exports_init
+                    ::std::result::Result::Ok(Self { instance, #exports_value })
+                }
+
+                #common
+            }
+
+        };
+        (quote!(), struct_def, impls)
+    };
+
+    // Go error messages are read from type names, which TinyGo 0.28 and
+    // later put in the binary.
+    let go_error_names = if g.functions.iter().any(|f| f.returns_go_error()) {
+        let names = g.names_go_types();
+        quote! {
+            /// Whether this guest's compiler puts type names in the binary (TinyGo 0.28 and
+            /// later), from which Go error messages are read.
+            const GO_ERROR_NAMES: bool = #names;
+        }
+    } else {
+        quote!()
+    };
+
+    // The same trait impls for both kinds of guest struct.
+    let (generics, ty, bindings_generics, instantiate) = if g.has_host() {
+        let host = ident(&g.host_trait());
+        (
+            quote!(<H: #host>),
+            quote!(#guest_struct<H>),
+            quote!(<H: #host + Default>),
+            quote!(Self::with_host(runtime, H::default())),
+        )
+    } else {
+        (quote!(), quote!(#guest_struct), quote!(), quote!(Self::new(runtime)))
+    };
+    let bindings_doc = if g.has_host() {
+        doc("Pooled instances get a fresh `H::default()` each.")
+    } else {
+        quote!()
+    };
+    let trait_impls = quote! {
+        impl #generics tinybind_runtime::DynGuest for #ty {
+            fn info(&self) -> &'static tinybind_runtime::GuestInfo {
+                &INFO
+            }
+
+            fn instance(&mut self) -> &mut tinybind_runtime::Instance {
+                &mut self.instance
+            }
+
+            fn call_dynamic(&mut self, function: &str, #dynamic_args: &[tinybind_runtime::Value]) -> ::std::result::Result<::std::vec::Vec<tinybind_runtime::Value>, tinybind_runtime::Error> {
+                #dynamic_body
+            }
+        }
+
+        #bindings_doc
+        impl #bindings_generics tinybind_runtime::Bindings for #ty {
+            fn instantiate(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                #instantiate
+            }
+
+            fn is_poisoned(&mut self) -> bool {
+                self.instance.is_poisoned()
+            }
+        }
+    };
+
+    quote! {
+        pub mod #module {
+            #module_doc
+
+
+            /// The module, embedded in the binary.
+            pub static MODULE: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
+                name: #name,
+                file: #file,
+                bytes: #bytes,
+                startup: #startup,
+                retptr_size: #retptr_size,
+            };
+
+            /// What the code generator inferred, for tools and listings.
+            pub static INFO: tinybind_runtime::GuestInfo = tinybind_runtime::GuestInfo {
+                name: #name,
+                file: #file,
+                compiler: #compiler,
+                functions: &[#(#infos),*],
+                imports: &[#(#import_infos),*],
+            };
+
+            #(#struct_items)*
+
+            #host_items
+
+            #go_error_names
+
+            #exports_struct
+
+            #struct_def
+
+            #impls
+
+            #trait_impls
+        }
+    }
+}
