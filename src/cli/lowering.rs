@@ -45,8 +45,11 @@ fn value_type(t: &Type) -> ValueType {
 /// generated bindings write them as constants); a module loaded by this
 /// command lives until it exits, so its types are leaked, once per call.
 fn struct_type(s: &StructType) -> &'static tinybind_runtime::StructType {
-    let fields: Vec<(&'static str, ValueType)> =
-        s.fields.iter().map(|f| (leak_str(&f.name), value_type(&f.ty))).collect();
+    let fields: Vec<(&'static str, ValueType)> = s
+        .fields
+        .iter()
+        .map(|f| (leak_str(&f.name), value_type(&f.ty)))
+        .collect();
     let offsets: Vec<u32> = s.fields.iter().map(|f| f.offset).collect();
     Box::leak(Box::new(tinybind_runtime::StructType {
         name: leak_str(&s.name),

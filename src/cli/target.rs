@@ -97,8 +97,8 @@ impl FileGuest {
             })?;
         Ok(FileFunction {
             export: Box::leak(f.export.clone().into_boxed_str()),
-            lowering: lowering::lowering(&f.lowering),
-            names: f.params.clone(),
+            lowering: lowering::lowering(&f.passing.lowering),
+            names: f.passing.params.clone(),
         })
     }
 }

@@ -22,8 +22,8 @@ pub fn tracer(model: &Inspection) -> ImportTracer {
     let mut t = ImportTracer::new(|call| eprintln!("{}", line(call)));
     for i in &model.imports {
         let shape = ImportShape {
-            names: i.params.clone(),
-            lowering: lowering::lowering(&i.lowering),
+            names: i.passing.params.clone(),
+            lowering: lowering::lowering(&i.passing.lowering),
         };
         t = t.shape(&i.module, &i.name, shape);
     }
