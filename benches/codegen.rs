@@ -11,7 +11,7 @@
 //!   before each run so that it is written every time. `codegen/read_only/N`
 //!   is the floor: only reading the same files.
 //! - `codegen/phases/*`: one guest, phase by phase: `wasm_parse`
-//!   (`wasm::ModuleInfo::parse`, sections and DWARF bytes), `go_parse`,
+//!   (`ModuleInfo::parse`, sections and DWARF bytes), `go_parse`,
 //!   `infer` (`model::infer`, including the DWARF walk), `emit` (`emit::file`:
 //!   quote + syn + prettyplease).
 
@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
-use tinybind_codegen::{emit, go, model, wasm, Builder};
+use tinybind_codegen::__internal::{self as emit, infer, GoSource, ModuleInfo};
+use tinybind_codegen::Builder;
 
 const WASM: &[u8] = include_bytes!("guests/text.wasm");
 const GO: &str = include_str!("guests/text.go");
@@ -84,15 +85,15 @@ fn phases(c: &mut Criterion) {
     let mut g = c.benchmark_group("codegen/phases");
     g.sample_size(30);
     let files = vec![("benches/guests/text.go".to_string(), GO.to_string())];
-    g.bench_function("wasm_parse", |b| b.iter(|| black_box(wasm::ModuleInfo::parse(black_box(WASM)).expect("parse"))));
-    g.bench_function("go_parse", |b| b.iter(|| black_box(go::GoSource::parse(black_box(&files)).expect("parse"))));
-    let info = wasm::ModuleInfo::parse(WASM).expect("parse");
-    let src = go::GoSource::parse(&files).expect("parse");
+    g.bench_function("wasm_parse", |b| b.iter(|| black_box(ModuleInfo::parse(black_box(WASM)).expect("parse"))));
+    g.bench_function("go_parse", |b| b.iter(|| black_box(GoSource::parse(black_box(&files)).expect("parse"))));
+    let info = ModuleInfo::parse(WASM).expect("parse");
+    let src = GoSource::parse(&files).expect("parse");
     g.bench_function("infer", |b| {
-        b.iter(|| black_box(model::infer("text", "benches/guests/text.wasm", &info, Some(&src))))
+        b.iter(|| black_box(infer("text", "benches/guests/text.wasm", &info, Some(&src))))
     });
     let models = vec![(
-        model::infer("text", "benches/guests/text.wasm", &info, Some(&src)),
+        infer("text", "benches/guests/text.wasm", &info, Some(&src)),
         emit::BytesPath::Absolute("/tmp/text.wasm".into()),
     )];
     g.bench_function("emit", |b| b.iter(|| black_box(emit::file(black_box(&models)).expect("emit"))));

@@ -160,7 +160,10 @@ impl Startup {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Lowering {
     /// The exact wasm values.
-    Raw { params: Vec<WasmType>, results: Vec<WasmType> },
+    Raw {
+        params: Vec<WasmType>,
+        results: Vec<WasmType>,
+    },
     /// Go values, lowered with TinyGo's conventions.
     Typed { params: Vec<Type>, results: Results },
 }
@@ -212,7 +215,10 @@ pub enum Results {
     /// Written through the retptr (the first wasm parameter): each field's
     /// type and offset, and the area's size. A last field of type
     /// [`Type::Error`] is the Go `error`.
-    Retptr { fields: Vec<(Type, u32)>, size: u32 },
+    Retptr {
+        fields: Vec<(Type, u32)>,
+        size: u32,
+    },
 }
 
 #[cfg(test)]

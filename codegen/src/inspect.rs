@@ -69,11 +69,7 @@ pub struct FunctionReport {
     pub lowered_wasm: Option<String>,
     /// How a caller passes the function's values.
     #[serde(skip)]
-    pub lowering: Lowering,
-    /// The names of the values a caller passes, one per parameter of
-    /// [`Self::lowering`].
-    #[serde(skip)]
-    pub params: Vec<String>,
+    pub passing: Passing,
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -91,15 +87,25 @@ pub struct ImportReport {
     pub evidence: String,
     /// How the guest passes the import's values.
     #[serde(skip)]
+    pub passing: Passing,
+}
+
+/// How a function's values are passed, for a caller that learns it at run
+/// time.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Passing {
     pub lowering: Lowering,
-    /// The names of the values the guest passes, one per parameter of
-    /// [`Self::lowering`].
-    #[serde(skip)]
+    /// The name of each parameter of [`Self::lowering`].
     pub params: Vec<String>,
 }
 
-fn params(f: &FunctionModel) -> Vec<String> {
-    f.param_names().into_iter().map(str::to_string).collect()
+impl From<&FunctionModel> for Passing {
+    fn from(f: &FunctionModel) -> Self {
+        Passing {
+            lowering: lowering(f),
+            params: f.param_names().into_iter().map(str::to_string).collect(),
+        }
+    }
 }
 
 impl From<&GuestModel> for Inspection {
@@ -126,8 +132,7 @@ impl From<&GuestModel> for Inspection {
                         Binding::Typed(Lowered { wasm, .. }) => Some(wasm.to_string()),
                         Binding::Raw { .. } => None,
                     },
-                    lowering: lowering(f),
-                    params: params(f),
+                    passing: Passing::from(f),
                 })
                 .collect(),
             imports: g
@@ -141,8 +146,7 @@ impl From<&GuestModel> for Inspection {
                     rust: signature::import_text(i),
                     convention: i.convention(),
                     evidence: i.func.evidence.as_str().to_string(),
-                    lowering: lowering(&i.func),
-                    params: params(&i.func),
+                    passing: Passing::from(&i.func),
                 })
                 .collect(),
             runtime_exports: g.runtime_exports.clone(),

@@ -35,7 +35,7 @@ mod wasm;
 pub use config::{Builder, Report};
 pub use discover::go_files_beside;
 pub use error::Error;
-pub use inspect::{inspect_file, read_module, FunctionReport, ImportReport, Inspection};
+pub use inspect::{inspect_file, read_module, FunctionReport, ImportReport, Inspection, Passing};
 pub use model::guest::is_runtime_export;
 
 /// The pieces inside, for this crate's own tests, fuzz targets and

@@ -5,10 +5,7 @@
 
 use libfuzzer_sys::arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
-use tinybind_codegen::emit::{self, BytesPath};
-use tinybind_codegen::go::GoSource;
-use tinybind_codegen::model;
-use tinybind_codegen::wasm::ModuleInfo;
+use tinybind_codegen::__internal::{self as emit, infer, BytesPath, GoSource, ModuleInfo};
 
 fuzz_target!(|data: &[u8]| {
     let mut u = Unstructured::new(data);
@@ -20,7 +17,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let go = GoSource::parse(&[("fuzz.go".into(), go_text)]).ok();
-    let model = model::infer("fuzz", "fuzz.wasm", &info, go.as_ref());
+    let model = infer("fuzz", "fuzz.wasm", &info, go.as_ref());
     let path = BytesPath::Absolute("/nonexistent/fuzz.wasm".into());
     emit::file(&[(model, path)]).expect("emitted code parses");
 });

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use tinybind_codegen::go::GoSource;
+use tinybind_codegen::__internal::GoSource;
 
 fuzz_target!(|text: String| {
     let _ = GoSource::parse(&[("fuzz.go".into(), text)]);

@@ -101,7 +101,7 @@ fn call(args: &CallArgs, capture: bool, output: &mut Output) -> Result<Vec<Value
 }
 
 fn call_file(guest: &FileGuest, args: &CallArgs, capture: bool, output: &mut Output) -> Result<Vec<Value>, Failure> {
-    let name = guest.model.name.as_str();
+    let name = guest.model.guest.as_str();
     let usage = |m: String| Failure::usage(Some(name), Some(&args.function), m);
     let failed = |export: &str, e: &Error| Failure::from_error(name, export, e);
     let mut builder = grants::builder(&args.grants, capture).map_err(usage)?;
@@ -129,7 +129,7 @@ fn call_file(guest: &FileGuest, args: &CallArgs, capture: bool, output: &mut Out
         &mut instance,
         f.export,
         &f.lowering,
-        guest.model.names_go_types(),
+        guest.model.names_go_types,
         &values,
     );
     output.take(&instance);

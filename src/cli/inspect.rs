@@ -6,8 +6,7 @@ use super::target::go_files;
 
 pub fn inspect(file: &Path, go: &[PathBuf], json: bool) -> Result<(), String> {
     let go = go_files(file, go)?;
-    let model = tinybind_codegen::inspect_file(file, &go).map_err(|e| e.to_string())?;
-    let report = tinybind_codegen::Inspection::from(&model);
+    let report = tinybind_codegen::inspect_file(file, &go).map_err(|e| e.to_string())?;
     if json {
         let text = serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?;
         println!("{text}");

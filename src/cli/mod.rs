@@ -1,6 +1,6 @@
 //! The `tinybind` command, one job a module: [`args`] the command line,
 //! [`target`] what a call calls (a module file typed by the code
-//! generator's model, or a built-in guest), [`lowering`] the model as the
+//! generator's model, or a built-in guest), [`lowering`] the generator's lowering as the
 //! runtime's dynamic call path takes it, [`grants`] the runtime's grants and
 //! limits, [`call`] the call itself, [`values`] and [`json`] the output,
 //! [`failure`] error kinds and exit codes, [`trace`] `--trace-imports`,
@@ -13,7 +13,6 @@ mod failure;
 mod grants;
 mod inspect;
 mod json;
-mod lowering;
 mod target;
 mod trace;
 mod values;

@@ -3,11 +3,10 @@
 
 use std::path::{Path, PathBuf};
 
-use tinybind_codegen::model::{GuestModel, Startup as ModelStartup};
+use tinybind_codegen::Inspection;
 use tinybind_runtime::{GuestEntry, GuestModule, Lowering, Startup};
 
 use super::builtin;
-use super::lowering;
 
 pub enum Target {
     Builtin(&'static GuestEntry),
@@ -16,7 +15,7 @@ pub enum Target {
 
 /// A module read from a file, with what the code generator infers for it.
 pub struct FileGuest {
-    pub model: GuestModel,
+    pub model: Inspection,
     /// The module as the runtime takes it. Leaked: the process calls it
     /// once and exits.
     pub module: &'static GuestModule,
@@ -58,17 +57,17 @@ pub fn resolve(target: &str, go: &[PathBuf]) -> Result<Target, String> {
 fn load(path: &Path, go: &[PathBuf]) -> Result<FileGuest, String> {
     let go = go_files(path, go)?;
     let (model, bytes) = tinybind_codegen::read_module(path, &go).map_err(|e| e.to_string())?;
-    let startup = match model.startup {
-        ModelStartup::Initialize => Startup::Initialize,
-        ModelStartup::Command => Startup::Command,
-        ModelStartup::None => Startup::None,
+    let startup = match model.startup_kind {
+        tinybind_abi::Startup::Initialize => Startup::Initialize,
+        tinybind_abi::Startup::Command => Startup::Command,
+        tinybind_abi::Startup::None => Startup::None,
     };
     let module = Box::leak(Box::new(GuestModule {
-        name: Box::leak(model.name.clone().into_boxed_str()),
+        name: Box::leak(model.guest.clone().into_boxed_str()),
         file: Box::leak(model.file.clone().into_boxed_str()),
         bytes: Box::leak(bytes.into_boxed_slice()),
         startup,
-        retptr_size: model.retptr_size(),
+        retptr_size: model.retptr_size,
     }));
     Ok(FileGuest { model, module })
 }
@@ -78,8 +77,8 @@ impl FileGuest {
     /// module (a WASI command's `main`) and nothing else.
     pub fn is_entry(&self, name: &str) -> bool {
         matches!(
-            (self.model.startup, name),
-            (ModelStartup::Command, "_start") | (ModelStartup::Initialize, "_initialize")
+            (self.model.startup_kind, name),
+            (tinybind_abi::Startup::Command, "_start") | (tinybind_abi::Startup::Initialize, "_initialize")
         )
     }
 
@@ -93,12 +92,12 @@ impl FileGuest {
             .ok_or_else(|| {
                 let names: Vec<&str> = self.model.functions.iter().map(|f| f.export.as_str()).collect();
                 let list = if names.is_empty() { "none".to_string() } else { names.join(", ") };
-                format!("guest `{}` has no function `{name}`; it has: {list}", self.model.name)
+                format!("guest `{}` has no function `{name}`; it has: {list}", self.model.guest)
             })?;
         Ok(FileFunction {
             export: Box::leak(f.export.clone().into_boxed_str()),
-            lowering: lowering::lowering(f),
-            names: lowering::param_names(f),
+            lowering: Lowering::leaked_from(&f.passing.lowering),
+            names: f.passing.params.clone(),
         })
     }
 }

@@ -10,20 +10,19 @@
 //! Arguments are typed by the code generator's model of the imports (Go
 //! declarations); an import without one shows its raw wasm values.
 
-use tinybind_codegen::GuestModel;
-use tinybind_runtime::{ImportShape, ImportTracer, TracedCall};
+use tinybind_codegen::Inspection;
+use tinybind_runtime::{ImportShape, ImportTracer, Lowering, TracedCall};
 use tinybind_runtime::Value;
 
-use super::lowering;
 use super::values::show;
 
 /// A tracer for the imports of `model`, printing on stderr.
-pub fn tracer(model: &GuestModel) -> ImportTracer {
+pub fn tracer(model: &Inspection) -> ImportTracer {
     let mut t = ImportTracer::new(|call| eprintln!("{}", line(call)));
     for i in &model.imports {
         let shape = ImportShape {
-            names: lowering::param_names(&i.func),
-            lowering: lowering::lowering(&i.func),
+            names: i.passing.params.clone(),
+            lowering: Lowering::leaked_from(&i.passing.lowering),
         };
         t = t.shape(&i.module, &i.name, shape);
     }

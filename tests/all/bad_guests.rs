@@ -329,7 +329,7 @@ fn absurd_but_valid_modules_get_bindings_that_compile() {
     for w in &report.warnings {
         eprintln!("warning: {w}");
     }
-    let absurd = report.guests.iter().find(|g| g.name == "absurd").unwrap();
+    let absurd = report.guests.iter().find(|g| g.guest == "absurd").unwrap();
     let exported: Vec<&str> = absurd.functions.iter().map(|f| f.export.as_str()).collect();
     for left_out in ["many", "too_wide", "simd", "simd_result", "externref"] {
         assert!(!exported.contains(&left_out), "{left_out} has a binding");
@@ -411,7 +411,7 @@ func h(items []Error, more []Box) []point
     )
     .unwrap();
     let report = generate(&guests, dir.path()).expect("generates");
-    let names: Vec<&str> = report.guests[0].structs.iter().map(|s| s.ty.rust_name.as_str()).collect();
+    let names: Vec<&str> = report.guests[0].structs.iter().map(String::as_str).collect();
     for name in ["Result", "Option", "Vec", "String", "Box", "Error", "point", "Self_", "GoGuest"] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }

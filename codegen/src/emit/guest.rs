@@ -45,98 +45,15 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     };
     let retptr_size = Literal::u32_unsuffixed(g.retptr_size());
     let compiler = &g.compiler;
-    let startup_doc = g.startup.describe();
-    let module_doc = inner_doc(&format!(
-        "Bindings for the guest `{name}` (`{file}`).\n\n\
-         - Compiler: {compiler}\n- Start-up: {startup_doc}\n- Runtime exports, hidden: {}",
-        if g.runtime_exports.is_empty() {
-            "none".to_string()
-        } else {
-            g.runtime_exports
-                .iter()
-                .map(|e| format!("`{e}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        }
-    ));
-    let create = if g.has_host() {
-        format!(
-            "[`{0}::with_host`] with a host that implements [`{1}`] (or [`{0}::new`], whose \
-             imports all fail as unimplemented)",
-            g.struct_name,
-            g.host_trait()
-        )
-    } else {
-        format!("[`{}::new`]", g.struct_name)
-    };
-    let struct_doc = doc(&format!(
-        "An instance of the guest `{name}`, with its own store and memory.\n\n\
-         Create it with {create}; each method calls one export. After a trap the instance \
-         is poisoned: calls return [`tinybind_runtime::Error::Poisoned`] until [`{}::reset`] makes a fresh one.",
-        g.struct_name
-    ));
-
-    let fields = g.functions.iter().map(|f| {
-        let field = ident(&f.method);
-        let (params, results) = typed_func_types(f);
-        quote!(#field: tinybind_runtime::__private::TypedFunc<#params, #results>)
-    });
-    let resolves = g.functions.iter().map(|f| {
-        let field = ident(&f.method);
-        let export = &f.export;
-        quote!(#field: instance.typed_func(#export)?)
-    });
+    let (module_doc, struct_doc) = docs(g);
     let methods = g.functions.iter().map(method);
     let struct_items = g.structs.iter().map(types::struct_items);
-    // An export named like another function's method is reached by the
-    // method name alone (a second arm for it would be unreachable).
-    let method_names: Vec<&str> = g.functions.iter().map(|f| f.method.as_str()).collect();
-    let arms = g.functions.iter().map(|f| dynamic_arm(f, &method_names));
     let infos = g.functions.iter().map(function_info);
     let import_infos = g.imports.iter().map(import_info);
     // A guest without functions of its own has no `Exports` to resolve.
-    let (exports_struct, exports_field, exports_init, resolve_again) = if g.functions.is_empty() {
-        (quote!(), quote!(), quote!(), quote!())
-    } else {
-        (
-            quote! {
-                /// The guest's exported functions, resolved once per instance.
-                // Each field's type is the export's exact wasm signature.
-                #[allow(clippy::type_complexity)]
-                struct Exports {
-                    #(#fields),*
-                }
-
-                impl Exports {
-                    fn resolve(instance: &mut tinybind_runtime::Instance) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                        ::std::result::Result::Ok(Self {
-                            #(#resolves),*
-                        })
-                    }
-                }
-            },
-            quote!(exports: Exports,),
-            quote!(let exports = Exports::resolve(&mut instance)?;),
-            quote!(self.exports = Exports::resolve(&mut self.instance)?;),
-        )
-    };
+    let (exports_struct, exports_field, exports_init, resolve_again) = exports(g);
     let exports_value = if g.functions.is_empty() { quote!() } else { quote!(exports,) };
     let instance_mut = if g.functions.is_empty() { quote!(instance) } else { quote!(mut instance) };
-    let dynamic_body = if g.functions.is_empty() {
-        quote!(::std::result::Result::Err(tinybind_runtime::Error::no_such_function(&INFO, function)))
-    } else {
-        quote! {
-            match function {
-                #(#arms)*
-                _ => ::std::result::Result::Err(tinybind_runtime::Error::no_such_function(&INFO, function)),
-            }
-        }
-    };
-    let dynamic_args = if g.functions.is_empty() {
-        quote!(_args)
-    } else {
-        quote!(args)
-    };
     let reset_doc = if g.has_host() {
         doc("Replaces this instance by a fresh one, as after [`Self::with_host`], keeping the host value.")
     } else {
@@ -238,50 +155,7 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         quote!()
     };
 
-    // The same trait impls for both kinds of guest struct.
-    let (generics, ty, bindings_generics, instantiate) = if g.has_host() {
-        let host = ident(&g.host_trait());
-        (
-            quote!(<H: #host>),
-            quote!(#guest_struct<H>),
-            quote!(<H: #host + Default>),
-            quote!(Self::with_host(runtime, H::default())),
-        )
-    } else {
-        (quote!(), quote!(#guest_struct), quote!(), quote!(Self::new(runtime)))
-    };
-    let bindings_doc = if g.has_host() {
-        doc("Pooled instances get a fresh `H::default()` each.")
-    } else {
-        quote!()
-    };
-    let trait_impls = quote! {
-        impl #generics tinybind_runtime::DynGuest for #ty {
-            fn info(&self) -> &'static tinybind_runtime::GuestInfo {
-                &INFO
-            }
-
-            fn instance(&mut self) -> &mut tinybind_runtime::Instance {
-                &mut self.instance
-            }
-
-            fn call_dynamic(&mut self, function: &str, #dynamic_args: &[tinybind_runtime::Value]) -> ::std::result::Result<::std::vec::Vec<tinybind_runtime::Value>, tinybind_runtime::Error> {
-                #dynamic_body
-            }
-        }
-
-        #bindings_doc
-        impl #bindings_generics tinybind_runtime::Bindings for #ty {
-            fn instantiate(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                #instantiate
-            }
-
-            fn is_poisoned(&mut self) -> bool {
-                self.instance.is_poisoned()
-            }
-        }
-    };
-
+    let trait_impls = trait_impls(g);
     quote! {
         pub mod #module {
             #module_doc
@@ -318,6 +192,150 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
             #impls
 
             #trait_impls
+        }
+    }
+}
+
+/// The guest module's inner docs and the guest struct's docs.
+fn docs(g: &GuestModel) -> (TokenStream, TokenStream) {
+    let (name, file, compiler) = (&g.name, &g.file, &g.compiler);
+    let startup_doc = g.startup.describe();
+    let module_doc = inner_doc(&format!(
+        "Bindings for the guest `{name}` (`{file}`).\n\n\
+         - Compiler: {compiler}\n- Start-up: {startup_doc}\n- Runtime exports, hidden: {}",
+        if g.runtime_exports.is_empty() {
+            "none".to_string()
+        } else {
+            g.runtime_exports
+                .iter()
+                .map(|e| format!("`{e}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    ));
+    let create = if g.has_host() {
+        format!(
+            "[`{0}::with_host`] with a host that implements [`{1}`] (or [`{0}::new`], whose \
+             imports all fail as unimplemented)",
+            g.struct_name,
+            g.host_trait()
+        )
+    } else {
+        format!("[`{}::new`]", g.struct_name)
+    };
+    let struct_doc = doc(&format!(
+        "An instance of the guest `{name}`, with its own store and memory.\n\n\
+         Create it with {create}; each method calls one export. After a trap the instance \
+         is poisoned: calls return [`tinybind_runtime::Error::Poisoned`] until [`{}::reset`] makes a fresh one.",
+        g.struct_name
+    ));
+
+    (module_doc, struct_doc)
+}
+
+/// The `Exports` struct, resolved once per instance, and the tokens that
+/// declare, fill and refill the guest struct's field of it: nothing for a
+/// guest without functions of its own.
+fn exports(g: &GuestModel) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
+    let fields = g.functions.iter().map(|f| {
+        let field = ident(&f.method);
+        let (params, results) = typed_func_types(f);
+        quote!(#field: tinybind_runtime::__private::TypedFunc<#params, #results>)
+    });
+    let resolves = g.functions.iter().map(|f| {
+        let field = ident(&f.method);
+        let export = &f.export;
+        quote!(#field: instance.typed_func(#export)?)
+    });
+    if g.functions.is_empty() {
+        (quote!(), quote!(), quote!(), quote!())
+    } else {
+        (
+            quote! {
+                /// The guest's exported functions, resolved once per instance.
+                // Each field's type is the export's exact wasm signature.
+                #[allow(clippy::type_complexity)]
+                struct Exports {
+                    #(#fields),*
+                }
+
+                impl Exports {
+                    fn resolve(instance: &mut tinybind_runtime::Instance) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                        ::std::result::Result::Ok(Self {
+                            #(#resolves),*
+                        })
+                    }
+                }
+            },
+            quote!(exports: Exports,),
+            quote!(let exports = Exports::resolve(&mut instance)?;),
+            quote!(self.exports = Exports::resolve(&mut self.instance)?;),
+        )
+    }
+}
+
+/// `DynGuest` and `Bindings`, the same for both kinds of guest struct.
+fn trait_impls(g: &GuestModel) -> TokenStream {
+    let guest_struct = ident(&g.struct_name);
+    // An export named like another function's method is reached by the
+    // method name alone (a second arm for it would be unreachable).
+    let method_names: Vec<&str> = g.functions.iter().map(|f| f.method.as_str()).collect();
+    let arms = g.functions.iter().map(|f| dynamic_arm(f, &method_names));
+    let dynamic_body = if g.functions.is_empty() {
+        quote!(::std::result::Result::Err(tinybind_runtime::Error::no_such_function(&INFO, function)))
+    } else {
+        quote! {
+            match function {
+                #(#arms)*
+                _ => ::std::result::Result::Err(tinybind_runtime::Error::no_such_function(&INFO, function)),
+            }
+        }
+    };
+    let dynamic_args = if g.functions.is_empty() {
+        quote!(_args)
+    } else {
+        quote!(args)
+    };
+    let (generics, ty, bindings_generics, instantiate) = if g.has_host() {
+        let host = ident(&g.host_trait());
+        (
+            quote!(<H: #host>),
+            quote!(#guest_struct<H>),
+            quote!(<H: #host + Default>),
+            quote!(Self::with_host(runtime, H::default())),
+        )
+    } else {
+        (quote!(), quote!(#guest_struct), quote!(), quote!(Self::new(runtime)))
+    };
+    let bindings_doc = if g.has_host() {
+        doc("Pooled instances get a fresh `H::default()` each.")
+    } else {
+        quote!()
+    };
+    quote! {
+        impl #generics tinybind_runtime::DynGuest for #ty {
+            fn info(&self) -> &'static tinybind_runtime::GuestInfo {
+                &INFO
+            }
+
+            fn instance(&mut self) -> &mut tinybind_runtime::Instance {
+                &mut self.instance
+            }
+
+            fn call_dynamic(&mut self, function: &str, #dynamic_args: &[tinybind_runtime::Value]) -> ::std::result::Result<::std::vec::Vec<tinybind_runtime::Value>, tinybind_runtime::Error> {
+                #dynamic_body
+            }
+        }
+
+        #bindings_doc
+        impl #bindings_generics tinybind_runtime::Bindings for #ty {
+            fn instantiate(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                #instantiate
+            }
+
+            fn is_poisoned(&mut self) -> bool {
+                self.instance.is_poisoned()
+            }
         }
     }
 }

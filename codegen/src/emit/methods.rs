@@ -116,7 +116,12 @@ fn lower_params(l: &Lowered, export: &str, locals: &mut Scope) -> LoweredArgs {
         for (path, value) in p.value.parts() {
             let place = place(i, &path);
             let name = part_name(&p.name, &path);
-            parts.push(Part { place, name, top: path.is_empty(), value });
+            parts.push(Part {
+                place,
+                name,
+                top: path.is_empty(),
+                value,
+            });
         }
     }
     // Parts that live in memory are copied into the guest first; a
@@ -191,7 +196,11 @@ fn lower_params(l: &Lowered, export: &str, locals: &mut Scope) -> LoweredArgs {
                 let slot = slot_iter.next();
                 let elem = s.layout().size;
                 let size = Literal::i32_unsuffixed(elem as i32);
-                let count = if elem == 1 { quote!(#slot.len) } else { quote!(#slot.len / #size) };
+                let count = if elem == 1 {
+                    quote!(#slot.len)
+                } else {
+                    quote!(#slot.len / #size)
+                };
                 wasm.push(quote!(#slot.ptr));
                 wasm.push(count.clone());
                 wasm.push(count);
@@ -230,17 +239,7 @@ fn read_results(
         Results::Retptr { fields, size } if l.go_error && !fields.is_empty() => {
             let out = format_ident!("{}", locals.unique("out".to_string()));
             let (error, values) = (&fields[fields.len() - 1], &fields[..fields.len() - 1]);
-            let value = match values {
-                [] => quote!(::std::result::Result::Ok(())),
-                [one] => read_tail(&out, one),
-                many => {
-                    let reads = many.iter().map(|f| {
-                        let r = read_tail(&out, f);
-                        quote!(#r?)
-                    });
-                    quote!(::std::result::Result::Ok((#(#reads),*)))
-                }
-            };
+            let value = read_fields(&out, values);
             let off = Literal::u32_unsuffixed(error.offset);
             let size = Literal::u32_unsuffixed(*size);
             quote! {
@@ -252,18 +251,7 @@ fn read_results(
         }
         Results::Retptr { fields, size } => {
             let out = format_ident!("{}", locals.unique("out".to_string()));
-            // A single read is the method's tail: it returns the reader's
-            // `Result` as it is.
-            let value = match fields.as_slice() {
-                [one] => read_tail(&out, one),
-                many => {
-                    let reads = many.iter().map(|fld| {
-                        let read = read_tail(&out, fld);
-                        quote!(#read?)
-                    });
-                    quote!(::std::result::Result::Ok((#(#reads),*)))
-                }
-            };
+            let value = read_fields(&out, fields);
             let size = Literal::u32_unsuffixed(*size);
             quote! {
                 #call;
@@ -324,6 +312,21 @@ fn around_leaf(value: &Repr, leaf: TokenStream) -> TokenStream {
     }
 }
 
+/// Reads the result fields as a `Result` of their tuple (`()` for none). A
+/// single read is the tail as it is: it returns the reader's `Result`.
+fn read_fields(out: &Ident, fields: &[Field]) -> TokenStream {
+    match fields {
+        [one] => read_tail(out, one),
+        many => {
+            let reads = many.iter().map(|f| {
+                let r = read_tail(out, f);
+                quote!(#r?)
+            });
+            quote!(::std::result::Result::Ok((#(#reads),*)))
+        }
+    }
+}
+
 /// Reads the only result field, as the method's tail expression.
 fn read_tail(out: &Ident, field: &Field) -> TokenStream {
     let off = Literal::u32_unsuffixed(field.offset);
@@ -340,4 +343,3 @@ fn read_tail(out: &Ident, field: &Field) -> TokenStream {
         Repr::Struct(_) | Repr::Array(..) | Repr::List(_) => quote!(#out.lift(#off)),
     }
 }
-

@@ -29,7 +29,11 @@ pub fn lowering(f: &FunctionModel) -> Lowering {
                     .iter()
                     .enumerate()
                     .map(|(i, field)| {
-                        let t = if l.go_error && i == last { Type::Error } else { ty(&field.value) };
+                        let t = if l.go_error && i == last {
+                            Type::Error
+                        } else {
+                            ty(&field.value)
+                        };
                         (t, field.offset)
                     })
                     .collect(),
