@@ -30,6 +30,14 @@ LAYERS = {
         ["dynamic"],
         ["lib.rs"],
     ],
+    "codegen/src": [
+        ["error.rs", "names.rs", "wasm.rs", "go", "dwarf.rs"],
+        ["abi"],
+        ["model"],
+        ["emit"],
+        ["discover.rs", "inspect.rs", "config.rs"],
+        ["lib.rs"],
+    ],
 }
 
 

@@ -45,7 +45,7 @@ pub use error::{Error, GoError, HostError};
 pub use host::call::NoHost;
 pub use instance::handle::Instance;
 pub use mem::guest_memory::GuestMemory;
-pub use module::{FunctionInfo, GuestInfo, GuestModule, ImportInfo};
+pub use module::{FunctionInfo, GuestInfo, GuestModule};
 /// How a guest is started (TinyGo's conventions, from `tinybind-abi`).
 pub use tinybind_abi::Startup;
 pub use pool::{Bindings, Pool, Pooled};

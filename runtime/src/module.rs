@@ -17,41 +17,25 @@ pub struct GuestModule {
     pub retptr_size: u32,
 }
 
-/// What a generated guest says of one of its functions.
+/// What a generated guest says of one of its functions: an export (a
+/// method of the guest) or an import (a method of its host trait).
 #[derive(Clone, Copy, Debug)]
 pub struct FunctionInfo {
-    pub export: &'static str,
-    /// The Rust method's name.
+    /// The import's module; `None` for an export.
+    pub module: Option<&'static str>,
+    /// The export's or the import's name.
+    pub name: &'static str,
+    /// The Rust method's name (of the guest, or of its host trait).
     pub method: &'static str,
+    /// Other export names of the same function.
     pub aliases: &'static [&'static str],
     /// The Go signature, when evidence gave one.
     pub go: Option<&'static str>,
     /// The Rust method's signature.
     pub rust: &'static str,
-    /// The export's wasm type, as `(i32, i32) -> (i32)`.
+    /// The wasm type, as `(i32, i32) -> (i32)`.
     pub wasm: &'static str,
     /// `go-source`, `dwarf` or `wasm-only`.
-    pub evidence: &'static str,
-    pub convention: &'static str,
-    pub params: &'static [(&'static str, ValueType)],
-    pub results: &'static [ValueType],
-}
-
-/// What a generated guest says of one host function it imports: a method
-/// of its host trait.
-#[derive(Clone, Copy, Debug)]
-pub struct ImportInfo {
-    pub module: &'static str,
-    pub name: &'static str,
-    /// The host trait method's name.
-    pub method: &'static str,
-    /// The Go declaration, when evidence gave one.
-    pub go: Option<&'static str>,
-    /// The host trait method's signature.
-    pub rust: &'static str,
-    /// The import's wasm type, as `(i32, i32) -> ()`.
-    pub wasm: &'static str,
-    /// `go-source` or `wasm-only`.
     pub evidence: &'static str,
     pub convention: &'static str,
     pub params: &'static [(&'static str, ValueType)],
@@ -66,7 +50,7 @@ pub struct GuestInfo {
     pub compiler: &'static str,
     pub functions: &'static [FunctionInfo],
     /// Its host functions, in import-section order (not WASI).
-    pub imports: &'static [ImportInfo],
+    pub imports: &'static [FunctionInfo],
 }
 
 impl GuestInfo {
@@ -74,7 +58,7 @@ impl GuestInfo {
     pub fn function(&self, name: &str) -> Option<&'static FunctionInfo> {
         self.functions
             .iter()
-            .find(|f| f.export == name || f.method == name || f.aliases.contains(&name))
+            .find(|f| f.name == name || f.method == name || f.aliases.contains(&name))
     }
 }
 

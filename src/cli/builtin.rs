@@ -27,7 +27,7 @@ pub fn list() {
             println!("  imports (host functions):");
         }
         for i in g.info.imports {
-            println!("    {}.{}: {}", i.module, i.name, i.rust);
+            println!("    {}.{}: {}", i.module.unwrap_or_default(), i.name, i.rust);
             match i.go {
                 Some(go) => println!("        go: {go}   [{}]", i.evidence),
                 None => println!("        wasm: {}   [{}]", i.wasm, i.evidence),
@@ -123,7 +123,7 @@ fn demo_call(
         },
     };
     let written_before = guest_output_len(guest.as_mut());
-    let result = guest.call_dynamic(f.export, &args);
+    let result = guest.call_dynamic(f.name, &args);
     // The call's line first, then what the guest printed during it.
     match result {
         Ok(results) => {

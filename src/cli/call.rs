@@ -78,7 +78,7 @@ fn call(args: &CallArgs, capture: bool, output: &mut Output) -> Result<Vec<Value
                 ));
             }
             let f = entry.info.function(&args.function).ok_or_else(|| {
-                let names: Vec<&str> = entry.info.functions.iter().map(|f| f.export).collect();
+                let names: Vec<&str> = entry.info.functions.iter().map(|f| f.name).collect();
                 usage(format!(
                     "guest `{name}` has no function `{}`; it has: {}",
                     args.function,
@@ -87,15 +87,15 @@ fn call(args: &CallArgs, capture: bool, output: &mut Output) -> Result<Vec<Value
             })?;
             let types: Vec<ValueType> = f.params.iter().map(|(_, t)| *t).collect();
             let names: Vec<String> = f.params.iter().map(|(n, _)| n.to_string()).collect();
-            let values = parse_args(f.export, &names, &types, false, &args.args).map_err(usage)?;
+            let values = parse_args(f.name, &names, &types, false, &args.args).map_err(usage)?;
             let runtime = grants::builder(&args.grants, capture)
                 .map_err(usage)?
                 .build()
-                .map_err(|e| Failure::from_error(name, f.export, &e))?;
-            let mut guest = (entry.instantiate)(&runtime).map_err(|e| Failure::from_error(name, f.export, &e))?;
-            let result = guest.call_dynamic(f.export, &values);
+                .map_err(|e| Failure::from_error(name, f.name, &e))?;
+            let mut guest = (entry.instantiate)(&runtime).map_err(|e| Failure::from_error(name, f.name, &e))?;
+            let result = guest.call_dynamic(f.name, &values);
             output.take(guest.instance());
-            result.map_err(|e| Failure::from_error(name, f.export, &e))
+            result.map_err(|e| Failure::from_error(name, f.name, &e))
         }
     }
 }

@@ -57,11 +57,8 @@ pub fn resolve(target: &str, go: &[PathBuf]) -> Result<Target, String> {
 fn load(path: &Path, go: &[PathBuf]) -> Result<FileGuest, String> {
     let go = go_files(path, go)?;
     let (model, bytes) = tinybind_codegen::read_module(path, &go).map_err(|e| e.to_string())?;
-    let startup = match model.startup_kind {
-        tinybind_abi::Startup::Initialize => Startup::Initialize,
-        tinybind_abi::Startup::Command => Startup::Command,
-        tinybind_abi::Startup::None => Startup::None,
-    };
+    // The runtime's `Startup` is the ABI's.
+    let startup = model.startup_kind;
     let module = Box::leak(Box::new(GuestModule {
         name: Box::leak(model.guest.clone().into_boxed_str()),
         file: Box::leak(model.file.clone().into_boxed_str()),
@@ -78,7 +75,7 @@ impl FileGuest {
     pub fn is_entry(&self, name: &str) -> bool {
         matches!(
             (self.model.startup_kind, name),
-            (tinybind_abi::Startup::Command, "_start") | (tinybind_abi::Startup::Initialize, "_initialize")
+            (Startup::Command, "_start") | (Startup::Initialize, "_initialize")
         )
     }
 

@@ -583,14 +583,14 @@ fn every_built_in_function_answers_the_same_from_its_file() {
             let args: Vec<String> = f.params.iter().map(|(_, t)| sample(*t)).collect();
             let limits = ["--timeout", "1s", "--memory-limit", "64MiB"];
             let run = |target: &str| {
-                let mut all = vec!["call", target, f.export];
+                let mut all = vec!["call", target, f.name];
                 all.extend(args.iter().map(String::as_str));
                 all.extend_from_slice(&limits);
                 json_call(&all)
             };
             let (by_name, named) = run(info.name);
             let (by_file, filed) = run(&file);
-            let what = format!("{}.{}({args:?})", info.name, f.export);
+            let what = format!("{}.{}({args:?})", info.name, f.name);
             assert_eq!(by_name.status.code(), by_file.status.code(), "{what}: {named} vs {filed}");
             if named.is_array() {
                 assert_eq!(named, filed, "{what}");

@@ -15,21 +15,37 @@ use crate::wasm::WasmType;
 
 /// The `FunctionInfo` literal of an export.
 pub fn function_info(f: &FunctionModel) -> TokenStream {
-    let export = &f.export;
+    info(quote!(None), &f.export, f, &f.aliases, &signature::export_text(f), &f.convention())
+}
+
+/// The `FunctionInfo` literal of a host import.
+pub fn import_info(i: &ImportModel) -> TokenStream {
+    let module = &i.module;
+    info(quote!(Some(#module)), &i.name, &i.func, &[], &signature::import_text(i), &i.convention())
+}
+
+/// A `FunctionInfo` literal: `module` is `None` for an export, `name` the
+/// export's or import's name.
+fn info(
+    module: TokenStream,
+    name: &str,
+    f: &FunctionModel,
+    aliases: &[String],
+    rust: &str,
+    convention: &str,
+) -> TokenStream {
     let method = &f.method;
-    let aliases = &f.aliases;
     let go = match &f.go {
         Some(g) => quote!(Some(#g)),
         None => quote!(None),
     };
-    let rust = signature::export_text(f);
     let wasm = f.wasm.to_string();
     let evidence = f.evidence.as_str();
-    let convention = f.convention();
     let (params, results) = value_types(f);
     quote! {
         tinybind_runtime::FunctionInfo {
-            export: #export,
+            module: #module,
+            name: #name,
             method: #method,
             aliases: &[#(#aliases),*],
             go: #go,
@@ -83,36 +99,6 @@ fn value_types(f: &FunctionModel) -> (Vec<TokenStream>, Vec<TokenStream>) {
     }
 }
 
-/// The `ImportInfo` literal of a host import.
-pub fn import_info(i: &ImportModel) -> TokenStream {
-    let module = &i.module;
-    let name = &i.name;
-    let method = &i.func.method;
-    let go = match &i.func.go {
-        Some(g) => quote!(Some(#g)),
-        None => quote!(None),
-    };
-    let rust = signature::import_text(i);
-    let wasm = i.func.wasm.to_string();
-    let evidence = i.func.evidence.as_str();
-    let convention = i.convention();
-    let (params, results) = value_types(&i.func);
-    quote! {
-        tinybind_runtime::ImportInfo {
-            module: #module,
-            name: #name,
-            method: #method,
-            go: #go,
-            rust: #rust,
-            wasm: #wasm,
-            evidence: #evidence,
-            convention: #convention,
-            params: &[#(#params),*],
-            results: &[#(#results),*],
-        }
-    }
-}
-
 fn scalar_value_type(s: Scalar) -> TokenStream {
     let v = match s {
         Scalar::Bool => "Bool",
@@ -150,10 +136,8 @@ fn value_type(v: &Repr) -> TokenStream {
                 quote!((#n, #t))
             });
             let offsets = s.fields.iter().map(|f| proc_macro2::Literal::u32_unsuffixed(f.offset));
-            let (size, align) = (
-                proc_macro2::Literal::u32_unsuffixed(s.size),
-                proc_macro2::Literal::u32_unsuffixed(s.align),
-            );
+            let (size, align) =
+                (proc_macro2::Literal::u32_unsuffixed(s.size), proc_macro2::Literal::u32_unsuffixed(s.align));
             quote! {
                 tinybind_runtime::ValueType::Struct(&tinybind_runtime::StructType {
                     name: #name,
@@ -184,4 +168,3 @@ fn raw_value_type(t: WasmType) -> TokenStream {
         WasmType::I32 | WasmType::Other => quote!(tinybind_runtime::ValueType::I32),
     }
 }
-

@@ -317,17 +317,17 @@ fn woven_and_unwoven_guests_answer_alike() -> Result<(), Error> {
         };
         for f in entry.info.functions.iter().filter(|f| f.evidence != "wasm-only") {
             let args: Vec<_> = f.params.iter().enumerate().map(|(i, (_, t))| sample(*t, i)).collect();
-            let ra = a.call_dynamic(f.export, &args);
+            let ra = a.call_dynamic(f.name, &args);
             if matches!(ra, Err(Error::Timeout { .. })) {
                 continue; // would not end unwoven either
             }
-            let rb = b.call_dynamic(f.export, &args);
+            let rb = b.call_dynamic(f.name, &args);
             let show = |r: &Result<Vec<tinybind_runtime::Value>, Error>| match r {
                 Ok(v) => format!("{v:?}"),
                 Err(e) => format!("error: {e}"),
             };
-            assert_eq!(show(&ra), show(&rb), "{}.{}", entry.info.name, f.export);
-            assert_eq!(a.instance().memory_size(), b.instance().memory_size(), "{}.{}", entry.info.name, f.export);
+            assert_eq!(show(&ra), show(&rb), "{}.{}", entry.info.name, f.name);
+            assert_eq!(a.instance().memory_size(), b.instance().memory_size(), "{}.{}", entry.info.name, f.name);
             if ra.is_err() {
                 // A poisoned instance answers nothing more; start both again.
                 a = (entry.instantiate)(&woven)?;

@@ -77,7 +77,7 @@ fn greet_declarations_type_the_import_as_a_string() {
     }
     let log = hosted::tg0_22_wasi_wazero_greet::INFO.imports.iter().find(|i| i.name == "log");
     let log = log.expect("env.log is a host import");
-    assert_eq!(log.module, "env");
+    assert_eq!(log.module, Some("env"));
     assert_eq!(log.evidence, "go-source");
     assert_eq!(log.rust, "fn log(&mut self, message: &str) -> Result<(), HostError>");
     assert_eq!(log.wasm, "(i32, i32) -> ()");
