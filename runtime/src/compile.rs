@@ -184,16 +184,8 @@ mod tests {
     use std::sync::Barrier;
 
     use super::*;
-    use tinybind_abi::Startup;
+    use crate::module::CONCAT;
     use crate::runtime::Runtime;
-
-    static CONCAT: GuestModule = GuestModule {
-        name: "concat",
-        file: "guest-go/concat.wasm",
-        bytes: include_bytes!("../../guest-go/concat.wasm"),
-        startup: Startup::Initialize,
-        retptr_size: 8,
-    };
 
     #[test]
     fn threads_asking_for_a_guest_at_once_share_one_compilation() {

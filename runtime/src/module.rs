@@ -93,3 +93,13 @@ impl Error {
         }
     }
 }
+
+/// A real TinyGo reactor for the unit tests: `guest-go/concat.wasm`.
+#[cfg(test)]
+pub(crate) static CONCAT: GuestModule = GuestModule {
+    name: "concat",
+    file: "guest-go/concat.wasm",
+    bytes: include_bytes!("../../guest-go/concat.wasm"),
+    startup: Startup::Initialize,
+    retptr_size: 8,
+};

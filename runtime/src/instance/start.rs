@@ -216,15 +216,8 @@ mod tests {
 
     use super::*;
     use crate::deadline::clock::{ClockMemory, CLOCK_EXPORT};
+    use crate::module::CONCAT;
     use crate::runtime::Runtime;
-
-    static CONCAT: GuestModule = GuestModule {
-        name: "concat",
-        file: "guest-go/concat.wasm",
-        bytes: include_bytes!("../../../guest-go/concat.wasm"),
-        startup: Startup::Initialize,
-        retptr_size: 8,
-    };
 
     fn instance(rt: &Runtime) -> Instance {
         match Instance::new(rt.compiler().clone(), &CONCAT, None, None) {
