@@ -51,26 +51,27 @@ pub(crate) fn copy(dst: &mut [u8], src: &[u8]) {
     }
 }
 
+/// The byte range `[ptr, ptr + len)` of a memory of `size` bytes, if it
+/// lies inside.
+#[inline(always)]
+fn range(size: usize, ptr: u32, len: u64) -> Option<std::ops::Range<usize>> {
+    let end = u64::from(ptr).checked_add(len)?;
+    if end > size as u64 {
+        return None;
+    }
+    Some(ptr as usize..end as usize)
+}
+
 /// The region `[ptr, ptr + len)` of memory, if it lies inside.
 #[inline(always)]
 pub fn region(data: &[u8], ptr: u32, len: u64) -> Option<&[u8]> {
-    let start = ptr as usize;
-    let end = u64::from(ptr).checked_add(len)?;
-    if end > data.len() as u64 {
-        return None;
-    }
-    data.get(start..end as usize)
+    data.get(range(data.len(), ptr, len)?)
 }
 
 /// The region `[ptr, ptr + len)` of memory, writable, if it lies inside.
 #[inline(always)]
 pub(crate) fn region_mut(data: &mut [u8], ptr: u32, len: u64) -> Option<&mut [u8]> {
-    let start = ptr as usize;
-    let end = u64::from(ptr).checked_add(len)?;
-    if end > data.len() as u64 {
-        return None;
-    }
-    data.get_mut(start..end as usize)
+    data.get_mut(range(data.len(), ptr, len)?)
 }
 
 /// Whether a block a guest's `malloc` returned at `ptr` for `size` bytes is
