@@ -95,7 +95,7 @@ pub enum Error {
     InvalidUtf8 {
         guest: String,
         export: String,
-        bytes: Vec<u8>,
+        bytes: GuestBytes,
         #[source]
         source: std::str::Utf8Error,
     },
@@ -141,7 +141,7 @@ pub enum Error {
     #[error("guest `{guest}`: no function `{function}`")]
     NoSuchFunction { guest: String, function: String },
     /// A dynamic call had the wrong number of arguments.
-    #[error("guest `{guest}`: `{function}` takes {expected} arguments, got {got}")]
+    #[error("guest `{guest}`: `{function}` takes {expected} argument{}, got {got}", if *expected == 1 { "" } else { "s" })]
     Arity {
         guest: String,
         function: String,
@@ -183,9 +183,52 @@ impl Error {
     /// The bytes of a string result that was not UTF-8.
     pub fn invalid_utf8_bytes(&self) -> Option<&[u8]> {
         match self {
-            Error::InvalidUtf8 { bytes, .. } => Some(bytes),
+            Error::InvalidUtf8 { bytes, .. } => Some(bytes.as_slice()),
             _ => None,
         }
+    }
+}
+
+/// Bytes a guest returned, kept whole; their `Debug` shows the first
+/// [`GuestBytes::DEBUG_BYTES`] and the length, as a guest's string may be
+/// megabytes long.
+#[derive(Clone, Default, PartialEq, Eq, Hash)]
+pub struct GuestBytes(pub Vec<u8>);
+
+impl GuestBytes {
+    /// The most bytes `Debug` shows.
+    pub const DEBUG_BYTES: usize = 64;
+
+    pub fn as_slice(&self) -> &[u8] {
+        &self.0
+    }
+
+    pub fn into_vec(self) -> Vec<u8> {
+        self.0
+    }
+}
+
+impl std::ops::Deref for GuestBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl From<Vec<u8>> for GuestBytes {
+    fn from(bytes: Vec<u8>) -> Self {
+        GuestBytes(bytes)
+    }
+}
+
+impl std::fmt::Debug for GuestBytes {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let shown = &self.0[..self.0.len().min(Self::DEBUG_BYTES)];
+        write!(f, "{:?}", shown.escape_ascii().to_string())?;
+        if shown.len() < self.0.len() {
+            write!(f, "... ({} bytes in all)", self.0.len())?;
+        }
+        Ok(())
     }
 }
 
@@ -299,5 +342,54 @@ impl From<String> for HostError {
 impl From<&str> for HostError {
     fn from(message: &str) -> Self {
         HostError::new(message)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid(len: usize) -> Error {
+        let mut bytes = vec![b'a'; len];
+        bytes[0] = 0xff;
+        let source = std::str::from_utf8(&bytes).unwrap_err();
+        Error::InvalidUtf8 {
+            guest: "g".into(),
+            export: "f".into(),
+            bytes: bytes.into(),
+            source,
+        }
+    }
+
+    #[test]
+    fn the_debug_of_a_long_invalid_string_shows_its_start_and_length() {
+        let text = format!("{:?}", invalid(500_000));
+        assert!(text.len() < 600, "{} bytes of Debug", text.len());
+        assert!(text.contains("\\xffaaa"), "{text}");
+        assert!(text.contains("(500000 bytes in all)"), "{text}");
+        // The bytes themselves stay whole.
+        assert_eq!(invalid(500_000).invalid_utf8_bytes().map(<[u8]>::len), Some(500_000));
+    }
+
+    #[test]
+    fn the_debug_of_a_short_invalid_string_is_whole() {
+        let text = format!("{:?}", invalid(10));
+        assert!(text.contains("\"\\xffaaaaaaaaa\""), "{text}");
+        assert!(!text.contains("in all"), "{text}");
+    }
+
+    #[test]
+    fn arity_says_argument_or_arguments() {
+        let arity = |expected| {
+            Error::Arity {
+                guest: "g".into(),
+                function: "f".into(),
+                expected,
+                got: 3,
+            }
+            .to_string()
+        };
+        assert_eq!(arity(1), "guest `g`: `f` takes 1 argument, got 3");
+        assert_eq!(arity(2), "guest `g`: `f` takes 2 arguments, got 3");
     }
 }

@@ -41,7 +41,7 @@ pub use config::{DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, MAX_TABLES, MAX_TABLE_EL
 pub use dynamic::guest::{DynGuest, GuestEntry};
 pub use dynamic::lowered::{call_lowered, Lowering, ResultShape};
 pub use dynamic::trace::{ImportShape, ImportTracer, TracedCall};
-pub use error::{Error, GoError, HostError};
+pub use error::{Error, GoError, GuestBytes, HostError};
 pub use host::call::NoHost;
 pub use instance::handle::Instance;
 pub use mem::guest_memory::GuestMemory;

@@ -24,6 +24,7 @@ use clap::Parser;
 use args::{Cli, Command};
 
 pub fn main() -> ExitCode {
+    quiet_on_a_closed_pipe();
     // Nothing a guest does should panic; if a bug does, say so in one line.
     std::panic::set_hook(Box::new(|info| {
         let payload = info.payload();
@@ -57,5 +58,17 @@ pub fn main() -> ExitCode {
             eprintln!("error: {}", failure::one_line(&e));
             ExitCode::FAILURE
         }
+    }
+}
+
+/// Ends the process quietly when what reads its output goes away
+/// (`tinybind list | head -1`), as Unix tools do: Rust ignores `SIGPIPE`,
+/// and printing to a closed pipe would then panic.
+fn quiet_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring a signal's default disposition, at start-up before
+    // any thread exists, has no other effect.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }

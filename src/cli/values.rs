@@ -21,11 +21,22 @@ pub fn describe(e: &tinybind_runtime::Error) -> String {
     }
 }
 
+/// A type's name with its indefinite article: "an i64", "a string".
+fn a(name: &str) -> String {
+    let mut chars = name.chars();
+    let first = chars.next().unwrap_or(' ').to_ascii_lowercase();
+    let number_type = chars.next().is_some_and(|c| c.is_ascii_digit());
+    // `f32` reads "eff", `u8` "you"; other names as words.
+    let vowel = if number_type { first == 'f' || first == 'i' } else { "aeio".contains(first) };
+    let article = if vowel { "an" } else { "a" };
+    format!("{article} {name}")
+}
+
 pub fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
     fn num<T: std::str::FromStr>(text: &str, ty: ValueType) -> Result<T, String> {
         text.trim()
             .parse()
-            .map_err(|_| format!("`{text}` is not a {}", ty.name()))
+            .map_err(|_| format!("`{text}` is not {}", a(ty.name())))
     }
     Ok(match ty {
         ValueType::Bool => Value::Bool(match text.trim() {
@@ -103,7 +114,13 @@ fn from_json(ty: ValueType, json: &serde_json::Value) -> Result<Value, String> {
         }
         (ValueType::Struct(s), J::Object(fields)) => {
             if let Some(unknown) = fields.keys().find(|k| !s.fields.iter().any(|(n, _)| n == k)) {
-                return Err(format!("`{}` has no field `{unknown}`", s.name));
+                let hint = s
+                    .fields
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(unknown))
+                    .map(|(n, _)| format!("; did you mean `{n}`?"))
+                    .unwrap_or_default();
+                return Err(format!("`{}` has no field `{unknown}`{hint}", s.name));
             }
             let values = s
                 .fields
@@ -116,7 +133,7 @@ fn from_json(ty: ValueType, json: &serde_json::Value) -> Result<Value, String> {
             Ok(Value::Record(values))
         }
         (ValueType::SliceOf(_) | ValueType::ArrayOf(..) | ValueType::Struct(_), other) => {
-            Err(format!("`{other}` is not a {}", ty.name()))
+            Err(format!("`{other}` is not {}", a(ty.name())))
         }
         (_, J::String(s)) => parse_value(ty, s),
         (_, other) => parse_value(ty, &other.to_string()),
@@ -214,5 +231,23 @@ mod tests {
         assert_eq!(parse_raw(ValueType::I64, "18446744073709551615"), Ok(Value::I64(-1)));
         assert!(parse_raw(ValueType::I32, "4294967296").is_err());
         assert!(parse_value(ValueType::I32, "4294967295").is_err());
+    }
+
+    #[test]
+    fn messages_use_the_right_article_and_suggest_a_field() {
+        use tinybind_runtime::StructType;
+        let message = |ty, text| parse_value(ty, text).unwrap_err();
+        assert_eq!(message(ValueType::I64, "abc"), "`abc` is not an i64");
+        assert_eq!(message(ValueType::F32, "abc"), "`abc` is not an f32");
+        assert_eq!(message(ValueType::U8, "abc"), "`abc` is not a u8");
+        static DOC: StructType = StructType {
+            name: "Doc",
+            fields: &[("Title", ValueType::String)],
+            offsets: &[0],
+            size: 8,
+            align: 4,
+        };
+        let err = parse_value(ValueType::Struct(&DOC), r#"{"title": "x"}"#).unwrap_err();
+        assert_eq!(err, "`Doc` has no field `title`; did you mean `Title`?");
     }
 }

@@ -88,8 +88,8 @@ fn errors_are_one_line_on_stderr_with_a_non_zero_exit() {
         (&["call", "nosuch", "f"], "no guest `nosuch`"),
         (&["call", "greeter", "nosuch"], "has no function `nosuch`"),
         (&["call", "greeter", "greet"], "takes 1 arguments"),
-        (&["call", "mathx", "add", "two", "3"], "`two` is not a i32"),
-        (&["call", "mathx", "clamp_u8", "70000"], "is not a i16"),
+        (&["call", "mathx", "add", "two", "3"], "`two` is not an i32"),
+        (&["call", "mathx", "clamp_u8", "70000"], "is not an i16"),
         (&["call", "bytesx", "reverse", "0xabc"], "odd number of hex digits"),
     ];
     for (args, expected) in cases {
@@ -254,3 +254,28 @@ fn a_call_that_reaches_an_unimplemented_import_fails_with_one_line_naming_it() {
         assert!(err.contains(part), "{err} should name {part}");
     }
 }
+
+/// `tinybind list | head -1`: the reader goes away before tinybind writes.
+/// tinybind ends as Unix tools do, killed by `SIGPIPE`, without a word on
+/// stderr (it used to panic: "failed printing to stdout: Broken pipe").
+#[cfg(unix)]
+#[test]
+fn a_closed_pipe_ends_tinybind_quietly() {
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::Stdio;
+    let greeter = concat!(env!("CARGO_MANIFEST_DIR"), "/guest-go/greeter.wasm");
+    for args in [&["list"][..], &["inspect", greeter][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_tinybind"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("runs tinybind");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("waits for tinybind");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        assert_eq!(out.status.signal(), Some(libc::SIGPIPE), "{args:?}: {:?}", out.status);
+    }
+}
+

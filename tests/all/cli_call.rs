@@ -681,3 +681,19 @@ fn structs_come_in_and_out_as_json_from_a_file() {
     assert_error(&v, "usage", "shapes", "area");
     assert!(v["message"].as_str().is_some_and(|m| m.contains("`Point` needs its field `Y`")), "{v}");
 }
+
+/// Fuel that runs out while the module starts gives the kind of what
+/// failed (`out-of-fuel`), the entry point as `export` and
+/// `"startup": true`, as the README's table says (it was `instantiate`).
+#[test]
+fn fuel_spent_at_start_up_is_out_of_fuel_at_start_up() {
+    let (o, v) = json_call(&["call", &guest("concat"), "concatenate", "a", "b", "--fuel", "100"]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert_error(&v, "out-of-fuel", "concat", "start function");
+    assert_eq!(v["startup"], json!(true), "{v}");
+    assert_eq!(v["fuel"], json!(100), "{v}");
+    // With enough fuel the same call answers.
+    let (o, v) = json_call(&["call", &guest("concat"), "concatenate", "a", "b", "--fuel", "100000000"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!(["ab"]));
+}

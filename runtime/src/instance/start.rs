@@ -77,13 +77,27 @@ impl Instance {
         if let Some(fuel) = inst.fuel {
             inst.refuel(fuel)?;
         }
-        let instance = compiled
-            .pre
-            .instantiate(&mut inst.store)
-            .map_err(|e| Error::Instantiate {
-                guest: module.name.to_string(),
-                reason: format!("{e:#}"),
-            })?;
+        let instance = match compiled.pre.instantiate(&mut inst.store) {
+            Ok(instance) => instance,
+            // Guest code ran (a start function wasmtime runs itself) and
+            // failed: out of fuel, a trap, an exit. That is a start-up
+            // failure, of the kind of what failed.
+            Err(e) if ran_guest_code(&e) => {
+                let cause = inst.classify("start function", e);
+                return Err(Error::Startup {
+                    guest: module.name.to_string(),
+                    export: "start function".to_string(),
+                    reason: cause.to_string(),
+                    cause: Some(Box::new(cause)),
+                });
+            }
+            Err(e) => {
+                return Err(Error::Instantiate {
+                    guest: module.name.to_string(),
+                    reason: format!("{e:#}"),
+                })
+            }
+        };
         // Host functions may run from the start function on: they find the
         // guest's memory and allocator in the store.
         let memory = instance.get_memory(&mut inst.store, "memory");
@@ -202,6 +216,12 @@ impl Instance {
             None => no_host::<H>(),
         }
     }
+}
+
+/// Whether instantiation failed in the guest's code rather than in
+/// linking or allocation.
+fn ran_guest_code(e: &wasmtime::Error) -> bool {
+    e.downcast_ref::<wasmtime::Trap>().is_some() || e.downcast_ref::<I32Exit>().is_some()
 }
 
 #[cold]

@@ -156,7 +156,7 @@ impl<'a> GuestReader<'a> {
         Error::InvalidUtf8 {
             guest: self.guest.to_string(),
             export: self.export.to_string(),
-            bytes: bytes.to_vec(),
+            bytes: bytes.to_vec().into(),
             source,
         }
     }
