@@ -104,7 +104,8 @@ pub struct RuntimeBuilder {
 impl RuntimeBuilder {
     /// The deadline of every call (and of start-up); `None` for none.
     /// Enforced by checks woven into the guest's loops (see
-    /// `deadline.rs`), to within 20 ms (never early).
+    /// `deadline.rs`): never early, and up to two ticks of the 10 ms deadline
+    /// clock late (a 50 ms deadline stops a spinning guest after 60-70 ms).
     pub fn timeout(mut self, timeout: Option<Duration>) -> Self {
         self.settings.timeout = timeout;
         self

@@ -108,10 +108,19 @@ fn import_doc(i: &ImportModel) -> TokenStream {
 
 fn trait_method(i: &ImportModel) -> TokenStream {
     let docs = import_doc(i);
-    let sig = signature::import(i, |n| format_ident!("_{}", n));
+    // The default body uses no parameter; they keep their names for the
+    // docs and for implementors' editors.
+    let sig = signature::import(i, ident);
+    let has_params = match &i.func.binding {
+        Binding::Typed(l) => !l.params.is_empty(),
+        // A raw import takes the guest's memory first.
+        Binding::Raw { .. } => true,
+    };
+    let allow = if has_params { quote!(#[allow(unused_variables)]) } else { quote!() };
     let qualified = i.qualified();
     quote! {
         #docs
+        #allow
         #sig {
             ::std::result::Result::Err(tinybind_runtime::HostError::unimplemented(#qualified))
         }
