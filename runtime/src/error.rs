@@ -224,7 +224,7 @@ impl From<Vec<u8>> for GuestBytes {
 impl std::fmt::Debug for GuestBytes {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let shown = &self.0[..self.0.len().min(Self::DEBUG_BYTES)];
-        write!(f, "{:?}", shown.escape_ascii().to_string())?;
+        write!(f, "b\"{}\"", shown.escape_ascii())?;
         if shown.len() < self.0.len() {
             write!(f, "... ({} bytes in all)", self.0.len())?;
         }
@@ -374,7 +374,7 @@ mod tests {
     #[test]
     fn the_debug_of_a_short_invalid_string_is_whole() {
         let text = format!("{:?}", invalid(10));
-        assert!(text.contains("\"\\xffaaaaaaaaa\""), "{text}");
+        assert!(text.contains("bytes: b\"\\xffaaaaaaaaa\","), "{text}");
         assert!(!text.contains("in all"), "{text}");
     }
 
