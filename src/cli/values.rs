@@ -27,7 +27,11 @@ fn a(name: &str) -> String {
     let first = chars.next().unwrap_or(' ').to_ascii_lowercase();
     let number_type = chars.next().is_some_and(|c| c.is_ascii_digit());
     // `f32` reads "eff", `u8` "you"; other names as words.
-    let vowel = if number_type { first == 'f' || first == 'i' } else { "aeio".contains(first) };
+    let vowel = if number_type {
+        first == 'f' || first == 'i'
+    } else {
+        "aeio".contains(first)
+    };
     let article = if vowel { "an" } else { "a" };
     format!("{article} {name}")
 }
@@ -205,7 +209,6 @@ pub fn show_arg(v: &Value) -> String {
         other => show(other),
     }
 }
-
 
 #[cfg(test)]
 mod tests {

@@ -82,15 +82,7 @@ impl Instance {
             // Guest code ran (a start function wasmtime runs itself) and
             // failed: out of fuel, a trap, an exit. That is a start-up
             // failure, of the kind of what failed.
-            Err(e) if ran_guest_code(&e) => {
-                let cause = inst.classify("start function", e);
-                return Err(Error::Startup {
-                    guest: module.name.to_string(),
-                    export: "start function".to_string(),
-                    reason: cause.to_string(),
-                    cause: Some(Box::new(cause)),
-                });
-            }
+            Err(e) if ran_guest_code(&e) => return Err(inst.startup_failed("start function", e)),
             Err(e) => {
                 return Err(Error::Instantiate {
                     guest: module.name.to_string(),
@@ -130,13 +122,7 @@ impl Instance {
                 .map_err(|e| inst.missing("start function", e))?;
             inst.arm()?;
             if let Err(e) = start.call(&mut inst.store, ()) {
-                let cause = inst.classify("start function", e);
-                return Err(Error::Startup {
-                    guest: module.name.to_string(),
-                    export: "start function".to_string(),
-                    reason: cause.to_string(),
-                    cause: Some(Box::new(cause)),
-                });
+                return Err(inst.startup_failed("start function", e));
             }
         }
         // A snapshot's start-up has already run (see `preinit`).
@@ -156,15 +142,7 @@ impl Instance {
             match start.call(&mut inst.store, ()) {
                 Ok(()) => {}
                 Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|x| x.0 == 0) => {}
-                Err(e) => {
-                    let cause = inst.classify(entry, e);
-                    return Err(Error::Startup {
-                        guest: module.name.to_string(),
-                        export: entry.to_string(),
-                        reason: cause.to_string(),
-                        cause: Some(Box::new(cause)),
-                    });
-                }
+                Err(e) => return Err(inst.startup_failed(entry, e)),
             }
         }
         inst.instance = Some(instance);
@@ -177,6 +155,17 @@ impl Instance {
             inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
         }
         Ok(())
+    }
+
+    /// The failure of start-up entry `entry`, of the kind of what failed.
+    fn startup_failed(&mut self, entry: &str, e: wasmtime::Error) -> Error {
+        let cause = self.classify(entry, e);
+        Error::Startup {
+            guest: self.module.name.to_string(),
+            export: entry.to_string(),
+            reason: cause.to_string(),
+            cause: Some(Box::new(cause)),
+        }
     }
 
     /// Replaces this instance by a fresh one of the same guest, keeping the
