@@ -19,6 +19,7 @@
 //! `runtime` and `pool`; `dynamic`. What only generated code uses is in
 //! [`__private`].
 
+mod blocking;
 mod cache;
 mod compile;
 mod config;

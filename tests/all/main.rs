@@ -13,6 +13,7 @@ mod guests;
 mod host;
 mod hostile;
 mod hostile_cli;
+mod inside_tokio;
 mod preinit;
 mod sandbox;
 mod structs;

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use wasmtime::{Memory, Store, TypedFunc, WasmParams, WasmResults};
 
+use crate::blocking::outside_async;
 use crate::compile::Compiler;
 use crate::deadline::clock::Registration;
 use crate::deadline::timer::Deadline;
@@ -79,7 +80,8 @@ impl Instance {
         self.check(export)?;
         self.arm()?;
         self.output.begin_call();
-        match func.call(&mut self.store, params) {
+        let store = &mut self.store;
+        match outside_async(|| func.call(store, params)) {
             Ok(r) => Ok(r),
             Err(e) => Err(self.failed(export, e)),
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use wasmtime::Store;
 use wasmtime_wasi::I32Exit;
 
+use crate::blocking::outside_async;
 use crate::compile::{Compiled, Compiler};
 use crate::config::store_limits;
 use crate::deadline::timer::Deadline;
@@ -77,7 +78,10 @@ impl Instance {
         if let Some(fuel) = inst.fuel {
             inst.refuel(fuel)?;
         }
-        let instance = match compiled.pre.instantiate(&mut inst.store) {
+        let instance = match {
+            let store = &mut inst.store;
+            outside_async(|| compiled.pre.instantiate(store))
+        } {
             Ok(instance) => instance,
             // Guest code ran (a start function wasmtime runs itself) and
             // failed: out of fuel, a trap, an exit. That is a start-up
@@ -121,7 +125,10 @@ impl Instance {
                 .get_typed_func::<(), ()>(&mut inst.store, START_EXPORT)
                 .map_err(|e| inst.missing("start function", e))?;
             inst.arm()?;
-            if let Err(e) = start.call(&mut inst.store, ()) {
+            if let Err(e) = {
+                let store = &mut inst.store;
+                outside_async(|| start.call(store, ()))
+            } {
                 return Err(inst.startup_failed("start function", e));
             }
         }
@@ -139,7 +146,10 @@ impl Instance {
                 .get_typed_func::<(), ()>(&mut inst.store, entry)
                 .map_err(|e| inst.missing(entry, e))?;
             inst.arm()?;
-            match start.call(&mut inst.store, ()) {
+            match {
+                let store = &mut inst.store;
+                outside_async(|| start.call(store, ()))
+            } {
                 Ok(()) => {}
                 Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|x| x.0 == 0) => {}
                 Err(e) => return Err(inst.startup_failed(entry, e)),

@@ -5,6 +5,7 @@
 
 use wasmtime::{Val, ValType};
 
+use crate::blocking::outside_async;
 use crate::error::Error;
 use crate::instance::handle::Instance;
 use crate::mem::bounds::GuestSlice;
@@ -51,7 +52,8 @@ impl Instance {
         let mut results: Vec<Val> = ty.results().map(|t| zero_wasm_value(&t)).collect();
         self.arm()?;
         self.output.begin_call();
-        match func.call(&mut self.store, params, &mut results) {
+        let store = &mut self.store;
+        match outside_async(|| func.call(store, params, &mut results)) {
             Ok(()) => Ok(results),
             Err(e) => Err(self.failed(export, e)),
         }

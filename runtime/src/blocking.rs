@@ -1,0 +1,46 @@
+//! Running guest code from a thread that may be inside a tokio runtime.
+//!
+//! The sync WASI of `wasmtime-wasi` runs every WASI call (`fd_write`,
+//! `clock_time_get`, `random_get`, files, ...) with `Handle::block_on` on
+//! the ambient tokio runtime, and `block_on` panics ("Cannot start a runtime
+//! from within a runtime") on a thread that is already driving one: an
+//! `async fn`, a `#[tokio::main]` body, a task on a worker thread. A guest
+//! that only computes never gets there, which hides it until the first
+//! `println`.
+//!
+//! [`outside_async`] wraps every entry into guest code so that this cannot
+//! happen:
+//! - outside tokio, or on a thread of `spawn_blocking` (the fast way to call
+//!   guests from async code), the code runs as it is;
+//! - on a multi-threaded runtime, in `tokio::task::block_in_place`, which
+//!   hands the worker's other tasks to another thread while the guest runs;
+//! - on a current-thread runtime, where blocking in place is not possible,
+//!   on a helper thread, while this one waits.
+
+use tokio::runtime::{Handle, RuntimeFlavor};
+
+/// Runs `f` (a call into guest code) where the sync WASI can block.
+#[inline(always)]
+pub(crate) fn outside_async<R: Send>(f: impl FnOnce() -> wasmtime::Result<R> + Send) -> wasmtime::Result<R> {
+    match Handle::try_current() {
+        Err(_) => f(),
+        Ok(handle) => inside_tokio(handle, f),
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn inside_tokio<R: Send>(handle: Handle, f: impl FnOnce() -> wasmtime::Result<R> + Send) -> wasmtime::Result<R> {
+    if handle.runtime_flavor() == RuntimeFlavor::MultiThread {
+        return tokio::task::block_in_place(f);
+    }
+    // A thread of its own has no ambient runtime: the sync WASI uses its
+    // own, as outside tokio.
+    std::thread::scope(|scope| match std::thread::Builder::new().name("tinybind-guest".into()).spawn_scoped(scope, f) {
+        Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        Err(e) => Err(wasmtime::Error::msg(format!(
+            "cannot start a thread to run the guest outside the current-thread tokio runtime ({e}); \
+             call it from tokio::task::spawn_blocking"
+        ))),
+    })
+}
