@@ -19,18 +19,56 @@ use crate::module::GuestModule;
 use crate::preinit::{self, PreinitStatus};
 use crate::store::{HostLink, State};
 
-/// Compiled guests by module bytes (address, length) and host type.
+/// Guests by module bytes (address, length).
+type ModuleKey = (usize, usize);
+/// Linked guests by module bytes and host type.
 type CompiledKey = (usize, usize, Option<TypeId>);
 
-/// One guest's place in the map: compiled once, by the first thread that
-/// asks; the others wait for it instead of compiling it again.
-#[derive(Default)]
-pub(crate) struct Slot {
-    compiled: OnceLock<Arc<Compiled>>,
-    compiling: Mutex<()>,
+/// One entry of a map of [`Compiler`]: made once, by the first thread that
+/// asks; the others wait for it instead of making it again. A failure is
+/// not kept; the next thread tries again.
+pub(crate) struct Slot<T> {
+    value: OnceLock<Arc<T>>,
+    making: Mutex<()>,
 }
 
-/// A compiled guest, ready to instantiate in microseconds.
+impl<T> Default for Slot<T> {
+    fn default() -> Self {
+        Slot {
+            value: OnceLock::new(),
+            making: Mutex::new(()),
+        }
+    }
+}
+
+impl<T> Slot<T> {
+    fn get_or_make(&self, make: impl FnOnce() -> Result<T, Error>) -> Result<Arc<T>, Error> {
+        if let Some(v) = self.value.get() {
+            return Ok(v.clone());
+        }
+        // A panic while making leaves nothing half-done in the slot.
+        let _making = self.making.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(v) = self.value.get() {
+            return Ok(v.clone());
+        }
+        let made = Arc::new(make()?);
+        Ok(self.value.get_or_init(|| made).clone())
+    }
+}
+
+/// A guest compiled for this runtime: woven with its deadline checks and
+/// pre-initialised if asked, not yet linked (the same for every host type).
+pub(crate) struct Prepared {
+    wasm: Module,
+    /// The module's start function was deferred by [`weave::weave`].
+    deferred_start: bool,
+    preinit: Option<PreinitStatus>,
+    retptr: Option<(u32, u32)>,
+    arena: Option<(u32, u32)>,
+}
+
+/// A compiled guest linked for one host type, ready to instantiate in
+/// microseconds.
 pub(crate) struct Compiled {
     pub pre: InstancePre<State>,
     /// The module's start function was deferred by [`weave::weave`].
@@ -52,12 +90,13 @@ impl Compiled {
 
 /// What a runtime shares with its instances: the engine and the WASI
 /// linker, the settings, the deadline clock, the compilation cache, and the
-/// guests compiled so far.
+/// guests compiled and linked so far.
 pub(crate) struct Compiler {
     pub engine: Engine,
     pub linker: Linker<State>,
     pub settings: Settings,
-    pub compiled: Mutex<HashMap<CompiledKey, Arc<Slot>>>,
+    prepared: Mutex<HashMap<ModuleKey, Arc<Slot<Prepared>>>>,
+    compiled: Mutex<HashMap<CompiledKey, Arc<Slot<Compiled>>>>,
     /// The deadline clock guests check (`None` without deadlines).
     pub clock: Option<Clock>,
     /// Compiled guests on disk (`None` unless asked for).
@@ -65,26 +104,41 @@ pub(crate) struct Compiler {
 }
 
 impl Compiler {
-    /// Compiles a guest, once per runtime and host type: threads that ask
-    /// for it while it is being compiled wait for that compilation. A failed
-    /// one is not kept; the next thread tries again.
-    pub(crate) fn compile(&self, module: &'static GuestModule, host: Option<HostLink>) -> Result<Arc<Compiled>, Error> {
-        let key = (module.bytes.as_ptr() as usize, module.bytes.len(), host.map(|h| h.host));
-        let slot = self.lock_compiled().entry(key).or_default().clone();
-        if let Some(c) = slot.compiled.get() {
-            return Ok(c.clone());
+    pub(crate) fn new(
+        engine: Engine,
+        linker: Linker<State>,
+        settings: Settings,
+        clock: Option<Clock>,
+        cache: Option<ModuleCache>,
+    ) -> Compiler {
+        Compiler {
+            engine,
+            linker,
+            settings,
+            prepared: Mutex::default(),
+            compiled: Mutex::default(),
+            clock,
+            cache,
         }
-        // A panic while compiling leaves nothing half-done in the slot.
-        let _compiling = slot.compiling.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(c) = slot.compiled.get() {
-            return Ok(c.clone());
-        }
-        let compiled = self.compile_now(module, host)?;
-        Ok(slot.compiled.get_or_init(|| compiled).clone())
     }
 
-    /// Compiles, weaves, pre-initialises and links a guest.
-    fn compile_now(&self, module: &'static GuestModule, host: Option<HostLink>) -> Result<Arc<Compiled>, Error> {
+    /// Compiles, weaves and pre-initialises a guest, once per runtime:
+    /// threads that ask for it meanwhile wait for that one compilation.
+    pub(crate) fn prepare(&self, module: &'static GuestModule) -> Result<Arc<Prepared>, Error> {
+        let key = (module.bytes.as_ptr() as usize, module.bytes.len());
+        let slot = lock(&self.prepared).entry(key).or_default().clone();
+        slot.get_or_make(|| self.prepare_now(module))
+    }
+
+    /// A guest prepared and linked, once per runtime and host type.
+    pub(crate) fn compile(&self, module: &'static GuestModule, host: Option<HostLink>) -> Result<Arc<Compiled>, Error> {
+        let key = (module.bytes.as_ptr() as usize, module.bytes.len(), host.map(|h| h.host));
+        let slot = lock(&self.compiled).entry(key).or_default().clone();
+        slot.get_or_make(|| self.link(module, &*self.prepare(module)?, host))
+    }
+
+    /// Compiles, weaves and pre-initialises a guest.
+    fn prepare_now(&self, module: &'static GuestModule) -> Result<Prepared, Error> {
         let compile_err = |e: wasmtime::Error| Error::Compile {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
@@ -125,6 +179,18 @@ impl Compiler {
             }
         };
         let deferred_start = woven.is_some() && wasm.get_export_index(START_EXPORT).is_some();
+        Ok(Prepared {
+            wasm,
+            deferred_start,
+            preinit,
+            retptr: snapshot.as_ref().and_then(|s| s.retptr),
+            arena: snapshot.as_ref().and_then(|s| s.arena),
+        })
+    }
+
+    /// Links a prepared guest with WASI and the host functions of `host`.
+    fn link(&self, module: &'static GuestModule, prepared: &Prepared, host: Option<HostLink>) -> Result<Compiled, Error> {
+        let wasm = &prepared.wasm;
         let mut linker = self.linker.clone();
         if let Some(host) = host {
             (host.link)(&mut linker).map_err(|e| Error::Instantiate {
@@ -146,37 +212,37 @@ impl Compiler {
                 let _ = linker.func_new(import.module(), import.name(), ty, move |_, _, _| Err(unlinked(name.clone())));
             }
         }
-        linker.define_unknown_imports_as_traps(&wasm).map_err(compile_err)?;
-        let pre = linker.instantiate_pre(&wasm).map_err(|e| Error::Instantiate {
+        let instantiate_err = |e: wasmtime::Error| Error::Instantiate {
+            guest: module.name.to_string(),
+            reason: format!("{e:#}"),
+        };
+        linker.define_unknown_imports_as_traps(wasm).map_err(|e| Error::Compile {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
         })?;
-        let compiled = Arc::new(Compiled {
+        let pre = linker.instantiate_pre(wasm).map_err(instantiate_err)?;
+        Ok(Compiled {
             pre,
-            deferred_start,
-            preinit,
-            retptr: snapshot.as_ref().and_then(|s| s.retptr),
-            arena: snapshot.as_ref().and_then(|s| s.arena),
-        });
-        Ok(compiled)
+            deferred_start: prepared.deferred_start,
+            preinit: prepared.preinit.clone(),
+            retptr: prepared.retptr,
+            arena: prepared.arena,
+        })
     }
 
     /// Whether `module`'s instances start from a snapshot
     /// ([`RuntimeBuilder::preinitialize`]), and if not, why: `None` until
-    /// the guest is first instantiated in this runtime, or when
+    /// the guest is first prepared in this runtime, or when
     /// pre-initialisation is off.
     pub(crate) fn preinit_status(&self, module: &'static GuestModule) -> Option<PreinitStatus> {
         let key = (module.bytes.as_ptr() as usize, module.bytes.len());
-        self.lock_compiled()
-            .iter()
-            .filter(|(k, _)| (k.0, k.1) == key)
-            .find_map(|(_, slot)| slot.compiled.get().and_then(|c| c.preinit.clone()))
+        lock(&self.prepared).get(&key).and_then(|slot| slot.value.get()).and_then(|p| p.preinit.clone())
     }
+}
 
-    fn lock_compiled(&self) -> std::sync::MutexGuard<'_, HashMap<CompiledKey, Arc<Slot>>> {
-        // A panic while holding this lock cannot leave the map inconsistent.
-        self.compiled.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+fn lock<K, T>(map: &Mutex<HashMap<K, Arc<Slot<T>>>>) -> std::sync::MutexGuard<'_, HashMap<K, Arc<Slot<T>>>> {
+    // A panic while holding this lock cannot leave the map inconsistent.
+    map.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]
@@ -206,5 +272,20 @@ mod tests {
             assert!(Arc::ptr_eq(&compiled[0], c), "a thread compiled the guest again");
         }
         assert!(Arc::ptr_eq(&compiled[0], &rt.compiler().compile(&CONCAT, None).unwrap()));
+    }
+
+    #[test]
+    fn a_prepared_guest_is_compiled_once_for_every_host_type() {
+        let rt = Runtime::builder().preinitialize(true).build().unwrap();
+        assert_eq!(rt.preinit_status(&CONCAT), None, "nothing is compiled before it is asked for");
+        rt.prepare(&CONCAT).unwrap();
+        assert_eq!(rt.preinit_status(&CONCAT), Some(PreinitStatus::Snapshot));
+        let prepared = rt.compiler().prepare(&CONCAT).unwrap();
+        // Linking for a host type reuses the compiled module: no second
+        // `Module` (its code would be a second copy in the engine).
+        let unhosted = rt.compiler().compile(&CONCAT, None).unwrap();
+        assert!(Arc::ptr_eq(&prepared, &rt.compiler().prepare(&CONCAT).unwrap()));
+        assert!(Module::same(unhosted.pre.module(), &prepared.wasm));
+        assert!(unhosted.snapshotted());
     }
 }

@@ -2,9 +2,8 @@
 //! WASI preview 1 linker, the settings every guest instance gets and the
 //! guests compiled so far, and [`RuntimeBuilder`], which configures it.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use wasmtime::{Config, Engine, InstanceAllocationStrategy, Linker, PoolingAllocationConfig, Store};
@@ -84,9 +83,29 @@ impl Runtime {
         Instance::new(self.inner.clone(), module, Some(link), Some(Box::new(host))).map_err(|(e, _)| e)
     }
 
+    /// Compiles a guest for this runtime ahead of its first instance: weaves
+    /// its deadline checks, compiles it (or loads it from the compilation
+    /// cache) and, with [`RuntimeBuilder::preinitialize`], takes its
+    /// snapshot. A server calls this at start-up so that its first requests
+    /// do not wait for the compiler (about 170 ms for a 400 KB guest);
+    /// instances made afterwards, with any host, start in microseconds.
+    /// Compiling happens once per runtime either way: threads that need a
+    /// guest while it compiles wait for that one compilation.
+    ///
+    /// ```no_run
+    /// # fn demo(module: &'static tinybind_runtime::GuestModule) -> Result<(), tinybind_runtime::Error> {
+    /// let runtime = tinybind_runtime::Runtime::builder().preinitialize(true).build()?;
+    /// runtime.prepare(module)?; // e.g. &guests::concat::MODULE
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn prepare(&self, module: &'static GuestModule) -> Result<(), Error> {
+        self.inner.prepare(module).map(drop)
+    }
+
     /// Whether `module`'s instances start from a snapshot
     /// ([`RuntimeBuilder::preinitialize`]), and if not, why: `None` until
-    /// the guest is first instantiated in this runtime, or when
+    /// the guest is first prepared ([`Self::prepare`]) or instantiated in this runtime, or when
     /// pre-initialisation is off.
     pub fn preinit_status(&self, module: &'static GuestModule) -> Option<PreinitStatus> {
         self.inner.preinit_status(module)
@@ -285,14 +304,7 @@ impl RuntimeBuilder {
         if let Some(clock) = &clock {
             clock.start_ticker();
         }
-        let inner = Arc::new(Compiler {
-            cache,
-            engine,
-            linker,
-            settings: self.settings,
-            compiled: Mutex::new(HashMap::new()),
-            clock,
-        });
+        let inner = Arc::new(Compiler::new(engine, linker, self.settings, clock, cache));
         Ok(Runtime { inner })
     }
 }
