@@ -6,7 +6,8 @@
 package main
 
 // setMode chooses how malloc misbehaves for requests over 64 bytes:
-// 0 correct, 1 null, 2 outside memory, 3 straddling the end of memory.
+// 0 correct, 1 null, 2 outside memory, 3 straddling the end of memory,
+// 4 never returning.
 //
 //export set_mode
 func setMode(mode int32)

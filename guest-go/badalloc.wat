@@ -16,6 +16,7 @@
 ;;   1  returns null
 ;;   2  returns 0xFFFF0000, far outside memory (the default)
 ;;   3  returns a block that starts inside memory but ends past its end
+;;   4  never returns (an endless loop, for the deadline and fuel)
 (module
   (memory (export "memory") 2)
   ;; Next free byte of the bump allocator.
@@ -49,13 +50,16 @@
     (if (i32.le_u (local.get $size) (i32.const 64))
       (then (return (call $bump (local.get $size)))))
     (block $bad
-      (block $outside
-        (block $null
-          (block $good
-            (br_table $good $null $outside $bad (global.get $mode)))
-          (return (call $bump (local.get $size))))
-        (return (i32.const 0)))
-      (return (i32.const 0xFFFF0000)))
+      (block $spin
+        (block $outside
+          (block $null
+            (block $good
+              (br_table $good $null $outside $bad $spin (global.get $mode)))
+            (return (call $bump (local.get $size))))
+          (return (i32.const 0)))
+        (return (i32.const 0xFFFF0000)))
+      ;; Mode 4: an endless loop.
+      (loop $forever (br $forever)))
     ;; Mode 3: 16 bytes before the end of memory.
     (i32.sub (i32.mul (memory.size) (i32.const 65536)) (i32.const 16)))
 

@@ -341,6 +341,24 @@ fn the_go_panic_message_is_captured_with_output() {
 }
 
 #[test]
+fn a_malloc_that_never_returns_is_stopped_in_the_name_of_the_call() {
+    // The deadline and fuel stop `malloc` while it allocates the argument
+    // area; the error names the export the caller called, not `malloc`.
+    let rt = Runtime::builder().timeout(Some(Duration::from_millis(100))).build().unwrap();
+    let mut g = Badalloc::new(&rt).expect("instantiate badalloc");
+    g.set_mode(4).unwrap();
+    let err = g.echo(&"x".repeat(1000)).expect_err("deadline");
+    assert!(matches!(&err, Error::Timeout { export, .. } if export == "echo"), "{err:?}");
+    assert_names(&err, "badalloc", "echo");
+
+    let rt = Runtime::builder().timeout(None).fuel(Some(1_000_000)).build().unwrap();
+    let mut g = Badalloc::new(&rt).expect("instantiate badalloc");
+    g.set_mode(4).unwrap();
+    let err = g.echo(&"x".repeat(1000)).expect_err("out of fuel");
+    assert!(matches!(&err, Error::OutOfFuel { export, .. } if export == "echo"), "{err:?}");
+}
+
+#[test]
 fn malloc_returning_bad_pointers_is_refused_before_writing() {
     let rt = runtime();
     let mut g = Badalloc::new(&rt).expect("instantiate badalloc");
