@@ -6,6 +6,8 @@
 // clock, random bytes, a file and proc_exit. It exists for the tests that
 // call guests from inside a tokio runtime, where the sync WASI of wasmtime
 // must not start a runtime of its own (each of these goes through it).
+// since_start and started_at read a time taken in package initialisation:
+// the tests of pre-initialisation, whose snapshot takes it.
 package main
 
 import (
@@ -36,6 +38,25 @@ func complain(text string) int32 {
 //export now
 func now() int64 {
 	return time.Now().UnixNano()
+}
+
+// started is when the guest started: its package initialisation, or the
+// snapshot of it when the runtime pre-initialises the guest.
+var started = time.Now()
+
+// sinceStart is the time since started, in nanoseconds (time.Since: Go's
+// monotonic reading, which TinyGo takes from the WASI realtime clock).
+//
+//export since_start
+func sinceStart() int64 {
+	return int64(time.Since(started))
+}
+
+// startedAt is started, in nanoseconds since 1970.
+//
+//export started_at
+func startedAt() int64 {
+	return started.UnixNano()
 }
 
 // random is eight random bytes from the host.

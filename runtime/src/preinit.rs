@@ -19,10 +19,22 @@
 //!   environment. Both are fixed per runtime, so the snapshot (one per
 //!   runtime) holds what each instance's start-up would have read. Go's
 //!   `os` package reads the arguments at start-up.
+//! - WASI's `clock_time_get` for the two clocks a WASI instance has, each
+//!   answered with a reading that every later reading of an instance made
+//!   from the snapshot comes after (see "The clock" below):
+//!   - `realtime` (clock 0): the host's wall clock, read now;
+//!   - `monotonic` (clock 1): 0.
+//!
+//!   The CPU-time clocks (2 and 3) and unknown ones are refused.
+//! - WASI's `fd_prestat_get`, when the runtime grants no directory: errno 8
+//!   (`badf`, "not a preopen"), as every instance's sandbox answers then.
+//!   wasi-libc lists the preopened directories at start-up in any guest that
+//!   opens files by name (Go's `os.ReadFile`, `os.Open`). With a directory
+//!   granted the call is refused: the preopens are the instance's.
 //! - every other import (WASI or the guest's host functions) refusing the
-//!   call: a start-up that writes output, reads the clock or files, or
-//!   calls the host, cannot be replayed from a snapshot. Such a guest is kept on the normal path, and
-//!   `Runtime::preinit_status` says which import it called.
+//!   call: a start-up that writes output, reads files, or calls the host,
+//!   cannot be replayed from a snapshot. Such a guest is kept on the normal
+//!   path, and `Runtime::preinit_status` says which import it called.
 //!
 //! The probe run keeps the safety defaults: the memory cap is its store's
 //! limit, and with deadlines the instrumented module is woven like any other
@@ -33,10 +45,47 @@
 //! The snapshot also holds the instance's retptr area and a first argument
 //! arena, allocated with the guest's `malloc` after start-up: a new instance
 //! is then ready for its first call without any guest code running.
+//!
+//! # The clock
+//!
+//! Every TinyGo guest that imports `time` (also through `fmt` or `os`) reads
+//! the clock in its start-up: Go's `time` package initialises
+//! `var startNano int64 = runtimeNano() - 1` (Go 1.26 `src/time/time.go`
+//! line 1341), the base of the monotonic readings in `time.Time`. On wasip1
+//! TinyGo 0.41.1 has one clock: `runtimeNano` is `nanotime()`
+//! (`src/runtime/time.go:4`), which is `ticks()` (`src/runtime/runtime.go:89`),
+//! which is `clock_time_get(0, ...)`, the *realtime* clock
+//! (`src/runtime/runtime_wasip1.go:86-89`); `time.now()` takes both its wall
+//! and its "monotonic" reading from the same call
+//! (`src/runtime/runtime_tinygowasm.go:68-74`). Nothing else in TinyGo's
+//! start-up keeps a clock reading (its timers read the clock when they are
+//! set).
+//!
+//! Answering that read once, at snapshot time, is sound:
+//!
+//! - The wall clock is the host's (`SystemTime` in wasmtime-wasi 48's
+//!   `WallClock`, shared by every WASI context), and the snapshot is taken
+//!   in this process before any of its instances exist (a snapshot is never
+//!   put in the compilation cache). Each later reading is therefore at or
+//!   after the snapshot's, as with wizer's users, for whom the process
+//!   started when the snapshot was taken. Go measures elapsed time by
+//!   subtracting two readings, so `startNano` cancels out; a value taken in
+//!   `init` (`var started = time.Now()`) holds the snapshot's time, and
+//!   `time.Since(started)` is the time since the snapshot. Only a host clock
+//!   set backwards makes it negative, as it does on the normal path, where
+//!   TinyGo's monotonic readings are wall-clock readings too.
+//! - The monotonic clock of wasmtime-wasi 48 (`MonotonicClock`) counts from
+//!   the creation of each WASI context, i.e. from 0 in each instance: a
+//!   reading from the probe store would be meaningless to an instance, and
+//!   could be later than the instance's own readings. 0 is the earliest
+//!   reading an instance's clock gives, so elapsed time from a start-up
+//!   reading is never negative and is measured from the instance's creation,
+//!   within microseconds of what its own start-up would have read.
 
 use std::future::Future;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use wasmtime::{Caller, Engine, Extern, ExternType, Instance, Linker, Module, Store, StoreLimits, Val};
 use wasmtime_wizer::{InstanceState, SnapshotVal, ValType, Wizer};
@@ -131,7 +180,7 @@ pub(crate) fn snapshot(
     if let Some(fuel) = settings.fuel {
         store.set_fuel(fuel).map_err(|e| format!("{e:#}"))?;
     }
-    let linker = probe_linker(engine, &store, clock, &compiled)?;
+    let linker = probe_linker(engine, &store, clock, settings.dirs.is_empty(), &compiled)?;
     let instance = linker
         .instantiate(&mut store, &compiled)
         .map_err(|e| format!("instantiating for the snapshot: {e:#}"))?;
@@ -197,11 +246,13 @@ fn refusal(store: &mut Store<Probe>, export: &str, e: wasmtime::Error) -> String
 }
 
 /// Imports of the probe run: `random_get`, the arguments and environment,
-/// an imported deadline clock, and a refusal for everything else.
+/// the realtime and monotonic clocks, the preopens when there are none, an
+/// imported deadline clock, and a refusal for everything else.
 fn probe_linker(
     engine: &Engine,
     store: &Store<Probe>,
     clock: Option<&Clock>,
+    no_dirs: bool,
     module: &Module,
 ) -> Result<Linker<Probe>, String> {
     let mut linker = Linker::new(engine);
@@ -222,6 +273,11 @@ fn probe_linker(
             let defined =
                 match n {
                     "random_get" => Some(linker.func_wrap(m, n, random_get)),
+                    "clock_time_get" => Some(linker.func_wrap(m, n, clock_time_get)),
+                    // No directory granted: no descriptor is a preopen, in
+                    // the probe as in every instance's sandbox (errno 8,
+                    // `badf`, as wasmtime-wasi answers).
+                    "fd_prestat_get" if no_dirs => Some(linker.func_wrap(m, n, |_: i32, _: i32| 8i32)),
                     "args_sizes_get" => Some(linker.func_wrap(m, n, |c: Caller<'_, Probe>, count: i32, size: i32| {
                         sizes(c, |p| &p.args, count, size)
                     })),
@@ -267,6 +323,41 @@ fn random_get(mut caller: Caller<'_, Probe>, buf: i32, len: i32) -> i32 {
     match getrandom::getrandom(dest) {
         Ok(()) => 0,
         Err(_) => 29,
+    }
+}
+
+/// WASI's clock ids that the probe answers.
+const REALTIME: i32 = 0;
+const MONOTONIC: i32 = 1;
+
+/// WASI's `clock_time_get` while pre-initialising (why these answers: the
+/// module docs, "The clock"): the host's wall clock now for `realtime`, 0
+/// for `monotonic`, errno 21 (`fault`) for a result outside memory; any
+/// other clock is refused.
+fn clock_time_get(mut caller: Caller<'_, Probe>, id: i32, _precision: i64, time: i32) -> wasmtime::Result<i32> {
+    let now = match id {
+        REALTIME => SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .ok()
+            .and_then(|d| u64::try_from(d.as_nanos()).ok()),
+        MONOTONIC => Some(0),
+        _ => None,
+    };
+    let Some(now) = now else {
+        let name = match id {
+            REALTIME => "wasi_snapshot_preview1.clock_time_get (realtime, before 1970)".to_string(),
+            _ => format!("wasi_snapshot_preview1.clock_time_get (clock {id})"),
+        };
+        let err = wasmtime::Error::msg(format!("`{name}` is refused while pre-initialising"));
+        caller.data_mut().refused = Some(name);
+        return Err(err);
+    };
+    let Some((data, _)) = guest_memory(&mut caller) else {
+        return Ok(21);
+    };
+    match bounds::write(data, time as u32, &now.to_le_bytes()) {
+        Some(_) => Ok(0),
+        None => Ok(21),
     }
 }
 
