@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::discover::{discover, display_path, load_binary, read_go, write_if_changed};
+use crate::discover::{changed_since_build, discover, display_path, load_binary, read_go, write_if_changed};
 use crate::emit::file::file;
 use crate::emit::guest::BytesPath;
 use crate::error::Error;
@@ -103,6 +103,23 @@ impl Builder {
             })?;
             let mut m = infer(&guest.name, &display_path(&guest.module), &info, go.as_ref());
             modules.claim(&mut m);
+            let changed = changed_since_build(&guest.module, &guest.go_files);
+            if !changed.is_empty() {
+                m.warnings.insert(
+                    0,
+                    format!(
+                        "guest `{}`: {} changed after {} was built: rebuild the .wasm, or its \
+                         bindings may rest on declarations the binary does not have",
+                        guest.name,
+                        changed
+                            .iter()
+                            .map(|f| format!("`{}`", display_path(f)))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                        display_path(&guest.module)
+                    ),
+                );
+            }
             warnings.extend(m.warnings.iter().cloned());
             let path = bytes_path(&binary_path, out_dir.as_deref());
             guests.push((m, path));
@@ -143,10 +160,7 @@ fn bytes_path(binary: &Path, out_dir: Option<&Path>) -> BytesPath {
     let absolute = std::path::absolute(binary).unwrap_or_else(|_| binary.to_path_buf());
     let roots = [
         ("OUT_DIR", out_dir.map(Path::to_path_buf)),
-        (
-            "CARGO_MANIFEST_DIR",
-            std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from),
-        ),
+        ("CARGO_MANIFEST_DIR", std::env::var_os("CARGO_MANIFEST_DIR").map(PathBuf::from)),
     ];
     if out_dir.is_some() {
         for (var, root) in roots {
@@ -161,4 +175,3 @@ fn bytes_path(binary: &Path, out_dir: Option<&Path>) -> BytesPath {
     }
     BytesPath::Absolute(absolute.display().to_string())
 }
-

@@ -38,10 +38,7 @@ pub fn discover(dir: &Path) -> Result<BTreeMap<String, FoundGuest>, Error> {
         if let Some(other) = guests.get(name) {
             return Err(Error::Guest {
                 path: path.clone(),
-                reason: format!(
-                    "two guests are named `{name}` ({} too); keep one",
-                    other.module.display()
-                ),
+                reason: format!("two guests are named `{name}` ({} too); keep one", other.module.display()),
             });
         }
         let go_files = go_files_beside(path)?;
@@ -63,7 +60,11 @@ pub fn discover(dir: &Path) -> Result<BTreeMap<String, FoundGuest>, Error> {
 /// this when no `--go` is given.
 pub fn go_files_beside(module: &Path) -> Result<Vec<PathBuf>, Error> {
     let dir = module.parent().unwrap_or(Path::new(""));
-    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
     let Some(name) = module.file_stem() else {
         return Ok(Vec::new());
     };
@@ -84,6 +85,28 @@ pub fn go_files_beside(module: &Path) -> Result<Vec<PathBuf>, Error> {
         go_files.extend(more);
     }
     Ok(go_files)
+}
+
+/// The Go files of a `.wasm` guest that were changed after it was built
+/// (by more than a second, so that a checkout writing both at once does not
+/// count): its bindings may follow declarations the binary does not have.
+pub fn changed_since_build(module: &Path, go_files: &[PathBuf]) -> Vec<PathBuf> {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    if module.extension().is_none_or(|e| e != "wasm") {
+        return Vec::new();
+    }
+    let Some(built) = modified(module) else {
+        return Vec::new();
+    };
+    go_files
+        .iter()
+        .filter(|f| {
+            modified(f)
+                .and_then(|m| m.duration_since(built).ok())
+                .is_some_and(|d| d.as_secs_f64() > 1.0)
+        })
+        .cloned()
+        .collect()
 }
 
 /// The binary module: the file itself, or a `.wat` assembled into `artifacts`.
@@ -120,12 +143,10 @@ pub fn read_go(files: &[PathBuf]) -> Result<Option<go::GoSource>, Error> {
         })?;
         texts.push((display_path(f), text));
     }
-    go::GoSource::parse(&texts)
-        .map(Some)
-        .map_err(|reason| Error::GoSource {
-            path: files[0].clone(),
-            reason,
-        })
+    go::GoSource::parse(&texts).map(Some).map_err(|reason| Error::GoSource {
+        path: files[0].clone(),
+        reason,
+    })
 }
 
 /// A path as the user wrote it, relative to the crate when it is inside it.

@@ -47,7 +47,13 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
             functions[i].aliases.push(export.name.clone());
             continue;
         }
-        if export.sig.params.iter().chain(&export.sig.results).any(|t| *t == WasmType::Other) {
+        if export
+            .sig
+            .params
+            .iter()
+            .chain(&export.sig.results)
+            .any(|t| *t == WasmType::Other)
+        {
             warnings.push(format!(
                 "guest `{name}`: export `{}` has type {} with v128 or reference values, \
                  which no binding can pass; it is left out",
@@ -80,10 +86,7 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
     if let Some(go) = go {
         warnings.extend(go.stray_pragmas.iter().map(|p| format!("guest `{name}`: {p}")));
         for f in &go.funcs {
-            if !info.exports_func(&f.export)
-                && !is_runtime_export(&f.export)
-                && !legacy_imports.contains(&f.export)
-            {
+            if !info.exports_func(&f.export) && !is_runtime_export(&f.export) && !legacy_imports.contains(&f.export) {
                 warnings.push(format!(
                     "guest `{name}`: `{}` ({}) is declared in the Go source but the module \
                      does not export it",
@@ -93,16 +96,25 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
         }
     }
     if !wasm_only.is_empty() {
-        warnings.push(format!(
-            "guest `{name}`: no Go signature for {}; their bindings use the raw wasm types. \
-             Add the Go source, or declarations only (`//export NAME` above `func NAME(...) ...`), \
-             as `{name}.go` beside the module to get typed bindings",
-            wasm_only
-                .iter()
-                .map(|e| format!("`{e}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        let listed = wasm_only
+            .iter()
+            .map(|e| format!("`{e}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        warnings.push(if go.is_some() {
+            format!(
+                "guest `{name}`: no Go signature for {listed}; their bindings use the raw wasm types. \
+                 Declare them in the Go source beside the module (`//export NAME` above \
+                 `func NAME(...) ...`), or rebuild the .wasm if the source declares them under \
+                 other names"
+            )
+        } else {
+            format!(
+                "guest `{name}`: no Go signature for {listed}; their bindings use the raw wasm types. \
+                 Add the Go source, or declarations only (`//export NAME` above `func NAME(...) ...`), \
+                 as `{name}.go` beside the module to get typed bindings"
+            )
+        });
     }
 
     let guest_struct = names::guest_struct(name);
@@ -142,7 +154,11 @@ fn structs(
     warnings: &mut Vec<String>,
 ) -> Vec<StructModel> {
     let mut found = used_structs(functions);
-    let taken = [guest_struct.to_string(), format!("{guest_struct}Host"), "Exports".to_string()];
+    let taken = [
+        guest_struct.to_string(),
+        format!("{guest_struct}Host"),
+        "Exports".to_string(),
+    ];
     let mut renamed = HashMap::new();
     for s in &found {
         if taken.contains(&s.rust_name) {
@@ -190,14 +206,22 @@ fn used_structs(functions: &[FunctionModel]) -> Vec<std::rc::Rc<Struct>> {
 /// Go type (`main.Name`), where the module carries one: a disagreement means
 /// the Go source and the binary differ, or the layout rules do; it is
 /// warned about, naming both layouts.
-fn check_struct_layouts(guest: &str, structs: &[StructModel], dwarf: &[dwarf::DwarfStruct], warnings: &mut Vec<String>) {
+fn check_struct_layouts(
+    guest: &str,
+    structs: &[StructModel],
+    dwarf: &[dwarf::DwarfStruct],
+    warnings: &mut Vec<String>,
+) {
     for s in structs {
         let ty = &s.ty;
         let Some(d) = dwarf.iter().find(|d| d.name == format!("main.{}", ty.go_name)) else {
             continue;
         };
-        let ours: Vec<(String, Option<u64>)> =
-            ty.fields.iter().map(|f| (f.go_name.clone(), Some(u64::from(f.offset)))).collect();
+        let ours: Vec<(String, Option<u64>)> = ty
+            .fields
+            .iter()
+            .map(|f| (f.go_name.clone(), Some(u64::from(f.offset))))
+            .collect();
         let size_differs = d.size.is_some_and(|size| size != u64::from(ty.size));
         if ours != d.members || size_differs {
             let show = |m: &[(String, Option<u64>)], size: Option<u64>| {
@@ -269,9 +293,7 @@ fn bind(
         go: None,
         go_location: None,
         evidence: Evidence::WasmOnly,
-        binding: Binding::Raw {
-            names: raw_names(None),
-        },
+        binding: Binding::Raw { names: raw_names(None) },
     };
 
     if let Some(go) = declared {
@@ -288,8 +310,9 @@ fn bind(
             // binding rests on the next evidence, DWARF or the wasm types.
             Ok(l) => warnings.push(format!(
                 "guest `{guest}`: export `{}`: the Go source ({}) says `{}`, which lowers to \
-                 wasm {} but the module's type is {}; the source does not match this binary, \
-                 so it is not used and the binding rests on {}",
+                 wasm {} but the module's type is {}; the source does not match this binary \
+                 (rebuild the .wasm if the source changed), so it is not used and the binding \
+                 rests on {}",
                 export.name,
                 go.location,
                 go.signature(),
@@ -304,7 +327,10 @@ fn bind(
                 warnings.push(format!(
                     "guest `{guest}`: export `{}`: `{}` ({}) cannot be typed: {reason}; the \
                      binding uses the raw wasm types {}",
-                    export.name, go.signature(), go.location, export.sig
+                    export.name,
+                    go.signature(),
+                    go.location,
+                    export.sig
                 ));
                 f.go = Some(go.signature());
                 f.go_location = Some(go.location.clone());
@@ -354,12 +380,21 @@ fn bind(
             };
             warnings.push(format!(
                 "guest `{guest}`: export `{}`: DWARF gives the parameters `{}` but not the \
-                 results{}; the binding uses the raw wasm types {}. Add Go declarations \
-                 beside the module to type it",
+                 results{}; the binding uses the raw wasm types {}. {}",
                 export.name,
                 go.signature(),
-                if with_retptr { " (they come through a retptr)" } else { "" },
-                export.sig
+                if with_retptr {
+                    " (they come through a retptr)"
+                } else {
+                    ""
+                },
+                export.sig,
+                if declared.is_some() {
+                    "The Go declaration beside the module does not match it (see above): rebuild \
+                     the .wasm if the Go source changed, or correct the declaration"
+                } else {
+                    "Add Go declarations beside the module to type it"
+                }
             ));
             f.binding = Binding::Raw {
                 names: raw_names(Some(names)),
@@ -447,7 +482,9 @@ mod tests {
         let f = &m.functions[0];
         assert_eq!(f.evidence, Evidence::WasmOnly);
         assert_eq!(f.go, None);
-        let Binding::Raw { names } = &f.binding else { panic!("raw") };
+        let Binding::Raw { names } = &f.binding else {
+            panic!("raw")
+        };
         assert_eq!(names, &vec!["arg0".to_string()]);
         assert!(m.warnings.iter().any(|w| w.contains("does not match this binary")), "{:?}", m.warnings);
     }
@@ -470,21 +507,34 @@ mod struct_layout_tests {
         let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../guest-go/shapes.wasm");
         let info = ModuleInfo::parse(&std::fs::read(root).expect("shapes.wasm")).expect("parses");
         let structs = dwarf::structs(&info);
-        let b = structs.iter().find(|s| s.name == "main.Box").expect("main.Box in DWARF");
+        let b = structs
+            .iter()
+            .find(|s| s.name == "main.Box")
+            .expect("main.Box in DWARF");
         assert_eq!(b.size, Some(24));
         let members: Vec<(&str, Option<u64>)> = b.members.iter().map(|(n, o)| (n.as_str(), *o)).collect();
         assert_eq!(members, [("Min", Some(0)), ("Max", Some(8)), ("Label", Some(16))]);
         let m = shapes("type Point struct{ X, Y int32 }\ntype Box struct {\n\tMin, Max Point\n\tLabel string\n}\n//export area\nfunc area(b Box) int32\n");
         assert!(!m.warnings.iter().any(|w| w.contains("struct `")), "{:?}", m.warnings);
-        assert!(matches!(m.functions.iter().find(|f| f.export == "area").map(|f| &f.binding), Some(Binding::Typed(_))));
+        assert!(matches!(
+            m.functions.iter().find(|f| f.export == "area").map(|f| &f.binding),
+            Some(Binding::Typed(_))
+        ));
     }
 
     #[test]
     fn a_source_whose_layout_differs_from_dwarf_is_warned_about() {
         // The same six i32s, so the wasm type matches, in another order.
         let m = shapes("type Point struct{ X, Y int32 }\ntype Box struct {\n\tLabel string\n\tMin, Max Point\n}\n//export area\nfunc area(b Box) int32\n");
-        let w = m.warnings.iter().find(|w| w.contains("struct `Box`")).expect("a layout warning");
-        assert!(w.contains("{Label@0, Min@8, Max@16} (24 bytes)") && w.contains("{Min@0, Max@8, Label@16} (24 bytes)"), "{w}");
+        let w = m
+            .warnings
+            .iter()
+            .find(|w| w.contains("struct `Box`"))
+            .expect("a layout warning");
+        assert!(
+            w.contains("{Label@0, Min@8, Max@16} (24 bytes)") && w.contains("{Min@0, Max@8, Label@16} (24 bytes)"),
+            "{w}"
+        );
     }
 }
 
@@ -509,7 +559,12 @@ mod import_evidence_tests {
         let f = &m.imports[0].func;
         assert_eq!(f.evidence, Evidence::WasmOnly);
         assert_eq!(f.go, None);
-        assert_eq!(f.binding, Binding::Raw { names: vec!["arg0".into()] });
+        assert_eq!(
+            f.binding,
+            Binding::Raw {
+                names: vec!["arg0".into()]
+            }
+        );
         assert!(m.warnings.iter().any(|w| w.contains("does not match this binary")), "{:?}", m.warnings);
     }
 }
