@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::discover::{changed_since_build, discover, display_path, load_binary, read_go, write_if_changed};
-use crate::emit::file::file;
+use crate::emit::file::file_with_runtime;
 use crate::emit::guest::BytesPath;
 use crate::error::Error;
 use crate::inspect::Inspection;
@@ -33,6 +33,7 @@ pub struct Builder {
     guest_dir: PathBuf,
     out_file: Option<PathBuf>,
     cargo_instructions: bool,
+    runtime_path: Option<String>,
 }
 
 impl Default for Builder {
@@ -49,6 +50,7 @@ impl Builder {
             guest_dir: PathBuf::from("guest-go"),
             out_file: None,
             cargo_instructions: std::env::var_os("OUT_DIR").is_some(),
+            runtime_path: None,
         }
     }
 
@@ -70,8 +72,25 @@ impl Builder {
         self
     }
 
+    /// The path of the runtime crate in the generated code, as seen from
+    /// the crate that includes it: `::tinybind_runtime` by default. A crate
+    /// that has the runtime under another name (a renamed dependency, a
+    /// re-export) says where, e.g. `.runtime_path("::my_sdk::runtime")`,
+    /// like prost-build's `prost_path`.
+    pub fn runtime_path(mut self, path: impl Into<String>) -> Self {
+        self.runtime_path = Some(path.into());
+        self
+    }
+
     /// Reads every guest and writes the bindings, only if they changed.
     pub fn generate(self) -> Result<Report, Error> {
+        let runtime_path = match &self.runtime_path {
+            Some(p) => Some(syn::parse_str::<syn::Path>(p).map_err(|e| Error::RuntimePath {
+                path: p.clone(),
+                reason: e.to_string(),
+            })?),
+            None => None,
+        };
         let out_dir = std::env::var_os("OUT_DIR").map(PathBuf::from);
         let out_file = match (&self.out_file, &out_dir) {
             (Some(f), _) => f.clone(),
@@ -124,7 +143,7 @@ impl Builder {
             let path = bytes_path(&binary_path, out_dir.as_deref());
             guests.push((m, path));
         }
-        let text = file(&guests).map_err(Error::Emit)?;
+        let text = file_with_runtime(&guests, runtime_path.as_ref()).map_err(Error::Emit)?;
         let written = write_if_changed(&out_file, &text)?;
         if self.cargo_instructions {
             for w in &warnings {

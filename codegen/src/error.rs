@@ -19,6 +19,8 @@ pub enum Error {
     NoOutDir,
     #[error("generated code: {0}")]
     Emit(String),
+    #[error("`runtime_path(\"{path}\")` is not a Rust path ({reason}); give one such as `::tinybind_runtime` or `::my_crate::runtime`")]
+    RuntimePath { path: String, reason: String },
 }
 
 /// A message on one line, as a build script's `cargo::error=` needs: the
@@ -47,4 +49,3 @@ pub fn io(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
         source,
     }
 }
-

@@ -43,7 +43,7 @@ pub use model::guest::is_runtime_export;
 #[doc(hidden)]
 pub mod __internal {
     pub use crate::abi::repr::{lower_type, Flavour, Repr};
-    pub use crate::emit::file::file;
+    pub use crate::emit::file::{file, file_with_runtime};
     pub use crate::emit::guest::BytesPath;
     pub use crate::go::{GoSource, GoType};
     pub use crate::model::guest::GuestModel;

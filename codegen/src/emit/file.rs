@@ -5,11 +5,18 @@
 use quote::quote;
 
 use crate::emit::guest::{guest_module, BytesPath};
+use crate::emit::runtime_path::relocate;
 use crate::emit::tokens::ident;
 use crate::model::guest::GuestModel;
 
-/// The whole generated file for these guests.
+/// The whole generated file for these guests, using the runtime as
+/// `tinybind_runtime`.
 pub fn file(guests: &[(GuestModel, BytesPath)]) -> Result<String, String> {
+    file_with_runtime(guests, None)
+}
+
+/// [`file`], with the runtime at `runtime` (`Builder::runtime_path`) when given.
+pub fn file_with_runtime(guests: &[(GuestModel, BytesPath)], runtime: Option<&syn::Path>) -> Result<String, String> {
     let modules = guests.iter().map(|(g, p)| guest_module(g, p));
     let entries = guests.iter().map(|(g, _)| {
         let module = ident(&g.module);
@@ -26,6 +33,10 @@ pub fn file(guests: &[(GuestModel, BytesPath)]) -> Result<String, String> {
 
         /// Every guest, for tools that pick one by name at run time.
         pub static GUESTS: &[tinybind_runtime::GuestEntry] = &[#(#entries),*];
+    };
+    let tokens = match runtime {
+        Some(path) => relocate(tokens, path),
+        None => tokens,
     };
     let parsed: syn::File = syn::parse2(tokens).map_err(|e| format!("generated code does not parse: {e}"))?;
     let body = separate_items(&escape_unprintable(&prettyplease::unparse(&parsed)));
@@ -64,9 +75,8 @@ fn separate_items(text: &str) -> String {
 /// literals). Both only occur in comments and string literals, where the
 /// `\r` and `\u{..}` escapes stand for them (in a comment, as text).
 fn escape_unprintable(text: &str) -> String {
-    let direction = |c: char| {
-        matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-    };
+    let direction =
+        |c: char| matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}');
     if !text.contains(|c: char| c == '\r' || direction(c)) {
         return text.to_string();
     }
@@ -80,4 +90,3 @@ fn escape_unprintable(text: &str) -> String {
     }
     out
 }
-

@@ -11,6 +11,7 @@ pub mod guest;
 pub mod host;
 pub mod info;
 pub mod methods;
+pub mod runtime_path;
 pub mod signature;
 pub mod tokens;
 pub mod types;
