@@ -5,7 +5,8 @@
 # `plugins/` directory of its own (TinyGo guests from guest-go/, copied).
 # The crate denies warnings, so the generated code must compile clean.
 # Then the same crate with the runtime under another name (a renamed
-# dependency) and `Builder::runtime_path("::rt")`.
+# dependency) and `Builder::runtime_path("::rt")`, whose docs must build with
+# `-D warnings` (every intra-doc link resolved).
 #
 #     bash tests/outside.sh
 set -euo pipefail
@@ -103,4 +104,8 @@ lib_rs rt
 got=$(run "runtime_path")
 [ "$got" = "Hello, Ada! shapes" ] || fail "with runtime_path, the crate printed '$got'"
 echo "ok: a renamed runtime dependency with runtime_path(\"::rt\") builds and runs: $got"
-echo "outside.sh: 2 passed, 0 failed"
+# Its docs, Go doc comments included, with every intra-doc link resolved.
+(cd "$CRATE" && RUSTDOCFLAGS="-D warnings" cargo doc --release --offline --no-deps --quiet) ||
+	fail "cargo doc with -D warnings (a broken intra-doc link, or Go doc text rustdoc misreads)"
+echo "ok: its docs build with -D warnings"
+echo "outside.sh: 3 passed, 0 failed"

@@ -10,6 +10,7 @@ use tinybind_abi::Scalar;
 
 use crate::abi::lower::Results;
 use crate::abi::repr::Repr;
+use crate::emit::go_doc;
 use crate::emit::signature;
 use crate::emit::tokens::{doc, ident, scalar_to_wasm, scalar_ty, wasm_to_scalar, wasm_ty};
 use crate::model::guest::{Binding, Evidence, GuestModel, ImportModel};
@@ -50,10 +51,7 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
     let trait_doc = doc(&text);
     let methods = g.imports.iter().map(trait_method);
     let links = g.imports.iter().map(link_import);
-    let no_host_doc = doc(&format!(
-        "The host of [`{}::new`]: every import unimplemented.",
-        g.struct_name
-    ));
+    let no_host_doc = doc(&format!("The host of [`{}::new`]: every import unimplemented.", g.struct_name));
     quote! {
         #trait_doc
         pub trait #host: Send + 'static {
@@ -80,13 +78,13 @@ fn import_doc(i: &ImportModel) -> TokenStream {
                 Some(p) => format!("//{p} {}", i.name),
                 None => String::new(),
             };
-            format!(
-                "The import `{}`, declared as `{decl}`.\n\n- Go declaration: `{pragma}` at {at}\n",
-                i.qualified()
-            )
+            format!("The import `{}`, declared as `{decl}`.\n\n- Go declaration: `{pragma}` at {at}\n", i.qualified())
         }
         _ => format!("The import `{}`.\n\n", i.qualified()),
     };
+    if !f.go_doc.is_empty() {
+        text.insert_str(0, &format!("{}\n\n", go_doc::markdown(&f.go_doc)));
+    }
     text.push_str(&format!(
         "- Import: `{}` with wasm type `{}`\n- Evidence: {}\n- Convention: {}\n",
         i.qualified(),
@@ -116,7 +114,11 @@ fn trait_method(i: &ImportModel) -> TokenStream {
         // A raw import takes the guest's memory first.
         Binding::Raw { .. } => true,
     };
-    let allow = if has_params { quote!(#[allow(unused_variables)]) } else { quote!() };
+    let allow = if has_params {
+        quote!(#[allow(unused_variables)])
+    } else {
+        quote!()
+    };
     let qualified = i.qualified();
     quote! {
         #docs
@@ -228,8 +230,8 @@ fn link_import(i: &ImportModel) -> TokenStream {
                     }
                 }
                 Results::Leaf { .. } => {
-                        quote!(compile_error!("a host function's struct result has no binding"))
-                    }
+                    quote!(compile_error!("a host function's struct result has no binding"))
+                }
                 Results::Retptr { fields, size } => {
                     let outs: Vec<Ident> = match fields.len() {
                         1 => vec![ident(&locals.unique("result".into()))],
@@ -276,7 +278,11 @@ fn out_value(v: &Repr, x: &Ident) -> TokenStream {
         Repr::Scalar(s) => {
             let s = *s;
             let variant = format_ident!("{}", s.name().to_uppercase());
-            let variant = if s == Scalar::Bool { format_ident!("Bool") } else { variant };
+            let variant = if s == Scalar::Bool {
+                format_ident!("Bool")
+            } else {
+                variant
+            };
             quote!(tinybind_runtime::__private::Returned::#variant(#x))
         }
     }

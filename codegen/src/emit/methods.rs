@@ -7,6 +7,7 @@ use tinybind_abi::Scalar;
 
 use crate::abi::lower::{Field, Lowered, Results};
 use crate::abi::repr::{part_name, Repr, Step};
+use crate::emit::go_doc;
 use crate::emit::signature;
 use crate::emit::tokens::{doc, ident, scalar_to_wasm, wasm_to_scalar};
 use crate::model::guest::{Binding, Evidence, FunctionModel};
@@ -14,6 +15,10 @@ use crate::names::Scope;
 
 fn method_doc(f: &FunctionModel) -> TokenStream {
     let mut text = String::new();
+    if !f.go_doc.is_empty() {
+        text.push_str(&go_doc::markdown(&f.go_doc));
+        text.push_str("\n\n");
+    }
     match &f.go {
         Some(go) => {
             let from = f.go_location.as_deref().unwrap_or("");

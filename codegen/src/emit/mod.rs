@@ -7,6 +7,7 @@
 
 pub mod dynamic;
 pub mod file;
+pub mod go_doc;
 pub mod guest;
 pub mod host;
 pub mod info;

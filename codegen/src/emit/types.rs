@@ -9,6 +9,7 @@ use quote::quote;
 use tinybind_abi::Scalar;
 
 use crate::abi::repr::Repr;
+use crate::emit::go_doc;
 use crate::emit::tokens::{doc, ident, result_ty};
 use crate::model::guest::StructModel;
 
@@ -26,10 +27,10 @@ pub fn struct_items(s: &StructModel) -> TokenStream {
         ),
         None => format!("The Go struct `{}`.\n", ty.go_name),
     };
-    text.push_str(&format!(
-        "\nIn guest memory: {} bytes, aligned to {}.",
-        ty.size, ty.align
-    ));
+    if let Some(d) = s.declaration.as_ref().filter(|d| !d.doc.is_empty()) {
+        text.insert_str(0, &format!("{}\n\n", go_doc::markdown(&d.doc)));
+    }
+    text.push_str(&format!("\nIn guest memory: {} bytes, aligned to {}.", ty.size, ty.align));
     let docs = doc(&text);
     let fields = ty.fields.iter().map(|f| {
         let n = ident(&f.rust_name);
@@ -56,10 +57,22 @@ pub fn struct_items(s: &StructModel) -> TokenStream {
         let at = offset(f.offset, quote!(at), false);
         quote!(tinybind_runtime::__private::Lower::lower(&self.#n, blob, #at);)
     });
-    let (blob, from) = if ty.fields.is_empty() { (quote!(_blob), quote!(_from)) } else { (quote!(blob), quote!(from)) };
-    let lower_body = if ty.fields.is_empty() { quote!() } else { quote!(#(#lowers)*) };
+    let (blob, from) = if ty.fields.is_empty() {
+        (quote!(_blob), quote!(_from))
+    } else {
+        (quote!(blob), quote!(from))
+    };
+    let lower_body = if ty.fields.is_empty() {
+        quote!()
+    } else {
+        quote!(#(#lowers)*)
+    };
     let lower_at = if ty.fields.is_empty() { quote!(_at) } else { quote!(at) };
-    let lift_offset = if ty.fields.is_empty() { quote!(_offset) } else { quote!(offset) };
+    let lift_offset = if ty.fields.is_empty() {
+        quote!(_offset)
+    } else {
+        quote!(offset)
+    };
     let to_values = ty.fields.iter().map(|f| {
         let n = ident(&f.rust_name);
         let g = &f.go_name;
@@ -78,7 +91,11 @@ pub fn struct_items(s: &StructModel) -> TokenStream {
             _ => quote!(#n: value.field(#g)?.get()?),
         }
     });
-    let value_param = if ty.fields.is_empty() { quote!(_value) } else { quote!(value) };
+    let value_param = if ty.fields.is_empty() {
+        quote!(_value)
+    } else {
+        quote!(value)
+    };
     quote! {
         #docs
         #[derive(::std::fmt::Debug, ::std::clone::Clone, ::std::cmp::PartialEq)]

@@ -43,14 +43,36 @@ impl Token<'_> {
 }
 
 const OPERATORS: &[&str] = &[
-    "<<=", ">>=", "&^=", "...", "&&", "||", "<-", "++", "--", "==", "!=", "<=", ">=", ":=", "+=",
-    "-=", "*=", "/=", "%=", "&=", "|=", "^=", "<<", ">>", "&^", "~",
+    "<<=", ">>=", "&^=", "...", "&&", "||", "<-", "++", "--", "==", "!=", "<=", ">=", ":=", "+=", "-=", "*=", "/=",
+    "%=", "&=", "|=", "^=", "<<", ">>", "&^", "~",
 ];
 
 const KEYWORDS: &[&str] = &[
-    "break", "case", "chan", "const", "continue", "default", "defer", "else", "fallthrough", "for",
-    "func", "go", "goto", "if", "import", "interface", "map", "package", "range", "return", "select",
-    "struct", "switch", "type", "var",
+    "break",
+    "case",
+    "chan",
+    "const",
+    "continue",
+    "default",
+    "defer",
+    "else",
+    "fallthrough",
+    "for",
+    "func",
+    "go",
+    "goto",
+    "if",
+    "import",
+    "interface",
+    "map",
+    "package",
+    "range",
+    "return",
+    "select",
+    "struct",
+    "switch",
+    "type",
+    "var",
 ];
 
 /// Splits Go source into tokens, comments included.
@@ -65,7 +87,12 @@ pub fn tokens(src: &str) -> Vec<Token<'_>> {
         let c = bytes[i];
         if c == b'\n' {
             if ends_statement {
-                out.push(Token { kind: Kind::Semi, text: "\n", start: i, line });
+                out.push(Token {
+                    kind: Kind::Semi,
+                    text: "\n",
+                    start: i,
+                    line,
+                });
                 ends_statement = false;
             }
             line += 1;
@@ -88,7 +115,12 @@ pub fn tokens(src: &str) -> Vec<Token<'_>> {
             i = end;
             // A block comment spanning lines ends a statement like a newline.
             if newlines > 0 && ends_statement {
-                out.push(Token { kind: Kind::Semi, text: "\n", start, line: start_line });
+                out.push(Token {
+                    kind: Kind::Semi,
+                    text: "\n",
+                    start,
+                    line: start_line,
+                });
                 ends_statement = false;
             }
             Kind::Comment
@@ -144,13 +176,20 @@ pub fn tokens(src: &str) -> Vec<Token<'_>> {
         let text = &src[start..i.min(bytes.len())];
         if kind != Kind::Comment {
             ends_statement = match kind {
-                Kind::Ident => !KEYWORDS.contains(&text) || matches!(text, "break" | "continue" | "fallthrough" | "return"),
+                Kind::Ident => {
+                    !KEYWORDS.contains(&text) || matches!(text, "break" | "continue" | "fallthrough" | "return")
+                }
                 Kind::Number | Kind::Literal => true,
                 Kind::Op => matches!(text, ")" | "]" | "}" | "++" | "--"),
                 Kind::Comment | Kind::Semi => false,
             };
         }
-        out.push(Token { kind, text, start, line: start_line });
+        out.push(Token {
+            kind,
+            text,
+            start,
+            line: start_line,
+        });
     }
     out
 }
@@ -195,10 +234,19 @@ mod tests {
             texts("type P struct {\n\tX, Y int32\n}\nfunc f()\n"),
             ["type", "P", "struct", "{", "X", ",", "Y", "int32", ";", "}", ";", "func", "f", "(", ")", ";"]
         );
-        assert_eq!(texts("return
-x"), ["return", ";", "x"]);
-        assert_eq!(texts("struct
-{"), ["struct", "{"]
+        assert_eq!(
+            texts(
+                "return
+x"
+            ),
+            ["return", ";", "x"]
+        );
+        assert_eq!(
+            texts(
+                "struct
+{"
+            ),
+            ["struct", "{"]
         );
     }
 

@@ -57,6 +57,9 @@ pub struct GoFunc {
     pub results: Vec<GoParam>,
     /// Where it was found, as `file:line`.
     pub location: String,
+    /// Its doc comment, without the comment markers and the pragmas (empty
+    /// when it has none).
+    pub doc: String,
 }
 
 impl GoFunc {
@@ -119,6 +122,8 @@ pub struct TypeDecl {
     pub declaration: String,
     /// `file:line`.
     pub location: String,
+    /// Its doc comment, as for [`GoFunc::doc`].
+    pub doc: String,
 }
 
 impl GoSource {
@@ -153,10 +158,7 @@ impl GoSource {
     /// `//go:wasm-module` says otherwise.
     pub fn find_legacy_import(&self, module: &str, name: &str) -> Option<&GoFunc> {
         self.funcs.iter().find(|f| {
-            !f.body
-                && f.pragma != "go:wasmexport"
-                && f.export == name
-                && f.module.as_deref().unwrap_or("env") == module
+            !f.body && f.pragma != "go:wasmexport" && f.export == name && f.module.as_deref().unwrap_or("env") == module
         })
     }
 
@@ -172,7 +174,7 @@ impl GoSource {
                 attached.extend(doc_comments(&comments, &code, t).iter().map(|c| c.start));
                 i = self.func_decl(file, text, &code, &comments, i)?;
             } else if t.kind == Kind::Ident && t.text == "type" {
-                i = self.type_decl(file, text, &code, i + 1);
+                i = self.type_decl(file, text, &code, &comments, i + 1);
             } else if t.kind == Kind::Op && matches!(t.text, "(" | "[" | "{") {
                 i = skip_group(&code, i);
             } else {
@@ -181,7 +183,8 @@ impl GoSource {
         }
         for c in &comments {
             let pragma = parse_pragma(c.text.trim_end());
-            if matches!(pragma, Some(Pragma::Export { .. } | Pragma::WasmImport { .. })) && !attached.contains(&c.start) {
+            if matches!(pragma, Some(Pragma::Export { .. } | Pragma::WasmImport { .. })) && !attached.contains(&c.start)
+            {
                 self.stray_pragmas.push(format!(
                     "{file}:{}: `{}` is not in the comment right above a top-level func, so \
                      TinyGo ignores it",
@@ -259,11 +262,15 @@ impl GoSource {
             module,
             body,
             declaration: decl,
+            doc: doc_text(&doc_comments(comments, code, func)),
             ..parsed
         };
         if func.pragma == "go:wasmimport" {
             // A second declaration of one import adds nothing.
-            if self.find_wasmimport(func.module.as_deref().unwrap_or(""), &func.export).is_none() {
+            if self
+                .find_wasmimport(func.module.as_deref().unwrap_or(""), &func.export)
+                .is_none()
+            {
                 self.imports.push(func);
             }
             return Ok(next);
@@ -277,9 +284,13 @@ impl GoSource {
 
     /// Reads the spec, or the group of specs, after a top-level `type`;
     /// returns where to go on.
-    fn type_decl(&mut self, file: &str, text: &str, code: &[Token<'_>], at: usize) -> usize {
+    fn type_decl(&mut self, file: &str, text: &str, code: &[Token<'_>], comments: &[&Token<'_>], at: usize) -> usize {
         if !code.get(at).is_some_and(|t| t.is("(")) {
-            return self.type_spec(file, text, code, at);
+            // `type Name ...`: the doc comment is above `type`.
+            let doc = at
+                .checked_sub(1)
+                .map(|t| doc_text(&doc_comments(comments, code, &code[t])));
+            return self.type_spec(file, text, code, at, doc.unwrap_or_default());
         }
         let end = skip_group(code, at);
         // The specs, without the group's closing `)`.
@@ -290,13 +301,14 @@ impl GoSource {
                 i += 1;
                 continue;
             }
-            i = self.type_spec(file, text, inner, i).max(i + 1);
+            let doc = doc_text(&doc_comments(comments, code, &inner[i]));
+            i = self.type_spec(file, text, inner, i, doc).max(i + 1);
         }
         end
     }
 
     /// One `Name [=] Type` spec at `code[at]`; returns the index after it.
-    fn type_spec(&mut self, file: &str, text: &str, code: &[Token<'_>], at: usize) -> usize {
+    fn type_spec(&mut self, file: &str, text: &str, code: &[Token<'_>], at: usize, doc: String) -> usize {
         let Some(name) = code.get(at).filter(|t| t.kind == Kind::Ident) else {
             return at + 1;
         };
@@ -334,6 +346,7 @@ impl GoSource {
             TypeDecl {
                 declaration: format!("type {}", dedent(&text[name.start..span_end], indent_of(text, name.start))),
                 location: format!("{file}:{}", name.line),
+                doc,
             },
         );
         end
@@ -388,6 +401,44 @@ fn doc_comments<'a>(comments: &[&'a Token<'a>], code: &[Token<'_>], decl: &Token
     out
 }
 
+/// The text of a doc comment: the comment markers taken off, directives
+/// (`//export f`, `//go:wasmimport m f`: no space after `//`) left out, and
+/// the blank lines around it dropped.
+fn doc_text(comments: &[&Token<'_>]) -> String {
+    let mut lines: Vec<&str> = Vec::new();
+    for c in comments {
+        let text = c.text.trim_end();
+        if let Some(line) = text.strip_prefix("//") {
+            if !is_directive(line) {
+                lines.push(line.strip_prefix(' ').unwrap_or(line));
+            }
+        } else if let Some(block) = text.strip_prefix("/*").map(|b| b.strip_suffix("*/").unwrap_or(b)) {
+            lines.extend(block.lines().map(|l| l.strip_prefix(' ').unwrap_or(l)));
+        }
+    }
+    let first = lines.iter().position(|l| !l.trim().is_empty());
+    let last = lines.iter().rposition(|l| !l.trim().is_empty());
+    match (first, last) {
+        (Some(a), Some(b)) => lines[a..=b].iter().map(|l| l.trim_end()).collect::<Vec<_>>().join("\n"),
+        _ => String::new(),
+    }
+}
+
+/// A `//` comment that is a directive, as Go's `go/ast` tells them: `//export`,
+/// `//extern`, `//line`, or `//word:rest` with lower-case letters and digits.
+fn is_directive(line: &str) -> bool {
+    let word = |w: &str| line == w || line.strip_prefix(w).is_some_and(|r| r.starts_with([' ', '\t']));
+    if word("export") || word("extern") || word("line") {
+        return true;
+    }
+    let Some((head, rest)) = line.split_once(':') else {
+        return false;
+    };
+    !head.is_empty()
+        && head.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && rest.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+}
+
 /// `text[start..end]` with the comments in it left out, on one line.
 fn without_comments(text: &str, start: usize, end: usize, comments: &[&Token<'_>]) -> String {
     let mut out = String::new();
@@ -415,7 +466,13 @@ enum Pragma {
 /// Recognises the pragmas of exports and imports.
 fn parse_pragma(line: &str) -> Option<Pragma> {
     let rest = line.strip_prefix("//")?;
-    for pragma in ["go:wasmimport", "go:wasm-module", "go:wasmexport", "go:export", "export"] {
+    for pragma in [
+        "go:wasmimport",
+        "go:wasm-module",
+        "go:wasmexport",
+        "go:export",
+        "export",
+    ] {
         let Some(args) = rest.strip_prefix(pragma) else {
             continue;
         };
@@ -483,6 +540,7 @@ fn parse_func(pragma: &str, export: &str, decl: &str) -> Result<GoFunc, String> 
         params,
         results,
         location: String::new(),
+        doc: String::new(),
     })
 }
 
@@ -585,13 +643,25 @@ fn split_name_type(entry: &str) -> Option<(&str, &str)> {
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_')
-        && chars.all(|c| c.is_alphanumeric() || c == '_')
+    matches!(chars.next(), Some(c) if c.is_alphabetic() || c == '_') && chars.all(|c| c.is_alphanumeric() || c == '_')
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn doc_comments_keep_their_text_and_drop_the_directives() {
+        let src = "package main\n\n// greet says hello to [Person].\n//\n// It never fails.\n//\n//export greet\n\
+                   func greet(name string) string\n\n// Box is a box.\ntype Box struct { W int32 }\n\n\
+                   type (\n\t// Point is a point.\n\tPoint struct { X int32 }\n)\n\n//go:wasmimport env log\n\
+                   func log(s string)\n";
+        let g = GoSource::parse(&[("a.go".into(), src.into())]).unwrap();
+        assert_eq!(g.funcs[0].doc, "greet says hello to [Person].\n\nIt never fails.");
+        assert_eq!(g.type_decls["Box"].doc, "Box is a box.");
+        assert_eq!(g.type_decls["Point"].doc, "Point is a point.");
+        assert_eq!(g.imports[0].doc, "", "a directive alone is no doc");
+    }
 
     fn parse(text: &str) -> GoSource {
         GoSource::parse(&[("guest.go".to_string(), text.to_string())]).expect("parses")
@@ -607,9 +677,7 @@ mod tests {
 
     #[test]
     fn declarations_only_and_named_results() {
-        let src = parse(
-            "package main\n\n//go:wasmexport divmod\nfunc divmod(a, b int32) (q, r int32)\n",
-        );
+        let src = parse("package main\n\n//go:wasmexport divmod\nfunc divmod(a, b int32) (q, r int32)\n");
         let f = src.find("divmod").expect("found");
         assert_eq!(f.pragma, "go:wasmexport");
         assert_eq!(f.results.len(), 2);
@@ -627,7 +695,8 @@ mod tests {
 
     #[test]
     fn unnamed_results_and_blank_params() {
-        let src = parse("//export f\nfunc f(_, id uint32, data []byte) (int, string, bool) { return 0, \"\", false }\n");
+        let src =
+            parse("//export f\nfunc f(_, id uint32, data []byte) (int, string, bool) { return 0, \"\", false }\n");
         let f = src.find("f").expect("found");
         assert_eq!(f.params.len(), 3);
         assert_eq!(f.params[2].ty, GoType::Slice(Box::new(GoType::Uint8)));
@@ -648,15 +717,13 @@ mod tests {
         let src = parse("type (\n\tAction uint32\n\tStatus = Action\n)\ntype Other pkg.Thing\n//export h\nfunc h(a Action) Status\n//export k\nfunc k(o Other)\n");
         assert_eq!(src.find("h").expect("h").params[0].ty, GoType::Uint32);
         assert_eq!(src.find("h").expect("h").results[0].ty, GoType::Uint32);
-        assert_eq!(
-            src.find("k").expect("k").params[0].ty,
-            GoType::Other("pkg.Thing".into())
-        );
+        assert_eq!(src.find("k").expect("k").params[0].ty, GoType::Other("pkg.Thing".into()));
     }
 
     #[test]
     fn other_comments_and_wasmimport_are_not_exports() {
-        let src = parse("// export this is prose\n//go:wasmimport env log\nfunc log(p, n uint32)\n//export\nfunc x()\n");
+        let src =
+            parse("// export this is prose\n//go:wasmimport env log\nfunc log(p, n uint32)\n//export\nfunc x()\n");
         assert!(src.funcs.is_empty());
         assert_eq!(src.imports.len(), 1);
     }
@@ -688,8 +755,7 @@ mod tests {
 
     #[test]
     fn errors_name_the_place() {
-        let err = GoSource::parse(&[("x.go".into(), "//export f\nfunc f(a int, b) {}\n".into())])
-            .expect_err("untyped");
+        let err = GoSource::parse(&[("x.go".into(), "//export f\nfunc f(a int, b) {}\n".into())]).expect_err("untyped");
         assert!(err.starts_with("x.go:2:"), "{err}");
     }
 }

@@ -58,7 +58,11 @@ impl GoType {
             .into_iter()
             .filter(|t| t.kind != Kind::Comment)
             .collect();
-        let mut p = TypeParser { src: text, tokens: &tokens, at: 0 };
+        let mut p = TypeParser {
+            src: text,
+            tokens: &tokens,
+            at: 0,
+        };
         let ty = p.ty();
         p.skip_semis();
         if p.at == tokens.len() {
@@ -191,7 +195,10 @@ impl<'s> TypeParser<'s, '_> {
                 if self.eat("]") {
                     return GoType::Slice(Box::new(self.ty()));
                 }
-                let len = self.next().filter(|t| t.kind == Kind::Number).and_then(|t| parse_int(t.text));
+                let len = self
+                    .next()
+                    .filter(|t| t.kind == Kind::Number)
+                    .and_then(|t| parse_int(t.text));
                 if !self.eat("]") {
                     self.at = from;
                     self.skip_group();
@@ -230,7 +237,10 @@ impl<'s> TypeParser<'s, '_> {
                 // A result list or a single result type on the same line.
                 if self.peek_is("(") {
                     self.skip_group();
-                } else if self.peek().is_some_and(|t| t.kind == Kind::Ident || t.is("*") || t.is("[")) {
+                } else if self
+                    .peek()
+                    .is_some_and(|t| t.kind == Kind::Ident || t.is("*") || t.is("["))
+                {
                     let _ = self.ty();
                 }
                 GoType::Other(self.written(from))
@@ -304,7 +314,11 @@ impl<'s> TypeParser<'s, '_> {
             // `Name[Args]` ending the field is an embedded generic type;
             // `Name [N]T` is a field of an array type.
             Some(t) if t.is("[") && names.len() == 1 => {
-                let mut probe = TypeParser { src: self.src, tokens: self.tokens, at: self.at };
+                let mut probe = TypeParser {
+                    src: self.src,
+                    tokens: self.tokens,
+                    at: self.at,
+                };
                 probe.skip_group();
                 ends_field(probe.peek())
             }
@@ -324,7 +338,11 @@ impl<'s> TypeParser<'s, '_> {
             };
             fields.push(GoField {
                 name,
-                ty: if self.tokens[start].is("*") { GoType::Pointer(Box::new(ty)) } else { ty },
+                ty: if self.tokens[start].is("*") {
+                    GoType::Pointer(Box::new(ty))
+                } else {
+                    ty
+                },
                 embedded: true,
             });
         } else {
@@ -398,7 +416,11 @@ mod tests {
     use super::*;
 
     fn field(name: &str, ty: GoType) -> GoField {
-        GoField { name: name.into(), ty, embedded: false }
+        GoField {
+            name: name.into(),
+            ty,
+            embedded: false,
+        }
     }
 
     #[test]
@@ -430,7 +452,11 @@ mod tests {
                     field("X", GoType::Int32),
                     field("Y", GoType::Int32),
                     field("Label", GoType::String),
-                    GoField { name: "Point".into(), ty: GoType::Other("Point".into()), embedded: true },
+                    GoField {
+                        name: "Point".into(),
+                        ty: GoType::Other("Point".into()),
+                        embedded: true
+                    },
                     GoField {
                         name: "Inner".into(),
                         ty: GoType::Pointer(Box::new(GoType::Other("pkg.Inner".into()))),
@@ -439,7 +465,13 @@ mod tests {
                 ],
             }
         );
-        assert_eq!(GoType::parse("struct{}"), GoType::Struct { name: None, fields: vec![] });
+        assert_eq!(
+            GoType::parse("struct{}"),
+            GoType::Struct {
+                name: None,
+                fields: vec![]
+            }
+        );
     }
 
     #[test]
@@ -448,7 +480,10 @@ mod tests {
         named.insert("P".to_string(), GoType::parse("struct { X int32 }"));
         named.insert("Ps".to_string(), GoType::parse("[2]P"));
         let t = GoType::parse("[]Ps").resolve(&named);
-        let p = GoType::Struct { name: Some("P".into()), fields: vec![field("X", GoType::Int32)] };
+        let p = GoType::Struct {
+            name: Some("P".into()),
+            fields: vec![field("X", GoType::Int32)],
+        };
         assert_eq!(t, GoType::Slice(Box::new(GoType::Array(2, Box::new(p)))));
         // A type that contains itself (invalid Go) stops resolving.
         named.insert("Loop".to_string(), GoType::parse("struct { L [1]Loop }"));

@@ -85,6 +85,9 @@ pub struct FunctionModel {
     pub go: Option<String>,
     /// Where the Go signature was read (`file:line`, or `DWARF`).
     pub go_location: Option<String>,
+    /// The Go func's own doc comment, when the Go source that types it has
+    /// one (empty otherwise).
+    pub go_doc: String,
     pub evidence: Evidence,
     pub binding: Binding,
 }

@@ -7,9 +7,9 @@ use tinybind_abi::MAX_WASM_VALUES;
 
 use crate::abi::lower::{self, Lowered};
 use crate::abi::repr::{Flavour, Repr};
+use crate::go::{GoFunc, GoSource};
 use crate::model::guest::{Binding, Evidence, FunctionModel, ImportModel};
 use crate::model::params::{flat_names, sanitize_params};
-use crate::go::{GoFunc, GoSource};
 use crate::names::{self, Scope};
 use crate::wasm::{FuncSig, Import, ModuleInfo, WasmType};
 
@@ -30,9 +30,7 @@ pub fn is_js_runtime_import(module: &str, name: &str) -> bool {
 
 /// Whether an import becomes a method of the guest's host trait.
 pub fn is_host_import(import: &Import) -> bool {
-    import.sig.is_some()
-        && !is_wasi_module(&import.module)
-        && !is_js_runtime_import(&import.module, &import.name)
+    import.sig.is_some() && !is_wasi_module(&import.module) && !is_js_runtime_import(&import.module, &import.name)
 }
 
 /// Binds every host import, and returns the names of the body-less
@@ -172,16 +170,16 @@ fn bind_import(
         wasm: sig.clone(),
         go: None,
         go_location: None,
+        go_doc: String::new(),
         evidence: Evidence::WasmOnly,
-        binding: Binding::Raw {
-            names: default_names(),
-        },
+        binding: Binding::Raw { names: default_names() },
     };
     let Some(go) = declared else {
         return f;
     };
     f.go = Some(go.signature());
     f.go_location = Some(go.location.clone());
+    f.go_doc = go.doc.clone();
     f.evidence = Evidence::GoSource;
     let l = match lower::lower(go, flavour) {
         Ok(l) => l,
@@ -189,7 +187,11 @@ fn bind_import(
             warnings.push(format!(
                 "guest `{}`: import `{}`: `{}` ({}) cannot be typed: {reason}; the host method \
                  takes the raw wasm types {}",
-                site.guest, site.qualified, go.signature(), go.location, sig
+                site.guest,
+                site.qualified,
+                go.signature(),
+                go.location,
+                sig
             ));
             sanitize_params(&mut f);
             return f;
@@ -210,17 +212,26 @@ fn bind_import(
             "guest `{}`: import `{}`: the Go declaration ({}) says `{}`, which lowers to \
              wasm {} but the module's type is {}; it does not match this binary, so it is not \
              used and the host method takes the raw wasm types",
-            site.guest, site.qualified, go.location, go.signature(), l.wasm, sig
+            site.guest,
+            site.qualified,
+            go.location,
+            go.signature(),
+            l.wasm,
+            sig
         ));
         f.go = None;
         f.go_location = None;
+        f.go_doc = String::new();
         f.evidence = Evidence::WasmOnly;
     } else if let Some(what) = unsupported {
         // Host functions do not take or return these yet.
         warnings.push(format!(
             "guest `{}`: import `{}`: `{}` ({}): {what} of a host function has no binding \
              yet; the host method takes the raw wasm types",
-            site.guest, site.qualified, go.signature(), go.location
+            site.guest,
+            site.qualified,
+            go.signature(),
+            go.location
         ));
         let names = flat_names(&l);
         if names.len() == sig.params.len() {

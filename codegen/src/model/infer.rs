@@ -292,6 +292,7 @@ fn bind(
         wasm: export.sig.clone(),
         go: None,
         go_location: None,
+        go_doc: String::new(),
         evidence: Evidence::WasmOnly,
         binding: Binding::Raw { names: raw_names(None) },
     };
@@ -301,6 +302,7 @@ fn bind(
             Ok(l) if l.wasm == export.sig => {
                 f.go = Some(go.signature());
                 f.go_location = Some(go.location.clone());
+                f.go_doc = go.doc.clone();
                 f.evidence = Evidence::GoSource;
                 f.binding = Binding::Typed(l);
                 sanitize_params(&mut f);
@@ -334,6 +336,7 @@ fn bind(
                 ));
                 f.go = Some(go.signature());
                 f.go_location = Some(go.location.clone());
+                f.go_doc = go.doc.clone();
                 f.evidence = Evidence::GoSource;
                 let names: Vec<String> = go
                     .params
@@ -424,6 +427,7 @@ fn dwarf_func(export: &ExportedFunc, d: &DwarfFunc) -> GoFunc {
         module: None,
         body: true,
         declaration: String::new(),
+        doc: String::new(),
         name: short,
         params: d
             .params
