@@ -265,13 +265,16 @@ fn a_closed_pipe_ends_tinybind_quietly() {
     use std::process::Stdio;
     let greeter = concat!(env!("CARGO_MANIFEST_DIR"), "/guest-go/greeter.wasm");
     for args in [&["list"][..], &["inspect", greeter][..]] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_tinybind"))
+        // The reading end is closed before tinybind starts: whatever it
+        // writes, however fast, finds no reader.
+        let (reader, writer) = std::io::pipe().expect("a pipe");
+        drop(reader);
+        let child = Command::new(env!("CARGO_BIN_EXE_tinybind"))
             .args(args)
-            .stdout(Stdio::piped())
+            .stdout(writer)
             .stderr(Stdio::piped())
             .spawn()
             .expect("runs tinybind");
-        drop(child.stdout.take());
         let out = child.wait_with_output().expect("waits for tinybind");
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(stderr.is_empty(), "{args:?}: {stderr}");
