@@ -31,7 +31,7 @@ LAYERS = {
         ["lib.rs"],
     ],
     "codegen/src": [
-        ["error.rs", "names.rs", "wasm.rs", "go", "dwarf.rs"],
+        ["error.rs", "names.rs", "retptr.rs", "wasm.rs", "go", "dwarf.rs"],
         ["abi"],
         ["model"],
         ["emit"],

@@ -30,6 +30,7 @@ mod go;
 mod inspect;
 mod model;
 mod names;
+mod retptr;
 mod wasm;
 
 pub use config::{Builder, Report};

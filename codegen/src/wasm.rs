@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 use std::fmt;
 
+use crate::retptr::{self, RetptrWrites};
+
 use wasmparser::{
-    Encoding, ExternalKind, KnownCustom, Name, Parser, Payload, TypeRef, ValType, Validator,
-    WasmFeatures,
+    Encoding, ExternalKind, KnownCustom, Name, Parser, Payload, TypeRef, ValType, Validator, WasmFeatures,
 };
 
 /// A value type as it appears in a function signature.
@@ -65,12 +66,7 @@ pub struct FuncSig {
 impl fmt::Display for FuncSig {
     /// Reads like `(i32, i32) -> (i32)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |tys: &[WasmType]| {
-            tys.iter()
-                .map(|t| t.name())
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
+        let list = |tys: &[WasmType]| tys.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
         write!(f, "({}) -> ({})", list(&self.params), list(&self.results))
     }
 }
@@ -81,6 +77,10 @@ pub struct ExportedFunc {
     pub name: String,
     pub func_index: u32,
     pub sig: FuncSig,
+    /// What its code writes through its first parameter, for a function
+    /// that may take a retptr (`(i32, ...) -> ()`); `None` when it cannot
+    /// be read (see [`crate::retptr`]).
+    pub retptr_writes: Option<RetptrWrites>,
 }
 
 /// An import of the module.
@@ -131,6 +131,8 @@ impl ModuleInfo {
         // Type index of every function, imported ones first.
         let mut func_types: Vec<u32> = Vec::new();
         let mut export_funcs: Vec<(String, u32)> = Vec::new();
+        let mut imported_funcs = 0u32;
+        let mut bodies = Vec::new();
 
         for payload in Parser::new(0).parse_all(bytes) {
             let payload = payload.map_err(|e| format!("invalid WebAssembly: {e}"))?;
@@ -143,11 +145,7 @@ impl ModuleInfo {
                         let ty = ty.map_err(|e| format!("type section: {e}"))?;
                         types.push(FuncSig {
                             params: ty.params().iter().map(|v| WasmType::from_val(*v)).collect(),
-                            results: ty
-                                .results()
-                                .iter()
-                                .map(|v| WasmType::from_val(*v))
-                                .collect(),
+                            results: ty.results().iter().map(|v| WasmType::from_val(*v)).collect(),
                         });
                     }
                 }
@@ -157,6 +155,7 @@ impl ModuleInfo {
                         let sig = match import.ty {
                             TypeRef::Func(ty) => {
                                 func_types.push(ty);
+                                imported_funcs += 1;
                                 Some(types.get(ty as usize).cloned().ok_or_else(|| {
                                     format!(
                                         "import `{}.{}` refers to a function without a type",
@@ -186,6 +185,7 @@ impl ModuleInfo {
                         }
                     }
                 }
+                Payload::CodeSectionEntry(body) => bodies.push(body),
                 Payload::CustomSection(section) => {
                     let name = section.name().to_string();
                     match section.as_known() {
@@ -196,8 +196,7 @@ impl ModuleInfo {
                             for sub in reader.into_iter().flatten() {
                                 if let Name::Function(map) = sub {
                                     for naming in map.into_iter().flatten() {
-                                        info.func_names
-                                            .insert(naming.index, naming.name.to_string());
+                                        info.func_names.insert(naming.index, naming.name.to_string());
                                     }
                                 }
                             }
@@ -212,15 +211,29 @@ impl ModuleInfo {
             }
         }
 
+        let code = retptr::Code {
+            bodies,
+            imported: imported_funcs,
+            types: types
+                .iter()
+                .map(|t| (t.params.len() as u32, t.results.len() as u32))
+                .collect(),
+            asyncified: export_funcs.iter().any(|(n, _)| n == "asyncify_get_state"),
+            func_types,
+        };
         for (name, index) in export_funcs {
-            let sig = func_types
+            let sig = code
+                .func_types
                 .get(index as usize)
                 .and_then(|ty| types.get(*ty as usize))
                 .cloned()
                 .ok_or_else(|| format!("export `{name}` refers to a function without a type"))?;
+            // Only a function that may take a retptr is read.
+            let takes_retptr = sig.params.first() == Some(&WasmType::I32) && sig.results.is_empty();
             info.exports.push(ExportedFunc {
                 name,
                 func_index: index,
+                retptr_writes: if takes_retptr { code.retptr_writes(index) } else { None },
                 sig,
             });
         }

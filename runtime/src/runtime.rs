@@ -213,10 +213,14 @@ impl RuntimeBuilder {
     /// their retptr area and a first argument arena already allocated.
     ///
     /// Only a start-up that does no I/O can be snapshotted: it may read
-    /// WASI `random_get` and the arguments and environment (fixed per
-    /// runtime, answered as the sandbox would); one that calls any other
-    /// import (output, clocks, files, host functions), or a WASI command's
-    /// `_start`, keeps the normal path; [`Runtime::preinit_status`] says which and
+    /// WASI `random_get`, the arguments and environment (fixed per runtime,
+    /// answered as the sandbox would), the wall clock (the time of the
+    /// snapshot, as a process started then would see it: what Go's
+    /// `time.Now()` in `init` gives, and what `fmt`, `time` and `os` read),
+    /// the monotonic clock (0, where each instance's own monotonic clock
+    /// starts) and, with no directory granted, the list of preopens (none);
+    /// one that calls any other import (output, CPU clocks, files, host
+    /// functions), or a WASI command's `_start`, keeps the normal path; [`Runtime::preinit_status`] says which and
     /// why. TinyGo's start-up reads 8 random bytes to seed its map hashing
     /// and `math/rand`'s unseeded functions: with a snapshot, every
     /// instance of the guest in this runtime shares that seed (a new

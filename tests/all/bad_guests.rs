@@ -360,21 +360,28 @@ fn absurd_but_valid_modules_get_bindings_that_compile() {
 /// lower-case `point`), one that an item of the module takes is renamed, and
 /// field names that are Rust keywords or collide are made unique: the
 /// generated code compiles with warnings denied. (Hand-written wat for the
-/// signatures, whose bodies are never called.)
+/// signatures, whose bodies, never called, only store each result word
+/// through the retptr, as the build checks that TinyGo's do.)
 #[test]
 fn go_struct_names_that_rust_uses_compile() {
     let dir = temp_dir("names");
     let guests = dir.path().join("guests");
     std::fs::create_dir_all(&guests).unwrap();
     let params = |n: usize| "(param i32)".repeat(n);
+    // Each word of the results, stored through the retptr as TinyGo does.
+    let stores = |size: u32| {
+        (0..size / 4).map(|i| format!("(i32.store offset={} (local.get 0) (i32.const 0))", 4 * i)).collect::<String>()
+    };
     let wat = format!(
         "(module (memory (export \"memory\") 1)
            (func (export \"f\") {} (result i32) (i32.const 0))
-           (func (export \"g\") {})
-           (func (export \"h\") {}))",
+           (func (export \"g\") {} {})
+           (func (export \"h\") {} {}))",
         params(10),
         params(4),
+        stores(24),
         params(5),
+        stores(12),
     );
     std::fs::write(guests.join("guest.wat"), wat).unwrap();
     std::fs::write(

@@ -33,6 +33,12 @@ fn method_doc(f: &FunctionModel) -> TokenStream {
         f.evidence.as_str(),
         f.convention()
     ));
+    if f.evidence == Evidence::GoSourceUnverified {
+        text.push_str(
+            "- Unverified: the results come through the retptr, and the export's code passes it on \
+             where no check follows, so nothing in the binary confirms their declared layout\n",
+        );
+    }
     if f.evidence == Evidence::Dwarf {
         text.push_str("- DWARF names no result type: the result is the raw wasm value\n");
     }

@@ -50,6 +50,9 @@ pub fn is_runtime_export(name: &str) -> bool {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Evidence {
     GoSource,
+    /// Go source whose results come through a retptr that nothing in the
+    /// binary could check (see `results_check`).
+    GoSourceUnverified,
     Dwarf,
     WasmOnly,
 }
@@ -58,6 +61,7 @@ impl Evidence {
     pub fn as_str(self) -> &'static str {
         match self {
             Evidence::GoSource => "go-source",
+            Evidence::GoSourceUnverified => "go-source, unverified",
             Evidence::Dwarf => "dwarf",
             Evidence::WasmOnly => "wasm-only",
         }

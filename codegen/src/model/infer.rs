@@ -15,6 +15,7 @@ use crate::model::guest::{
 };
 use crate::model::imports::infer_imports;
 use crate::model::params::{flat_names, sanitize_params};
+use crate::model::results_check::{self, ResultsCheck};
 use crate::names::{self, Scope};
 use crate::wasm::{ExportedFunc, ModuleInfo, WasmType};
 
@@ -298,19 +299,37 @@ fn bind(
     };
 
     if let Some(go) = declared {
-        match lower::lower(go, flavour) {
-            Ok(l) if l.wasm == export.sig => {
+        let lowered = lower::lower(go, flavour).map(|l| {
+            let check = results_check::check(&l, export);
+            (l, check)
+        });
+        match lowered {
+            Ok((l, check)) if l.wasm == export.sig && !matches!(check, ResultsCheck::Contradicted(_)) => {
                 f.go = Some(go.signature());
                 f.go_location = Some(go.location.clone());
                 f.go_doc = go.doc.clone();
-                f.evidence = Evidence::GoSource;
+                f.evidence = match check {
+                    ResultsCheck::Unverified => Evidence::GoSourceUnverified,
+                    _ => Evidence::GoSource,
+                };
                 f.binding = Binding::Typed(l);
                 sanitize_params(&mut f);
                 return f;
             }
             // A source that contradicts the binary is not used at all: the
             // binding rests on the next evidence, DWARF or the wasm types.
-            Ok(l) => warnings.push(format!(
+            // Here, results the export's code does not write as declared.
+            Ok((l, ResultsCheck::Contradicted(why))) if l.wasm == export.sig => warnings.push(format!(
+                "guest `{guest}`: export `{}`: the Go source ({}) says `{}`, but {why}; the \
+                 source does not match this binary (rebuild the .wasm if the source changed), \
+                 so it is not used and the binding rests on {}",
+                export.name,
+                go.location,
+                go.signature(),
+                if dwarf.is_some() { "DWARF" } else { "the raw wasm types" }
+            )),
+            // Here, a different wasm type.
+            Ok((l, _)) => warnings.push(format!(
                 "guest `{guest}`: export `{}`: the Go source ({}) says `{}`, which lowers to \
                  wasm {} but the module's type is {}; the source does not match this binary \
                  (rebuild the .wasm if the source changed), so it is not used and the binding \

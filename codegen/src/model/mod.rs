@@ -8,3 +8,4 @@ pub mod guest;
 pub mod imports;
 pub mod infer;
 pub mod params;
+pub mod results_check;

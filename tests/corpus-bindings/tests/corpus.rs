@@ -326,7 +326,13 @@ fn woven_and_unwoven_guests_answer_alike() -> Result<(), Error> {
                 Ok(v) => format!("{v:?}"),
                 Err(e) => format!("error: {e}"),
             };
-            assert_eq!(show(&ra), show(&rb), "{}.{}", entry.info.name, f.name);
+            if entry.info.name == "wasicalls" && matches!(f.name, "now" | "since_start" | "started_at" | "random") {
+                // A clock reading or a random number: both answer, one value each.
+                let count = |r: &Result<Vec<tinybind_runtime::Value>, Error>| r.as_ref().map(Vec::len).ok();
+                assert_eq!((count(&ra), count(&rb)), (Some(1), Some(1)), "{}.{}", entry.info.name, f.name);
+            } else {
+                assert_eq!(show(&ra), show(&rb), "{}.{}", entry.info.name, f.name);
+            }
             assert_eq!(a.instance().memory_size(), b.instance().memory_size(), "{}.{}", entry.info.name, f.name);
             if ra.is_err() {
                 // A poisoned instance answers nothing more; start both again.
