@@ -30,6 +30,13 @@ pub enum WasmType {
     F64,
 }
 
+/// A wasm function type as reports and generated code write it:
+/// `(i32, i32) -> (i32)`, `() -> ()`.
+pub fn signature<'a>(params: impl IntoIterator<Item = &'a str>, results: impl IntoIterator<Item = &'a str>) -> String {
+    let list = |names: &mut dyn Iterator<Item = &'a str>| names.collect::<Vec<_>>().join(", ");
+    format!("({}) -> ({})", list(&mut params.into_iter()), list(&mut results.into_iter()))
+}
+
 /// A Go value that travels as one wasm value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scalar {
@@ -144,6 +151,20 @@ pub enum Startup {
 }
 
 impl Startup {
+    /// The start-up of a module, from what it exports and imports: a
+    /// reactor's `_initialize`, else a WASI command's `_start` (unless the
+    /// module imports TinyGo's JS runtime `gojs`: then `_start` is a
+    /// browser's and would call into it), else none.
+    pub fn of_module(exports_initialize: bool, exports_start: bool, imports_gojs: bool) -> Startup {
+        if exports_initialize {
+            Startup::Initialize
+        } else if exports_start && !imports_gojs {
+            Startup::Command
+        } else {
+            Startup::None
+        }
+    }
+
     /// The kind in a few words, for documentation and reports.
     pub fn describe(self) -> &'static str {
         match self {

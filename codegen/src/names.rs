@@ -159,3 +159,10 @@ mod tests {
         assert_eq!(structs.unique(upper_camel("self")), "Self2");
     }
 }
+
+/// The name of an item of a guest's module named after its struct, with
+/// `suffix` (`GreeterHost`, `GreeterPre`): `Self_` (a keyword made an
+/// identifier) gives `SelfPre`.
+pub fn guest_item(guest_struct: &str, suffix: &str) -> String {
+    format!("{}{suffix}", guest_struct.trim_end_matches('_'))
+}

@@ -66,8 +66,8 @@ pub struct FuncSig {
 impl fmt::Display for FuncSig {
     /// Reads like `(i32, i32) -> (i32)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let list = |tys: &[WasmType]| tys.iter().map(|t| t.name()).collect::<Vec<_>>().join(", ");
-        write!(f, "({}) -> ({})", list(&self.params), list(&self.results))
+        let names = |tys: &'_ [WasmType]| tys.iter().map(|t| t.name()).collect::<Vec<_>>();
+        f.write_str(&tinybind_abi::signature(names(&self.params), names(&self.results)))
     }
 }
 

@@ -1,13 +1,13 @@
 //! Compiling guests: the value a runtime shares with its instances
-//! ([`Compiler`]), and each guest compiled once per runtime and host type,
-//! woven with its deadline checks, pre-initialised if asked, and linked
-//! ([`Compiled`]).
+//! ([`Compiler`]), each guest module compiled once, woven with its deadline
+//! checks and pre-initialised if asked ([`CompiledGuest`]), and linked once
+//! per host type ([`Compiled`]).
 
-use std::any::TypeId;
+use std::any::{Any, TypeId};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use wasmtime::{Engine, ExternType, InstancePre, Linker, Module};
+use wasmtime::{Engine, ExternType, InstancePre, Linker, Module, ModuleExport};
 
 use crate::cache::ModuleCache;
 use crate::config::Settings;
@@ -15,14 +15,13 @@ use crate::deadline::clock::Clock;
 use crate::deadline::weave::{self, START_EXPORT};
 use crate::error::Error;
 use crate::host::failure::unlinked;
-use crate::module::GuestModule;
+use crate::module::{GuestModule, ModuleView};
 use crate::preinit::{self, PreinitStatus};
 use crate::store::{HostLink, State};
+use tinybind_abi::Startup;
 
-/// Guests by module bytes (address, length).
+/// Embedded guests by module bytes (address, length).
 type ModuleKey = (usize, usize);
-/// Linked guests by module bytes and host type.
-type CompiledKey = (usize, usize, Option<TypeId>);
 
 /// One entry of a map of [`Compiler`]: made once, by the first thread that
 /// asks; the others wait for it instead of making it again. A failure is
@@ -67,6 +66,91 @@ pub(crate) struct Prepared {
     arena: Option<(u32, u32)>,
 }
 
+/// A guest module compiled for a runtime, embedded or loaded at run time:
+/// what every instance of it shares. It is linked once per host type, and
+/// the export indices of each interface bound to it are resolved once.
+pub(crate) struct CompiledGuest {
+    /// The guest's name, as errors give it.
+    pub name: String,
+    /// Where the module came from, for messages.
+    pub file: String,
+    pub startup: Startup,
+    /// Bytes of the retptr area its bindings need (0: none).
+    pub retptr_size: u32,
+    prepared: Prepared,
+    linked: Mutex<HashMap<Option<TypeId>, Arc<Slot<Compiled>>>>,
+    /// Tables of export indices, one per type of table.
+    indices: Mutex<Vec<(TypeId, Arc<dyn Any + Send + Sync>)>>,
+}
+
+impl CompiledGuest {
+    /// The compiled module (woven, or the snapshot).
+    pub fn module(&self) -> &Module {
+        &self.prepared.wasm
+    }
+
+    pub fn preinit_status(&self) -> Option<PreinitStatus> {
+        self.prepared.preinit.clone()
+    }
+
+    /// The guest linked with WASI and the host functions of `host`, once
+    /// per host type.
+    pub fn linked(&self, compiler: &Compiler, host: Option<HostLink>) -> Result<Arc<Compiled>, Error> {
+        let slot = lock(&self.linked).entry(host.map(|h| h.host)).or_default().clone();
+        slot.get_or_make(|| compiler.link(self, host))
+    }
+
+    /// The table of type `T` made by `make`, once per guest.
+    pub fn indices<T: Any + Send + Sync>(&self, make: impl FnOnce() -> Result<T, Error>) -> Result<Arc<T>, Error> {
+        let found = |tables: &[(TypeId, Arc<dyn Any + Send + Sync>)]| {
+            tables
+                .iter()
+                .find(|(id, _)| *id == TypeId::of::<T>())
+                .and_then(|(_, table)| table.clone().downcast::<T>().ok())
+        };
+        if let Some(table) = found(&self.indices.lock().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(table);
+        }
+        let made = Arc::new(make()?);
+        let mut tables = self.indices.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(table) = found(&tables) {
+            return Ok(table);
+        }
+        tables.push((TypeId::of::<T>(), made.clone()));
+        Ok(made)
+    }
+}
+
+/// An export of a compiled module, found once
+/// ([`crate::LoadedModule::export_index`]), to look up in each instance
+/// without its name ([`crate::Instance::typed_func_at`]).
+#[derive(Clone)]
+pub struct ExportIndex {
+    name: &'static str,
+    index: ModuleExport,
+}
+
+impl std::fmt::Debug for ExportIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ExportIndex").field(&self.name).finish()
+    }
+}
+
+impl ExportIndex {
+    pub(crate) fn new(name: &'static str, index: ModuleExport) -> Self {
+        ExportIndex { name, index }
+    }
+
+    /// The export's name.
+    pub fn name(&self) -> &'static str {
+        self.name
+    }
+
+    pub(crate) fn index(&self) -> &ModuleExport {
+        &self.index
+    }
+}
+
 /// A compiled guest linked for one host type, ready to instantiate in
 /// microseconds.
 pub(crate) struct Compiled {
@@ -95,8 +179,9 @@ pub(crate) struct Compiler {
     pub engine: Engine,
     pub linker: Linker<State>,
     pub settings: Settings,
-    prepared: Mutex<HashMap<ModuleKey, Arc<Slot<Prepared>>>>,
-    compiled: Mutex<HashMap<CompiledKey, Arc<Slot<Compiled>>>>,
+    /// The embedded guests compiled so far (those loaded at run time belong
+    /// to their `LoadedModule`).
+    embedded: Mutex<HashMap<ModuleKey, Arc<Slot<CompiledGuest>>>>,
     /// The deadline clock guests check (`None` without deadlines).
     pub clock: Option<Clock>,
     /// Compiled guests on disk (`None` unless asked for).
@@ -115,30 +200,43 @@ impl Compiler {
             engine,
             linker,
             settings,
-            prepared: Mutex::default(),
-            compiled: Mutex::default(),
+            embedded: Mutex::default(),
             clock,
             cache,
         }
     }
 
-    /// Compiles, weaves and pre-initialises a guest, once per runtime:
-    /// threads that ask for it meanwhile wait for that one compilation.
-    pub(crate) fn prepare(&self, module: &'static GuestModule) -> Result<Arc<Prepared>, Error> {
+    /// Compiles, weaves and pre-initialises an embedded guest, once per
+    /// runtime: threads that ask for it meanwhile wait for that one
+    /// compilation.
+    pub(crate) fn embedded(&self, module: &'static GuestModule) -> Result<Arc<CompiledGuest>, Error> {
         let key = (module.bytes.as_ptr() as usize, module.bytes.len());
-        let slot = lock(&self.prepared).entry(key).or_default().clone();
-        slot.get_or_make(|| self.prepare_now(module))
+        let slot = lock(&self.embedded).entry(key).or_default().clone();
+        slot.get_or_make(|| self.compile_guest(module.view()))
     }
 
-    /// A guest prepared and linked, once per runtime and host type.
+    /// An embedded guest compiled and linked, once per runtime and host type.
+    #[cfg(test)]
     pub(crate) fn compile(&self, module: &'static GuestModule, host: Option<HostLink>) -> Result<Arc<Compiled>, Error> {
-        let key = (module.bytes.as_ptr() as usize, module.bytes.len(), host.map(|h| h.host));
-        let slot = lock(&self.compiled).entry(key).or_default().clone();
-        slot.get_or_make(|| self.link(module, &*self.prepare(module)?, host))
+        self.embedded(module)?.linked(self, host)
+    }
+
+    /// Compiles, weaves and pre-initialises a guest module, for a
+    /// [`CompiledGuest`] of its own.
+    pub(crate) fn compile_guest(&self, module: ModuleView<'_>) -> Result<CompiledGuest, Error> {
+        Ok(CompiledGuest {
+            name: module.name.to_string(),
+            file: module.file.to_string(),
+            startup: module.startup,
+            retptr_size: module.retptr_size,
+            prepared: self.prepare_now(module)?,
+            linked: Mutex::default(),
+            indices: Mutex::default(),
+        })
     }
 
     /// Compiles, weaves and pre-initialises a guest.
-    fn prepare_now(&self, module: &'static GuestModule) -> Result<Prepared, Error> {
+    fn prepare_now(&self, module: ModuleView<'_>) -> Result<Prepared, Error> {
         let compile_err = |e: wasmtime::Error| Error::Compile {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
@@ -188,8 +286,9 @@ impl Compiler {
         })
     }
 
-    /// Links a prepared guest with WASI and the host functions of `host`.
-    fn link(&self, module: &'static GuestModule, prepared: &Prepared, host: Option<HostLink>) -> Result<Compiled, Error> {
+    /// Links a compiled guest with WASI and the host functions of `host`.
+    fn link(&self, module: &CompiledGuest, host: Option<HostLink>) -> Result<Compiled, Error> {
+        let prepared = &module.prepared;
         let wasm = &prepared.wasm;
         let mut linker = self.linker.clone();
         if let Some(host) = host {
@@ -236,7 +335,7 @@ impl Compiler {
     /// pre-initialisation is off.
     pub(crate) fn preinit_status(&self, module: &'static GuestModule) -> Option<PreinitStatus> {
         let key = (module.bytes.as_ptr() as usize, module.bytes.len());
-        lock(&self.prepared).get(&key).and_then(|slot| slot.value.get()).and_then(|p| p.preinit.clone())
+        lock(&self.embedded).get(&key).and_then(|slot| slot.value.get()).and_then(|g| g.preinit_status())
     }
 }
 
@@ -280,12 +379,12 @@ mod tests {
         assert_eq!(rt.preinit_status(&CONCAT), None, "nothing is compiled before it is asked for");
         rt.prepare(&CONCAT).unwrap();
         assert_eq!(rt.preinit_status(&CONCAT), Some(PreinitStatus::Snapshot));
-        let prepared = rt.compiler().prepare(&CONCAT).unwrap();
+        let prepared = rt.compiler().embedded(&CONCAT).unwrap();
         // Linking for a host type reuses the compiled module: no second
         // `Module` (its code would be a second copy in the engine).
         let unhosted = rt.compiler().compile(&CONCAT, None).unwrap();
-        assert!(Arc::ptr_eq(&prepared, &rt.compiler().prepare(&CONCAT).unwrap()));
-        assert!(Module::same(unhosted.pre.module(), &prepared.wasm));
+        assert!(Arc::ptr_eq(&prepared, &rt.compiler().embedded(&CONCAT).unwrap()));
+        assert!(Module::same(unhosted.pre.module(), prepared.module()));
         assert!(unhosted.snapshotted());
     }
 }

@@ -154,6 +154,17 @@ pub enum Error {
     /// A WASI grant (a directory, say) could not be set up.
     #[error("WASI set-up: {0}")]
     Wasi(String),
+    /// A module loaded at run time does not fit the guest interface it was
+    /// loaded for: every problem, one per line.
+    #[error("{module} does not fit the guest interface `{guest}`:{}", problems.iter().map(|p| format!("\n- {p}")).collect::<String>())]
+    Misfit {
+        guest: String,
+        module: String,
+        problems: Vec<String>,
+    },
+    /// A module file could not be read.
+    #[error("guest `{guest}`: cannot read the module {path}: {reason}")]
+    ReadModule { guest: String, path: String, reason: String },
 }
 
 /// `trapped: REASON`, or after a Go panic `panicked: MESSAGE (in ...)`.

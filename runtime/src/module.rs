@@ -17,6 +17,33 @@ pub struct GuestModule {
     pub retptr_size: u32,
 }
 
+impl GuestModule {
+    /// What compiling and starting it needs.
+    pub(crate) fn view(&self) -> ModuleView<'_> {
+        ModuleView {
+            name: self.name,
+            file: self.file,
+            bytes: self.bytes,
+            startup: self.startup,
+            retptr_size: self.retptr_size,
+        }
+    }
+}
+
+/// What compiling and starting a guest needs of its module, embedded
+/// ([`GuestModule`]) or loaded at run time.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct ModuleView<'a> {
+    /// The guest's name, as errors give it.
+    pub name: &'a str,
+    /// Where the module came from, for messages.
+    pub file: &'a str,
+    pub bytes: &'a [u8],
+    pub startup: Startup,
+    /// Bytes of the retptr area (0: none).
+    pub retptr_size: u32,
+}
+
 /// What a generated guest says of one of its functions: an export (a
 /// method of the guest) or an import (a method of its host trait).
 #[derive(Clone, Copy, Debug)]
@@ -51,6 +78,8 @@ pub struct GuestInfo {
     pub functions: &'static [FunctionInfo],
     /// Its host functions, in import-section order (not WASI).
     pub imports: &'static [FunctionInfo],
+    /// Bytes of the retptr area its functions need (0: none).
+    pub retptr_size: u32,
 }
 
 impl GuestInfo {

@@ -97,7 +97,7 @@ use crate::deadline::weave::{weave, DEADLINE_EXPORT, START_EXPORT};
 use crate::mem::bounds;
 use tinybind_abi::Startup;
 
-use crate::module::GuestModule;
+use crate::module::ModuleView;
 
 /// Whether a guest's instances start from a snapshot.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -144,7 +144,7 @@ pub(crate) fn snapshot(
     engine: &Engine,
     clock: Option<&Clock>,
     settings: &Settings,
-    module: &GuestModule,
+    module: ModuleView<'_>,
 ) -> Result<Snapshot, String> {
     match module.startup {
         Startup::Initialize => {}

@@ -42,7 +42,6 @@ impl std::fmt::Debug for Runtime {
 
 impl Runtime {
     /// What the runtime shares with its instances.
-    #[cfg(test)]
     pub(crate) fn compiler(&self) -> &Arc<Compiler> {
         &self.inner
     }
@@ -69,7 +68,8 @@ impl Runtime {
     /// Instantiates a guest and runs its start-up. Its imports, other than
     /// WASI, fail when called, with an error that names them.
     pub fn instantiate(&self, module: &'static GuestModule) -> Result<Instance, Error> {
-        Instance::new(self.inner.clone(), module, None, None).map_err(|(e, _)| e)
+        let guest = self.inner.embedded(module)?;
+        Instance::new(self.inner.clone(), guest, None, None).map_err(|(e, _)| e)
     }
 
     /// Instantiates a guest whose imports `link` implements with `host`,
@@ -80,7 +80,8 @@ impl Runtime {
         host: H,
         link: HostLink,
     ) -> Result<Instance, Error> {
-        Instance::new(self.inner.clone(), module, Some(link), Some(Box::new(host))).map_err(|(e, _)| e)
+        let guest = self.inner.embedded(module)?;
+        Instance::new(self.inner.clone(), guest, Some(link), Some(Box::new(host))).map_err(|(e, _)| e)
     }
 
     /// Compiles a guest for this runtime ahead of its first instance: weaves
@@ -100,7 +101,7 @@ impl Runtime {
     /// # }
     /// ```
     pub fn prepare(&self, module: &'static GuestModule) -> Result<(), Error> {
-        self.inner.prepare(module).map(drop)
+        self.inner.embedded(module).map(drop)
     }
 
     /// Whether `module`'s instances start from a snapshot

@@ -8,7 +8,7 @@ use crate::emit::dynamic::dynamic_arm;
 use crate::emit::host;
 use crate::emit::info::{function_info, import_info};
 use crate::emit::methods::method;
-use crate::emit::signature::typed_func_types;
+use crate::emit::pre;
 use crate::emit::tokens::{doc, ident, inner_doc};
 use crate::emit::types;
 use crate::model::guest::GuestModel;
@@ -50,20 +50,21 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     let struct_items = g.structs.iter().map(types::struct_items);
     let infos = g.functions.iter().map(function_info);
     let import_infos = g.imports.iter().map(import_info);
-    // A guest without functions of its own has no `Exports` to resolve.
-    let (exports_struct, exports_field, exports_init, resolve_again) = exports(g);
-    let exports_value = if g.functions.is_empty() { quote!() } else { quote!(exports,) };
+    // A guest without functions of its own has no export tables.
+    let tables = pre::tables(g);
+    let (fields, init, values, reset) = (&tables.fields, &tables.init, &tables.values, &tables.reset);
+    let pre_struct = ident(&g.pre_struct());
     let instance_mut = if g.functions.is_empty() { quote!(instance) } else { quote!(mut instance) };
     let reset_doc = if g.has_host() {
-        doc("Replaces this instance by a fresh one, as after [`Self::with_host`], keeping the host value.")
+        doc("Replaces this instance by a fresh one of the same module, as after [`Self::with_host`], keeping the host value.")
     } else {
-        doc("Replaces this instance by a fresh one, as after [`Self::new`].")
+        doc("Replaces this instance by a fresh one of the same module, as after [`Self::new`].")
     };
     let common = quote! {
         #reset_doc
         pub fn reset(&mut self) -> ::std::result::Result<(), tinybind_runtime::Error> {
             self.instance.reset()?;
-            #resolve_again
+            #reset
             ::std::result::Result::Ok(())
         }
 
@@ -75,32 +76,29 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         #(#methods)*
     };
 
-    let (host_items, struct_def, impls) = if g.has_host() {
+    let (host_items, struct_def, impls, instantiate) = if g.has_host() {
         let host = ident(&g.host_trait());
         let items = host::host_items(g);
         let struct_def = quote! {
             #struct_doc
             pub struct #guest_struct<H: #host = tinybind_runtime::NoHost> {
                 instance: tinybind_runtime::Instance,
-                #exports_field
+                #fields
                 host: ::std::marker::PhantomData<fn() -> H>,
             }
         };
         let impls = quote! {
             impl #guest_struct {
-                /// Instantiates the guest and runs its start-up, with a host whose every method is unimplemented (see [`Self::with_host`]).
+                /// Instantiates the embedded module and runs its start-up, with a host whose every method is unimplemented (see [`Self::with_host`]).
                 pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                    Self::with_host(runtime, tinybind_runtime::NoHost)
+                    #pre_struct::embedded(runtime)?.instantiate()
                 }
             }
 
             impl<H: #host> #guest_struct<H> {
-                /// Instantiates the guest with `host` implementing its imports, and runs its start-up (which may call the host).
+                /// Instantiates the embedded module with `host` implementing its imports, and runs its start-up (which may call the host).
                 pub fn with_host(runtime: &tinybind_runtime::Runtime, host: H) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                    let link = tinybind_runtime::__private::HostLink::new::<H>(link::<H>);
-                    let #instance_mut = runtime.instantiate_with_host(&MODULE, host, link)?;
-                    #exports_init
-                    ::std::result::Result::Ok(Self { instance, #exports_value host: ::std::marker::PhantomData })
+                    #pre_struct::embedded(runtime)?.instantiate_with_host(host)
                 }
 
                 /// The host value.
@@ -115,32 +113,52 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
 
                 #common
             }
-
         };
-        (items, struct_def, impls)
+        let instantiate = quote! {
+            /// An instance whose host's every method is unimplemented (see [`Self::instantiate_with_host`]).
+            pub fn instantiate(&self) -> ::std::result::Result<#guest_struct, tinybind_runtime::Error> {
+                self.instantiate_with_host(tinybind_runtime::NoHost)
+            }
+
+            /// An instance with `host` implementing its imports; its start-up has run (and may have called the host).
+            pub fn instantiate_with_host<H: #host>(&self, host: H) -> ::std::result::Result<#guest_struct<H>, tinybind_runtime::Error> {
+                let link = tinybind_runtime::__private::HostLink::new::<H>(link::<H>);
+                let #instance_mut = self.module.instantiate_with_host(host, link)?;
+                #init
+                ::std::result::Result::Ok(#guest_struct { instance, #values host: ::std::marker::PhantomData })
+            }
+        };
+        (items, struct_def, impls, instantiate)
     } else {
         let struct_def = quote! {
             #struct_doc
             pub struct #guest_struct {
                 instance: tinybind_runtime::Instance,
-                #exports_field
+                #fields
             }
         };
         let impls = quote! {
             impl #guest_struct {
-                /// Instantiates the guest and runs its start-up.
+                /// Instantiates the embedded module and runs its start-up.
                 pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                    let #instance_mut = runtime.instantiate(&MODULE)?;
-                    #exports_init
-                    ::std::result::Result::Ok(Self { instance, #exports_value })
+                    #pre_struct::embedded(runtime)?.instantiate()
                 }
 
                 #common
             }
-
         };
-        (quote!(), struct_def, impls)
+        let instantiate = quote! {
+            /// An instance, its start-up run.
+            pub fn instantiate(&self) -> ::std::result::Result<#guest_struct, tinybind_runtime::Error> {
+                let #instance_mut = self.module.instantiate()?;
+                #init
+                ::std::result::Result::Ok(#guest_struct { instance, #values })
+            }
+        };
+        (quote!(), struct_def, impls, instantiate)
     };
+    let pre_items = pre::pre(g, &tables, true, instantiate);
+    let table_defs = &tables.defs;
 
     // Go error messages are read from type names, which TinyGo 0.28 and
     // later put in the binary.
@@ -177,6 +195,7 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
                 compiler: #compiler,
                 functions: &[#(#infos),*],
                 imports: &[#(#import_infos),*],
+                retptr_size: #retptr_size,
             };
 
             #(#struct_items)*
@@ -185,7 +204,9 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
 
             #go_error_names
 
-            #exports_struct
+            #table_defs
+
+            #pre_items
 
             #struct_def
 
@@ -231,47 +252,6 @@ fn docs(g: &GuestModel) -> (TokenStream, TokenStream) {
     ));
 
     (module_doc, struct_doc)
-}
-
-/// The `Exports` struct, resolved once per instance, and the tokens that
-/// declare, fill and refill the guest struct's field of it: nothing for a
-/// guest without functions of its own.
-fn exports(g: &GuestModel) -> (TokenStream, TokenStream, TokenStream, TokenStream) {
-    let fields = g.functions.iter().map(|f| {
-        let field = ident(&f.method);
-        let (params, results) = typed_func_types(f);
-        quote!(#field: tinybind_runtime::__private::TypedFunc<#params, #results>)
-    });
-    let resolves = g.functions.iter().map(|f| {
-        let field = ident(&f.method);
-        let export = &f.export;
-        quote!(#field: instance.typed_func(#export)?)
-    });
-    if g.functions.is_empty() {
-        (quote!(), quote!(), quote!(), quote!())
-    } else {
-        (
-            quote! {
-                /// The guest's exported functions, resolved once per instance.
-                // Each field's type is the export's exact wasm signature.
-                #[allow(clippy::type_complexity)]
-                struct Exports {
-                    #(#fields),*
-                }
-
-                impl Exports {
-                    fn resolve(instance: &mut tinybind_runtime::Instance) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                        ::std::result::Result::Ok(Self {
-                            #(#resolves),*
-                        })
-                    }
-                }
-            },
-            quote!(exports: Exports,),
-            quote!(let exports = Exports::resolve(&mut instance)?;),
-            quote!(self.exports = Exports::resolve(&mut self.instance)?;),
-        )
-    }
 }
 
 /// `DynGuest` and `Bindings`, the same for both kinds of guest struct.

@@ -205,7 +205,21 @@ impl GuestModel {
 
     /// The host trait's name: `GreeterHost`.
     pub fn host_trait(&self) -> String {
-        format!("{}Host", self.struct_name)
+        self.item_name("Host")
+    }
+
+    /// The name of its `Pre`, which makes instances of a module.
+    pub fn pre_struct(&self) -> String {
+        self.item_name("Pre")
+    }
+
+    /// The name of its table of export indices.
+    pub fn indices_struct(&self) -> String {
+        self.item_name("Indices")
+    }
+
+    fn item_name(&self, suffix: &str) -> String {
+        crate::names::guest_item(&self.struct_name, suffix)
     }
 
     /// The largest retptr area any function needs, in bytes.

@@ -155,9 +155,12 @@ fn structs(
     warnings: &mut Vec<String>,
 ) -> Vec<StructModel> {
     let mut found = used_structs(functions);
+    let item = |suffix: &str| names::guest_item(guest_struct, suffix);
     let taken = [
         guest_struct.to_string(),
-        format!("{guest_struct}Host"),
+        item("Host"),
+        item("Pre"),
+        item("Indices"),
         "Exports".to_string(),
     ];
     let mut renamed = HashMap::new();
@@ -263,13 +266,7 @@ fn compiler(info: &ModuleInfo) -> (String, Flavour) {
 }
 
 fn startup(info: &ModuleInfo) -> Startup {
-    if info.exports_func("_initialize") {
-        Startup::Initialize
-    } else if info.exports_func("_start") && !info.imports_module("gojs") {
-        Startup::Command
-    } else {
-        Startup::None
-    }
+    Startup::of_module(info.exports_func("_initialize"), info.exports_func("_start"), info.imports_module("gojs"))
 }
 
 fn bind(

@@ -7,14 +7,13 @@ use std::time::Duration;
 use wasmtime::{Memory, Store, TypedFunc, WasmParams, WasmResults};
 
 use crate::blocking::outside_async;
-use crate::compile::Compiler;
+use crate::compile::{CompiledGuest, Compiler, ExportIndex};
 use crate::deadline::clock::Registration;
 use crate::deadline::timer::Deadline;
 use crate::error::Error;
 use crate::mem::bounds::{self, GuestSlice};
 use crate::mem::layout::relocate;
 use crate::mem::reader::GuestReader;
-use crate::module::GuestModule;
 use crate::output::OutputLog;
 use crate::store::{HostLink, State};
 
@@ -35,7 +34,8 @@ pub struct Instance {
     pub(super) clock_memory: Option<Registration>,
     /// What the runtime shares with its instances.
     pub(super) compiler: Arc<Compiler>,
-    pub(super) module: &'static GuestModule,
+    /// The guest module, compiled: what its instances share.
+    pub(super) module: Arc<CompiledGuest>,
     /// How its host functions are linked (`None`: no host).
     pub(super) link: Option<HostLink>,
     pub(super) store: Store<State>,
@@ -67,6 +67,27 @@ impl Instance {
         instance
             .get_typed_func::<P, R>(&mut self.store, export)
             .map_err(|e| self.missing(export, e))
+    }
+
+    /// Resolves an export found once per module ([`LoadedModule::export_index`]),
+    /// without looking up its name.
+    ///
+    /// [`LoadedModule::export_index`]: crate::LoadedModule::export_index
+    pub fn typed_func_at<P: WasmParams, R: WasmResults>(&mut self, export: &ExportIndex) -> Result<TypedFunc<P, R>, Error> {
+        let instance = self.instance.ok_or_else(|| Error::MissingExport {
+            guest: self.module.name.to_string(),
+            export: export.name().to_string(),
+            reason: "the instance is not set up".into(),
+        })?;
+        let func = instance
+            .get_module_export(&mut self.store, export.index())
+            .and_then(wasmtime::Extern::into_func)
+            .ok_or_else(|| Error::MissingExport {
+                guest: self.module.name.to_string(),
+                export: export.name().to_string(),
+                reason: "not a function of this module".into(),
+            })?;
+        func.typed::<P, R>(&self.store).map_err(|e| self.missing(export.name(), e))
     }
 
     /// Calls an export with a deadline; a trap poisons the instance.
@@ -120,7 +141,7 @@ impl Instance {
         let mut offset = self.arena.ptr;
         for (slot, arg) in out.iter_mut().zip(args) {
             if bounds::write(data, offset, arg).is_none() {
-                let guest = self.module.name;
+                let guest = &self.module.name;
                 return Err(argument_out_of_bounds(guest, export, offset, arg.len(), data.len()));
             }
             // The arena fits in 32-bit memory, so each length does too.
@@ -142,7 +163,7 @@ impl Instance {
         let size = data.len();
         match relocate(data, slot.ptr as u32, relocations) {
             Some(()) => Ok(()),
-            None => Err(argument_out_of_bounds(self.module.name, export, slot.ptr as u32, slot.len as usize, size)),
+            None => Err(argument_out_of_bounds(&self.module.name, export, slot.ptr as u32, slot.len as usize, size)),
         }
     }
 
@@ -161,7 +182,7 @@ impl Instance {
     #[inline(always)]
     pub fn results(&self, export: &'static str, retptr: i32, size: u32) -> Result<GuestReader<'_>, Error> {
         let memory = self.memory_or(export)?;
-        GuestReader::new(memory.data(&self.store), retptr as u32, size, self.module.name, export)
+        GuestReader::new(memory.data(&self.store), retptr as u32, size, &self.module.name, export)
     }
 
     #[doc(hidden)]
@@ -180,7 +201,7 @@ impl Instance {
         let Some(memory) = self.store.data().memory else {
             return Err(self.no_memory(export));
         };
-        GuestReader::read(memory.data(&self.store), retptr as u32, size, self.module.name, export, read)
+        GuestReader::read(memory.data(&self.store), retptr as u32, size, &self.module.name, export, read)
     }
 
     /// What the runtime shares with its instances.
@@ -189,8 +210,8 @@ impl Instance {
     }
 
     /// The guest's name.
-    pub fn guest(&self) -> &'static str {
-        self.module.name
+    pub fn guest(&self) -> &str {
+        &self.module.name
     }
 
     /// Whether this instance started from a pre-initialised snapshot

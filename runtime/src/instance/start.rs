@@ -8,7 +8,7 @@ use wasmtime::Store;
 use wasmtime_wasi::I32Exit;
 
 use crate::blocking::outside_async;
-use crate::compile::{Compiled, Compiler};
+use crate::compile::{Compiled, CompiledGuest, Compiler};
 use crate::config::store_limits;
 use crate::deadline::timer::Deadline;
 use crate::deadline::weave::{DEADLINE_EXPORT, START_EXPORT};
@@ -16,26 +16,25 @@ use crate::error::Error;
 use crate::instance::handle::{Allocation, Instance};
 use tinybind_abi::Startup;
 
-use crate::module::GuestModule;
 use crate::sandbox::Sandbox;
 use crate::store::{HostLink, State};
 
 impl Instance {
-    /// Compiles (once) and instantiates `module` with `host` in its store,
-    /// and runs its start-up. On failure the host value comes back with the
-    /// error, so that [`Self::reset`] can keep it.
+    /// Links (once per host type) and instantiates `module` with `host` in
+    /// its store, and runs its start-up. On failure the host value comes
+    /// back with the error, so that [`Self::reset`] can keep it.
     pub(crate) fn new(
         compiler: Arc<Compiler>,
-        module: &'static GuestModule,
+        module: Arc<CompiledGuest>,
         link: Option<HostLink>,
         host: Option<Box<dyn Any + Send>>,
     ) -> Result<Instance, (Error, Option<Box<dyn Any + Send>>)> {
-        let compiled = match compiler.compile(module, link) {
+        let compiled = match module.linked(&compiler, link) {
             Ok(c) => c,
             Err(e) => return Err((e, host)),
         };
         let settings = &compiler.settings;
-        let sandbox = match Sandbox::new(module.name, settings) {
+        let sandbox = match Sandbox::new(&module.name, settings) {
             Ok(s) => s,
             Err(e) => return Err((e, host)),
         };
@@ -72,7 +71,7 @@ impl Instance {
     /// Instantiates the compiled guest in this store and runs its start-up.
     fn start(&mut self, compiled: &Compiled) -> Result<(), Error> {
         let inst = self;
-        let module = inst.module;
+        let module = inst.module.clone();
         // Instantiation itself runs no guest code (a start function is
         // deferred), but with fuel on it needs some.
         if let Some(fuel) = inst.fuel {
@@ -182,7 +181,7 @@ impl Instance {
     /// host value. On failure this instance stays as it was, host included.
     pub fn reset(&mut self) -> Result<(), Error> {
         let host = self.store.data_mut().host.take();
-        match Instance::new(self.compiler.clone(), self.module, self.link, host) {
+        match Instance::new(self.compiler.clone(), self.module.clone(), self.link, host) {
             Ok(fresh) => {
                 *self = fresh;
                 Ok(())

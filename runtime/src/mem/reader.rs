@@ -11,7 +11,7 @@ use crate::value::GoInterface;
 pub struct GuestReader<'a> {
     data: &'a [u8],
     base: u32,
-    guest: &'static str,
+    guest: &'a str,
     export: &'static str,
 }
 
@@ -21,7 +21,7 @@ impl<'a> GuestReader<'a> {
         data: &'a [u8],
         base: u32,
         size: u32,
-        guest: &'static str,
+        guest: &'a str,
         export: &'static str,
     ) -> Result<Self, Error> {
         let r = GuestReader {
@@ -43,7 +43,7 @@ impl<'a> GuestReader<'a> {
         data: &'a [u8],
         base: u32,
         size: u32,
-        guest: &'static str,
+        guest: &'a str,
         export: &'static str,
         read: impl FnOnce(&GuestReader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
