@@ -13,13 +13,18 @@
 //!   (`Runtime::builder().compilation_cache(true)`, the cache warm: what a new
 //!   process sees after the first one; entries in `~/.cache/tinybind/modules`), and by hand `hand_compile`
 //!   (`Module::new`) and `hand_deserialize` (`Module::deserialize` of
-//!   `Module::serialize`d bytes held in memory, no I/O).
+//!   `Module::serialize`d bytes held in memory, no I/O); `load` and
+//!   `load_compilation_cache` are `compile` and `compilation_cache` for the
+//!   same module loaded at run time (`JsonPre::load`: the check against the
+//!   interface, then the same compilation).
 //! - `startup/fresh_concat`, `startup/fresh_json`: a fresh instance per
 //!   request, for each way of making one: `default` (`Runtime::new()`),
 //!   `pooling` (`.pooling(64)`), `preinit` (`.preinitialize(true)`) and
 //!   `pooling_preinit` (both), and both without deadlines
 //!   (`pooling_preinit_no_deadline`, `.timeout(None)`). `*/ready` is "new instance" to "ready for the
-//!   first call", the drop not timed (`iter_custom`); `*/new_call_drop` is a
+//!   first call", the drop not timed (`iter_custom`); `*/loaded_ready` the
+//!   same for `concat` loaded at run time (`ConcatPre::load`, then
+//!   `instantiate`); `*/new_call_drop` is a
 //!   whole request: new instance, one call (result checked), drop. `json`
 //!   imports `fmt` (so `time`, whose initialisation reads the clock): the
 //!   realistic guest, snapshotted since the snapshot takes the clock.
@@ -31,9 +36,9 @@ use std::time::Duration;
 
 use common::EngineKind;
 use criterion::{criterion_group, criterion_main, Criterion};
-use tinybind::guests::concat::Concat;
+use tinybind::guests::concat::{Concat, ConcatPre};
 use tinybind::Runtime;
-use tinybind_bench_guests::bench::json::Json;
+use tinybind_bench_guests::bench::json::{Json, JsonPre};
 use wasmtime::{Engine, Func, InstancePre, Module, Store};
 use wasmtime_wasi::p1::WasiP1Ctx;
 
@@ -153,6 +158,12 @@ fn fresh(c: &mut Criterion) {
                 out
             })
         });
+        // The same module loaded at run time, from its bytes.
+        let loaded = ConcatPre::load(rt, CONCAT).expect("load");
+        assert_eq!(loaded.instantiate().expect("new").instance().preinitialized(), name.contains("preinit"));
+        g.bench_function(format!("{name}/loaded_ready"), |b| {
+            b.iter_custom(|iters| ready(iters, || loaded.instantiate().expect("new")))
+        });
     }
     g.finish();
 
@@ -197,6 +208,20 @@ fn first_start(c: &mut Criterion) {
         b.iter(|| {
             let rt = Runtime::builder().compilation_cache(true).build().expect("runtime");
             black_box(Json::new(&rt).expect("new").sum("1, 2.5").expect("call"))
+        })
+    });
+    g.bench_function("load", |b| {
+        b.iter(|| {
+            let rt = Runtime::new().expect("runtime");
+            let pre = JsonPre::load(&rt, JSON).expect("load");
+            black_box(pre.instantiate().expect("new").sum("1, 2.5").expect("call"))
+        })
+    });
+    g.bench_function("load_compilation_cache", |b| {
+        b.iter(|| {
+            let rt = Runtime::builder().compilation_cache(true).build().expect("runtime");
+            let pre = JsonPre::load(&rt, JSON).expect("load");
+            black_box(pre.instantiate().expect("new").sum("1, 2.5").expect("call"))
         })
     });
     g.bench_function("hand_compile", |b| {

@@ -238,7 +238,8 @@ mod tests {
     use crate::runtime::Runtime;
 
     fn instance(rt: &Runtime) -> Instance {
-        match Instance::new(rt.compiler().clone(), &CONCAT, None, None) {
+        let guest = rt.compiler().embedded(&CONCAT).expect("compiles");
+        match Instance::new(rt.compiler().clone(), guest, None, None) {
             Ok(i) => i,
             Err((e, _)) => panic!("{e}"),
         }

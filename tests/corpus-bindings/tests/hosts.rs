@@ -70,6 +70,40 @@ greet_modules! {
     tg0_35_0_wasip1_wazero_greet_cshared::Tg0350Wasip1WazeroGreetCshared, Tg0350Wasip1WazeroGreetCsharedHost;
 }
 
+/// One interface, the bindings of TinyGo 0.35's greet, loads the greet
+/// modules of every TinyGo release from 0.22 (WASI commands with `_start`,
+/// a reactor with `_initialize`: the start-up is found at load), and they
+/// answer alike through one typed host; wasmedge's greet of TinyGo 0.21,
+/// another interface, is refused with each mismatch.
+#[test]
+fn one_interface_loads_the_greet_modules_of_every_tinygo_release() -> Result<(), Error> {
+    if !have_corpus() {
+        return Ok(());
+    }
+    use hosted::tg0_35_0_wasip1_wazero_greet_cshared::Tg0350Wasip1WazeroGreetCsharedPre as GreetPre;
+    let rt = Runtime::new()?;
+    let releases = ["0.22-wasi", "0.25-wasi", "0.27-wasi", "0.28.1-wasi", "0.31.1-wasi", "0.35.0-wasip1"];
+    for release in releases {
+        let suffix = if release.starts_with("0.35") { "-cshared" } else { "" };
+        let file = format!("{CORPUS_DIR}/tg{release}-wazero-greet{suffix}.wasm");
+        let pre = GreetPre::load_file(&rt, &file)?;
+        let mut g = pre.instantiate_with_host(Logged::default())?;
+        g.greet("Ada")?;
+        assert_eq!(g.host().0, vec!["wasm >> Hello, Ada!"], "{file}");
+    }
+    let other = format!("{CORPUS_DIR}/tg0.21-wasi-wasmedge-greet.wasm");
+    let problems = match GreetPre::load_file(&rt, &other) {
+        Err(Error::Misfit { problems, .. }) => problems,
+        other => panic!("expected a misfit, got {other:?}"),
+    };
+    assert!(
+        problems.iter().any(|p| p.starts_with("export `greet` has the wasm type (i32) -> (i32), the interface (i32, i32) -> ()")),
+        "{problems:#?}"
+    );
+    assert!(problems.iter().any(|p| p.starts_with("missing export `greeting` ")), "{problems:#?}");
+    Ok(())
+}
+
 #[test]
 fn greet_declarations_type_the_import_as_a_string() {
     if !have_corpus() {
