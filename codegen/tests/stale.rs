@@ -3,8 +3,12 @@
 //! declarations") when a Go file is already there. Runs against the TinyGo
 //! guest `greeter` from `guest-go/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+use common::set_modified;
 
 /// `greeter.wasm` and a `greeter.go` (given as text) in a fresh directory.
 fn guest_dir(tag: &str, go: &str) -> tempfile::TempDir {
@@ -27,15 +31,6 @@ fn warnings(dir: &Path) -> Vec<String> {
         .generate()
         .expect("generates")
         .warnings
-}
-
-fn set_modified(path: &Path, when: SystemTime) {
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .expect("open")
-        .set_modified(when)
-        .expect("set mtime");
 }
 
 fn source() -> String {
