@@ -35,7 +35,9 @@ LAYERS = {
         ["abi"],
         ["model"],
         ["emit"],
-        ["discover.rs", "inspect.rs", "config.rs"],
+        ["discover.rs", "inspect.rs"],
+        ["tinygo.rs"],
+        ["config.rs"],
         ["lib.rs"],
     ],
 }

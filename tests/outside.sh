@@ -6,7 +6,9 @@
 # The crate denies warnings, so the generated code must compile clean.
 # Then the same crate with the runtime under another name (a renamed
 # dependency) and `Builder::runtime_path("::rt")`, whose docs must build with
-# `-D warnings` (every intra-doc link resolved).
+# `-D warnings` (every intra-doc link resolved). Last, `compile_go(true)`
+# with the plugins as Go source only: the build script runs TinyGo
+# ($TINYGO, else the one guest-go/toolchain.sh installs).
 #
 #     bash tests/outside.sh
 set -euo pipefail
@@ -108,4 +110,24 @@ echo "ok: a renamed runtime dependency with runtime_path(\"::rt\") builds and ru
 (cd "$CRATE" && RUSTDOCFLAGS="-D warnings" cargo doc --release --offline --no-deps --quiet) ||
 	fail "cargo doc with -D warnings (a broken intra-doc link, or Go doc text rustdoc misreads)"
 echo "ok: its docs build with -D warnings"
-echo "outside.sh: 3 passed, 0 failed"
+
+# `compile_go(true)`: the plugins as Go source only; the build script runs
+# TinyGo (each guest with its `// tinybind:build` flags) and writes the .wasm.
+TINYGO=${TINYGO:-$(bash "$ROOT/guest-go/toolchain.sh")}
+export TINYGO
+rm "$CRATE"/plugins/*.wasm
+manifest 'tinybind-runtime = { path = "'"$ROOT"'/runtime" }'
+build_rs '.compile_go(true)'
+lib_rs tinybind_runtime
+got=$(run "compile_go")
+[ "$got" = "Hello, Ada! shapes" ] || fail "with compile_go, the crate printed '$got'"
+for g in greeter hostcalls shapes; do
+	[ -f "$CRATE/plugins/$g.wasm" ] || fail "compile_go did not write plugins/$g.wasm"
+done
+before=$(stat -c "%n %y" "$CRATE"/plugins/*.wasm)
+touch "$CRATE/src/lib.rs"
+run "compile_go, built again" >/dev/null
+after=$(stat -c "%n %y" "$CRATE"/plugins/*.wasm)
+[ "$before" = "$after" ] || fail "compile_go rebuilt up-to-date plugins"
+echo "ok: compile_go(true) builds the plugins from their Go source, once: $got"
+echo "outside.sh: 4 passed, 0 failed"

@@ -2,6 +2,7 @@
 //! guest of a directory and writes the bindings, and [`Report`] says what it
 //! did.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::discover::{changed_since_build, discover, display_path, load_binary, read_go, write_if_changed};
@@ -12,6 +13,7 @@ use crate::inspect::Inspection;
 use crate::model::guest::GuestModel;
 use crate::model::infer::infer;
 use crate::names::Scope;
+use crate::tinygo::{compile_stale, Settings};
 use crate::wasm::ModuleInfo;
 
 /// What a `generate` call did.
@@ -21,6 +23,8 @@ pub struct Report {
     pub guests: Vec<Inspection>,
     /// The file written (or left as it was).
     pub out_file: PathBuf,
+    /// The guests built by TinyGo first (`compile_go`), by name.
+    pub compiled: Vec<String>,
     /// Whether the file changed.
     pub written: bool,
     /// Every warning, also printed as `cargo:warning` in a build script.
@@ -34,6 +38,9 @@ pub struct Builder {
     out_file: Option<PathBuf>,
     cargo_instructions: bool,
     runtime_path: Option<String>,
+    compile_go: bool,
+    tinygo: Option<PathBuf>,
+    tinygo_flags: BTreeMap<String, Vec<String>>,
 }
 
 impl Default for Builder {
@@ -51,6 +58,9 @@ impl Builder {
             out_file: None,
             cargo_instructions: std::env::var_os("OUT_DIR").is_some(),
             runtime_path: None,
+            compile_go: false,
+            tinygo: None,
+            tinygo_flags: BTreeMap::new(),
         }
     }
 
@@ -82,6 +92,46 @@ impl Builder {
         self
     }
 
+    /// Whether to build the Go guests with TinyGo first, as prost-build runs
+    /// `protoc`: off by default. A Go program of the guest directory
+    /// (`NAME.go`, or the package `NAME/`, in package `main`, with no
+    /// `NAME.wat`) whose `NAME.wasm` is missing, or older than its Go files
+    /// by more than a second, is built with `tinygo build FLAGS -o NAME.wasm
+    /// ./NAME.go` into a scratch directory and renamed into place, so that a
+    /// failed build leaves the old module. The flags are those of
+    /// [`tinygo_flags`](Self::tinygo_flags), else the guest's first line
+    /// `// tinybind:build FLAGS`, else [`DEFAULT_TINYGO_FLAGS`](crate::DEFAULT_TINYGO_FLAGS)
+    /// (a WASI reactor). The compiler is [`tinygo`](Self::tinygo), else
+    /// `$TINYGO`, else `tinygo` on `PATH`, looked for only when a guest needs
+    /// a build: a missing one is [`Error::NoTinyGo`], a failed build
+    /// [`Error::TinyGo`] with TinyGo's message.
+    pub fn compile_go(mut self, on: bool) -> Self {
+        self.compile_go = on;
+        self
+    }
+
+    /// The TinyGo compiler for [`compile_go`](Self::compile_go), ahead of
+    /// `$TINYGO` and `PATH`.
+    pub fn tinygo(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tinygo = Some(path.into());
+        self
+    }
+
+    /// The `tinygo build` flags of one guest for
+    /// [`compile_go`](Self::compile_go), instead of its `// tinybind:build`
+    /// line or the default, e.g. `.tinygo_flags("mathx", ["-target=wasip1",
+    /// "-buildmode=c-shared", "-opt=2"])`. Flags for a guest the directory
+    /// does not have are a warning.
+    pub fn tinygo_flags<I, S>(mut self, guest: impl Into<String>, flags: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.tinygo_flags
+            .insert(guest.into(), flags.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Reads every guest and writes the bindings, only if they changed.
     pub fn generate(self) -> Result<Report, Error> {
         let runtime_path = match &self.runtime_path {
@@ -100,13 +150,26 @@ impl Builder {
         if self.cargo_instructions {
             println!("cargo:rerun-if-changed={}", self.guest_dir.display());
         }
+        let mut warnings = Vec::new();
+        let mut compiled = Vec::new();
+        if self.compile_go {
+            if self.cargo_instructions {
+                println!("cargo:rerun-if-env-changed=TINYGO");
+            }
+            let settings = Settings {
+                compiler: self.tinygo.as_deref(),
+                flags: &self.tinygo_flags,
+            };
+            let done = compile_stale(&self.guest_dir, &settings)?;
+            compiled = done.guests;
+            warnings.extend(done.warnings);
+        }
         let found = discover(&self.guest_dir)?;
         let artifacts = out_file
             .parent()
             .map(|p| p.join("tinybind-guests"))
             .unwrap_or_else(|| PathBuf::from("tinybind-guests"));
         let mut guests = Vec::new();
-        let mut warnings = Vec::new();
         let mut modules = Taken::default();
         for guest in found.values() {
             if self.cargo_instructions {
@@ -122,7 +185,12 @@ impl Builder {
             })?;
             let mut m = infer(&guest.name, &display_path(&guest.module), &info, go.as_ref());
             modules.claim(&mut m);
-            let changed = changed_since_build(&guest.module, &guest.go_files);
+            // A guest just built is built from these files, whatever the clock says.
+            let changed = if compiled.contains(&guest.name) {
+                Vec::new()
+            } else {
+                changed_since_build(&guest.module, &guest.go_files)
+            };
             if !changed.is_empty() {
                 m.warnings.insert(
                     0,
@@ -153,6 +221,7 @@ impl Builder {
         Ok(Report {
             guests: guests.iter().map(|(g, _)| Inspection::from(g)).collect(),
             out_file,
+            compiled,
             written,
             warnings,
         })

@@ -21,6 +21,25 @@ pub enum Error {
     Emit(String),
     #[error("`runtime_path(\"{path}\")` is not a Rust path ({reason}); give one such as `::tinybind_runtime` or `::my_crate::runtime`")]
     RuntimePath { path: String, reason: String },
+    #[error(
+        "guest `{guest}` ({}) needs building (`compile_go`), but no TinyGo compiler was found: {looked}. \
+         Install TinyGo (https://tinygo.org/getting-started/install/), or run `bash guest-go/toolchain.sh` from the \
+         tinybind repository, which prints the path of its `tinygo`; then set TINYGO to it, or put it on PATH",
+        path.display()
+    )]
+    NoTinyGo {
+        guest: String,
+        path: PathBuf,
+        looked: String,
+    },
+    #[error("guest `{guest}`: TinyGo failed ({status}): `{command}` (in {}): {}", dir.display(), one_line(stderr))]
+    TinyGo {
+        guest: String,
+        command: String,
+        dir: PathBuf,
+        status: String,
+        stderr: String,
+    },
 }
 
 /// A message on one line, as a build script's `cargo::error=` needs: the

@@ -17,7 +17,8 @@
 //! identifiers; the readers `wasm` (a module), `go` (Go declarations) and
 //! `dwarf` (debug info); `abi` decides how a Go signature is lowered, by the
 //! rules of `tinybind_abi`; `model` puts the evidence together; `emit`
-//! writes Rust; `error`, `discover` (finding and reading guests), `config`
+//! writes Rust; `error`, `discover` (finding and reading guests), `tinygo`
+//! (building Go guests, with `compile_go`), `config`
 //! (the [`Builder`]) and `inspect` (what was inferred) sit on top.
 
 mod abi;
@@ -31,6 +32,7 @@ mod inspect;
 mod model;
 mod names;
 mod retptr;
+mod tinygo;
 mod wasm;
 
 pub use config::{Builder, Report};
@@ -38,6 +40,7 @@ pub use discover::go_files_beside;
 pub use error::Error;
 pub use inspect::{inspect_file, read_module, FunctionReport, ImportReport, Inspection, Passing};
 pub use model::guest::is_runtime_export;
+pub use tinygo::DEFAULT_FLAGS as DEFAULT_TINYGO_FLAGS;
 
 /// The pieces inside, for this crate's own tests, fuzz targets and
 /// benchmarks only: not an API, and it changes without notice.
@@ -49,5 +52,6 @@ pub mod __internal {
     pub use crate::go::{GoSource, GoType};
     pub use crate::model::guest::GuestModel;
     pub use crate::model::infer::infer;
+    pub use crate::tinygo::find_tinygo;
     pub use crate::wasm::ModuleInfo;
 }

@@ -5,8 +5,12 @@
 //! Runs against the TinyGo guests `greeter`, `errorsx` and `shapes` from
 //! `guest-go/`.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
+
+use common::set_modified;
 
 /// `NAME.wasm` of the guest `name` and a `NAME.go` (given as text) in a
 /// fresh directory.
@@ -34,15 +38,6 @@ fn generate(dir: &Path) -> tinybind_codegen::Report {
 
 fn warnings(dir: &Path) -> Vec<String> {
     generate(dir).warnings
-}
-
-fn set_modified(path: &Path, when: SystemTime) {
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .expect("open")
-        .set_modified(when)
-        .expect("set mtime");
 }
 
 fn source(name: &str) -> String {
