@@ -1,5 +1,6 @@
-//! Whether a module loaded at run time fits a guest interface (the
-//! [`GuestInfo`] generated from Go declarations): every export the
+//! Whether a module loaded at run time fits a guest interface
+//! ([`Expectation`], from the [`GuestInfo`] generated from Go declarations):
+//! every export the
 //! interface calls, with its wasm type; no import that neither the
 //! interface's host nor WASI provides; the memory and allocator its strings
 //! and slices need; a start-up the runtime can run. Read with wasmparser,
@@ -11,7 +12,8 @@ use std::collections::HashMap;
 use tinybind_abi::Startup;
 use wasmparser::{ExternalKind, FuncType, Parser, Payload, TypeRef, ValType};
 
-use crate::module::{FunctionInfo, GuestInfo};
+use crate::error::Error;
+use crate::module::GuestInfo;
 use crate::value::ValueType;
 
 /// The WASI preview 1 module the runtime links.
@@ -71,114 +73,129 @@ const WASI_FUNCTIONS: &[&str] = &[
 /// for an embedded guest of that target, whose exports do not need them.
 const GOJS: &str = "gojs";
 
-/// What a module that fits is like.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Fit {
-    /// Its start-up, found from its exports and imports.
-    pub startup: Startup,
+/// What a module must have to fit a guest interface: made from a generated
+/// guest's [`GuestInfo`] ([`Expectation::of`]), or by a tool from Go
+/// declarations (`tinybind check`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expectation {
+    /// The interface's name, as errors give it.
+    pub guest: String,
+    /// (name, wasm type as `(i32, i32) -> (i32)`) of every export the
+    /// interface calls.
+    pub exports: Vec<(String, String)>,
+    /// (module, name, wasm type) of the interface's host functions.
+    pub imports: Vec<(String, String, String)>,
+    /// Values travel in guest memory: the module must export `memory`.
+    pub memory: bool,
+    /// The runtime writes into guest memory (arguments, a retptr area, host
+    /// results): the module must export `malloc` and `free`.
+    pub allocator: bool,
 }
 
-/// What the module holds, as far as the check needs.
-#[derive(Default)]
-struct Outline {
-    types: Vec<FuncType>,
-    /// Type index of every function, imported ones first.
-    funcs: Vec<u32>,
-    /// (module, name, type index) of each function import; other imports
-    /// by module and name.
-    func_imports: Vec<(String, String, u32)>,
-    other_imports: Vec<(String, String, &'static str)>,
-    exports: HashMap<String, (ExternalKind, u32)>,
-}
+impl Expectation {
+    /// What the interface of a generated guest expects.
+    pub fn of(info: &GuestInfo) -> Expectation {
+        let exports_write = info.functions.iter().any(|f| f.params.iter().any(|(_, t)| in_memory(*t)));
+        let imports_read = info.imports.iter().any(|f| f.params.iter().any(|(_, t)| in_memory(*t)));
+        let imports_write = info.imports.iter().any(|f| f.results.iter().any(|t| in_memory(*t)));
+        let allocator = info.retptr_size > 0 || exports_write || imports_write;
+        Expectation {
+            guest: info.name.to_string(),
+            exports: info.functions.iter().map(|f| (f.name.to_string(), f.wasm.to_string())).collect(),
+            imports: info
+                .imports
+                .iter()
+                .map(|i| (i.module.unwrap_or_default().to_string(), i.name.to_string(), i.wasm.to_string()))
+                .collect(),
+            memory: allocator || imports_read,
+            allocator,
+        }
+    }
 
-/// Checks `bytes` against `interface`: how it starts, or every problem, one
-/// sentence each.
-pub(crate) fn check(interface: &GuestInfo, bytes: &[u8]) -> Result<Fit, Vec<String>> {
-    let outline = outline(bytes).map_err(|e| vec![format!("not a WebAssembly module: {e}")])?;
-    let mut problems = Vec::new();
-    for f in interface.functions {
-        if let Some(problem) = outline.export_problem(f.name, &f.wasm) {
-            problems.push(problem);
-        }
+    /// Checks a module (binary, or `.wat` text) that `module` names in
+    /// messages: how it starts, or [`Error::Misfit`] with every problem.
+    pub fn check(&self, module: &str, bytes: &[u8]) -> Result<Startup, Error> {
+        let misfit = |problems| Error::Misfit {
+            guest: self.guest.clone(),
+            module: module.to_string(),
+            problems,
+        };
+        let binary = binary(bytes).map_err(|why| misfit(vec![format!("not a WebAssembly module: {why}")]))?;
+        self.problems(&binary).map_err(misfit)
     }
-    let interface_imports: HashMap<(&str, &str), &FunctionInfo> = interface
-        .imports
-        .iter()
-        .filter_map(|i| i.module.map(|m| ((m, i.name), i)))
-        .collect();
-    for (module, name, ty) in &outline.func_imports {
-        let actual = outline.signature(*ty);
-        match interface_imports.get(&(module.as_str(), name.as_str())) {
-            Some(i) if i.wasm != actual => problems.push(format!(
-                "import `{module}.{name}` has the wasm type {actual}, the interface's host function {}",
-                i.wasm
-            )),
-            Some(_) => {}
-            None if module == WASI && WASI_FUNCTIONS.contains(&name.as_str()) => {}
-            None if module == GOJS => {}
-            None if module == WASI => {
-                problems.push(format!("import `{module}.{name}` {actual} is not a function of WASI preview 1"))
-            }
-            None => problems.push(format!(
-                "import `{module}.{name}` {actual} is neither a host function of the interface nor WASI's"
-            )),
-        }
-    }
-    for (module, name, kind) in &outline.other_imports {
-        // TinyGo imports nothing but functions: its memory is its own, and
-        // the runtime reads the exported one.
-        problems.push(format!("import `{module}.{name}` is a {kind}, which nothing provides"));
-    }
-    let (memory, allocator) = needs(interface);
-    if memory && !matches!(outline.exports.get("memory"), Some((ExternalKind::Memory, _))) {
-        problems.push("no `memory` export, which the interface's strings, slices or results need".into());
-    }
-    if allocator {
-        for (name, wasm) in [("malloc", "(i32) -> (i32)"), ("free", "(i32) -> ()")] {
+
+    /// How the module starts, or every problem, one sentence each.
+    fn problems(&self, bytes: &[u8]) -> Result<Startup, Vec<String>> {
+        let outline = outline(bytes).map_err(|e| vec![format!("not a WebAssembly module: {e}")])?;
+        let mut problems = Vec::new();
+        for (name, wasm) in &self.exports {
             if let Some(problem) = outline.export_problem(name, wasm) {
-                problems.push(format!("{problem}, which the runtime needs to pass strings, slices and results"));
+                problems.push(problem);
             }
         }
-    }
-    let startup = Startup::of_module(
-        outline.exports_func("_initialize"),
-        outline.exports_func("_start"),
-        outline.func_imports.iter().any(|(m, _, _)| m == GOJS),
-    );
-    let entry = match startup {
-        Startup::Initialize => Some("_initialize"),
-        Startup::Command => Some("_start"),
-        Startup::None => None,
-    };
-    if let Some(entry) = entry {
-        if let Some(problem) = outline.export_problem(entry, "() -> ()") {
-            problems.push(format!("start-up: {problem}, so the runtime cannot run it"));
+        let interface_imports: HashMap<(&str, &str), &str> =
+            self.imports.iter().map(|(m, n, w)| ((m.as_str(), n.as_str()), w.as_str())).collect();
+        for (module, name, ty) in &outline.func_imports {
+            let actual = outline.signature(*ty);
+            match interface_imports.get(&(module.as_str(), name.as_str())) {
+                Some(wasm) if *wasm != actual => problems.push(format!(
+                    "import `{module}.{name}` has the wasm type {actual}, the interface's host function {wasm}"
+                )),
+                Some(_) => {}
+                None if module == WASI && WASI_FUNCTIONS.contains(&name.as_str()) => {}
+                None if module == GOJS => {}
+                None if module == WASI => {
+                    problems.push(format!("import `{module}.{name}` {actual} is not a function of WASI preview 1"))
+                }
+                None => problems.push(format!(
+                    "import `{module}.{name}` {actual} is neither a host function of the interface nor WASI's"
+                )),
+            }
         }
-    }
-    if problems.is_empty() {
-        Ok(Fit { startup })
-    } else {
-        Err(problems)
+        for (module, name, kind) in &outline.other_imports {
+            // TinyGo imports nothing but functions: its memory is its own, and
+            // the runtime reads the exported one.
+            problems.push(format!("import `{module}.{name}` is a {kind}, which nothing provides"));
+        }
+        if self.memory && !matches!(outline.exports.get("memory"), Some((ExternalKind::Memory, _))) {
+            problems.push("no `memory` export, which the interface's strings, slices or results need".into());
+        }
+        if self.allocator {
+            for (name, wasm) in [("malloc", "(i32) -> (i32)"), ("free", "(i32) -> ()")] {
+                if let Some(problem) = outline.export_problem(name, wasm) {
+                    problems.push(format!("{problem}, which the runtime needs to pass strings, slices and results"));
+                }
+            }
+        }
+        let startup = Startup::of_module(
+            outline.exports_func("_initialize"),
+            outline.exports_func("_start"),
+            outline.func_imports.iter().any(|(m, _, _)| m == GOJS),
+        );
+        let entry = match startup {
+            Startup::Initialize => Some("_initialize"),
+            Startup::Command => Some("_start"),
+            Startup::None => None,
+        };
+        if let Some(entry) = entry {
+            if let Some(problem) = outline.export_problem(entry, "() -> ()") {
+                problems.push(format!("start-up: {problem}, so the runtime cannot run it"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(startup)
+        } else {
+            Err(problems)
+        }
     }
 }
 
-/// Whether the interface needs the guest's memory, and its `malloc` and
-/// `free`: for arguments written into it, results read from it, a retptr.
-fn needs(interface: &GuestInfo) -> (bool, bool) {
-    let exports_write = interface
-        .functions
-        .iter()
-        .any(|f| f.params.iter().any(|(_, t)| in_memory(*t)));
-    let imports_read = interface
-        .imports
-        .iter()
-        .any(|f| f.params.iter().any(|(_, t)| in_memory(*t)));
-    let imports_write = interface
-        .imports
-        .iter()
-        .any(|f| f.results.iter().any(|t| in_memory(*t)));
-    let allocator = interface.retptr_size > 0 || exports_write || imports_write;
-    (allocator || imports_read, allocator)
+/// The module's binary: text is assembled, binary comes back as it is.
+pub(crate) fn binary(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, String> {
+    if bytes.is_empty() {
+        return Err("it is empty".into());
+    }
+    wat::parse_bytes(bytes).map_err(|e| e.to_string())
 }
 
 /// Whether a value travels in guest memory rather than as wasm values.
@@ -189,6 +206,19 @@ fn in_memory(t: ValueType) -> bool {
         ValueType::ArrayOf(elem, _) => in_memory(*elem),
         _ => false,
     }
+}
+
+/// What the module holds, as far as the check needs.
+#[derive(Default)]
+struct Outline {
+    types: Vec<FuncType>,
+    /// Type index of every function, imported ones first.
+    funcs: Vec<u32>,
+    /// (module, name, type index) of each function import; other imports
+    /// by module, name and kind.
+    func_imports: Vec<(String, String, u32)>,
+    other_imports: Vec<(String, String, &'static str)>,
+    exports: HashMap<String, (ExternalKind, u32)>,
 }
 
 impl Outline {

@@ -45,6 +45,7 @@ pub use dynamic::guest::{DynGuest, GuestEntry};
 pub use dynamic::lowered::{call_lowered, Lowering, ResultShape};
 pub use dynamic::trace::{ImportShape, ImportTracer, TracedCall};
 pub use error::{Error, GoError, GuestBytes, HostError};
+pub use fit::Expectation;
 pub use host::call::NoHost;
 pub use instance::handle::Instance;
 pub use compile::ExportIndex;

@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use crate::compile::{CompiledGuest, ExportIndex};
 use crate::error::Error;
-use crate::fit;
+use crate::fit::{self, Expectation};
 use crate::instance::handle::Instance;
 use crate::module::{GuestInfo, GuestModule, ModuleView};
 use crate::preinit::PreinitStatus;
@@ -46,27 +46,16 @@ impl LoadedModule {
     /// [`Error::Misfit`], which lists every problem; `module` names it in
     /// messages (a path, say).
     pub fn load(runtime: &Runtime, interface: &'static GuestInfo, module: &str, bytes: &[u8]) -> Result<Self, Error> {
-        let not_a_module = |why: String| Error::Misfit {
+        let startup = Expectation::of(interface).check(module, bytes)?;
+        let bytes = fit::binary(bytes).map_err(|why| Error::Compile {
             guest: interface.name.to_string(),
-            module: module.to_string(),
-            problems: vec![format!("not a WebAssembly module: {why}")],
-        };
-        if bytes.is_empty() {
-            return Err(not_a_module("it is empty".into()));
-        }
-        // Text is assembled first; binary comes back as it is.
-        let bytes = wat::parse_bytes(bytes).map_err(|e| not_a_module(e.to_string()))?;
-        let bytes = &*bytes;
-        let fit = fit::check(interface, bytes).map_err(|problems| Error::Misfit {
-            guest: interface.name.to_string(),
-            module: module.to_string(),
-            problems,
+            reason: why,
         })?;
         let view = ModuleView {
             name: interface.name,
             file: module,
-            bytes,
-            startup: fit.startup,
+            bytes: &bytes,
+            startup,
             retptr_size: interface.retptr_size,
         };
         let guest = runtime.compiler().compile_guest(view)?;
