@@ -37,6 +37,17 @@ pub fn signature<'a>(params: impl IntoIterator<Item = &'a str>, results: impl In
     format!("({}) -> ({})", list(&mut params.into_iter()), list(&mut results.into_iter()))
 }
 
+/// Whether TinyGo of this version (the `processed-by` entry of a module's
+/// `producers` section: `0.41.1`, `0.28.0-dev`) puts Go type names in the
+/// binary, from which a Go `error`'s message can be read: 0.28 and later.
+pub fn tinygo_names_types(version: &str) -> bool {
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+    (major, minor) >= (0, 28)
+}
+
 /// A Go value that travels as one wasm value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Scalar {
@@ -207,6 +218,43 @@ pub enum Type {
     Error,
 }
 
+impl Type {
+    /// Whether a value of this type travels in guest memory (a string, a
+    /// slice, an `error`, or a struct or array holding one), not as wasm
+    /// values alone.
+    pub fn in_memory(&self) -> bool {
+        match self {
+            Type::String | Type::Bytes | Type::SliceOf(_) | Type::Error => true,
+            Type::Struct(s) => s.fields.iter().any(|f| f.ty.in_memory()),
+            Type::ArrayOf(elem, _) => elem.in_memory(),
+            Type::Scalar(_) | Type::Interface => false,
+        }
+    }
+}
+
+/// What a module must export for an interface's values to reach it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MemoryNeeds {
+    /// Values are read from guest memory: the module exports `memory`.
+    pub memory: bool,
+    /// The host writes into guest memory (arguments, a retptr area, host
+    /// function results): the module exports `malloc` and `free`.
+    pub allocator: bool,
+}
+
+impl MemoryNeeds {
+    /// From the interface's largest retptr area, whether some export takes a
+    /// parameter in memory, and whether some host import takes a parameter
+    /// or gives a result in memory.
+    pub fn of(retptr_size: u32, export_params: bool, import_params: bool, import_results: bool) -> Self {
+        let allocator = retptr_size > 0 || export_params || import_results;
+        MemoryNeeds {
+            memory: allocator || import_params,
+            allocator,
+        }
+    }
+}
+
 /// A Go struct: its fields by Go name, at their offsets.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StructType {
@@ -245,6 +293,19 @@ pub enum Results {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tinygo_names_types_from_0_28() {
+        for (version, names) in [
+            ("0.41.1", true),
+            ("0.28.0-dev", true),
+            ("0.27.0", false),
+            ("0.9.0", false),
+            ("", false),
+        ] {
+            assert_eq!(tinygo_names_types(version), names, "{version}");
+        }
+    }
 
     #[test]
     fn struct_layout_is_natural_alignment_rounded_to_the_largest() {

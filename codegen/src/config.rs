@@ -5,13 +5,17 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::discover::{changed_since_build, discover, display_path, load_binary, read_go, write_if_changed};
+use crate::discover::{
+    changed_since_build, discover, display_path, load_binary, read_go, write_if_changed, FoundGuest,
+};
 use crate::emit::file::file_with_runtime;
 use crate::emit::guest::BytesPath;
 use crate::error::Error;
+use crate::go::GoSource;
 use crate::inspect::Inspection;
 use crate::model::guest::GuestModel;
 use crate::model::infer::infer;
+use crate::model::interface::infer_interface;
 use crate::names::Scope;
 use crate::tinygo::{compile_stale, Settings};
 use crate::wasm::ModuleInfo;
@@ -94,8 +98,8 @@ impl Builder {
 
     /// Whether to build the Go guests with TinyGo first, as prost-build runs
     /// `protoc`: off by default. A Go program of the guest directory
-    /// (`NAME.go`, or the package `NAME/`, in package `main`, with no
-    /// `NAME.wat`) whose `NAME.wasm` is missing, or older than its Go files
+    /// (`NAME.go`, or the package `NAME/`, in package `main` with a
+    /// `func main`, with no `NAME.wat`) whose `NAME.wasm` is missing, or older than its Go files
     /// by more than a second, is built with `tinygo build FLAGS -o NAME.wasm
     /// ./NAME.go` into a scratch directory and renamed into place, so that a
     /// failed build leaves the old module. The flags are those of
@@ -173,45 +177,26 @@ impl Builder {
         let mut modules = Taken::default();
         for guest in found.values() {
             if self.cargo_instructions {
-                for f in std::iter::once(&guest.module).chain(&guest.go_files) {
+                for f in guest.module.iter().chain(&guest.go_files) {
                     println!("cargo:rerun-if-changed={}", f.display());
                 }
             }
-            let (bytes, binary_path) = load_binary(&guest.module, &artifacts)?;
             let go = read_go(&guest.go_files)?;
-            let info = ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
-                path: guest.module.clone(),
-                reason,
-            })?;
-            let mut m = infer(&guest.name, &display_path(&guest.module), &info, go.as_ref());
-            modules.claim(&mut m);
-            // A guest just built is built from these files, whatever the clock says.
-            let changed = if compiled.contains(&guest.name) {
-                Vec::new()
-            } else {
-                changed_since_build(&guest.module, &guest.go_files)
+            let (mut m, path) = match (&guest.module, &go) {
+                (Some(module), _) => {
+                    let (m, path) = with_module(guest, module, go.as_ref(), &compiled, &artifacts, out_dir.as_deref())?;
+                    (m, Some(path))
+                }
+                (None, Some(go)) => (infer_interface(&guest.name, &display_path(guest.file()), go), None),
+                // `discover` finds an interface-only guest by its Go.
+                (None, None) => continue,
             };
-            if !changed.is_empty() {
-                m.warnings.insert(
-                    0,
-                    format!(
-                        "guest `{}`: {} changed after {} was built: rebuild the .wasm, or its \
-                         bindings may rest on declarations the binary does not have",
-                        guest.name,
-                        changed
-                            .iter()
-                            .map(|f| format!("`{}`", display_path(f)))
-                            .collect::<Vec<_>>()
-                            .join(", "),
-                        display_path(&guest.module)
-                    ),
-                );
-            }
+            modules.claim(&mut m);
             warnings.extend(m.warnings.iter().cloned());
-            let path = bytes_path(&binary_path, out_dir.as_deref());
             guests.push((m, path));
         }
-        let text = file_with_runtime(&guests, runtime_path.as_ref()).map_err(Error::Emit)?;
+        let emitted: Vec<(&GuestModel, Option<&BytesPath>)> = guests.iter().map(|(g, p)| (g, p.as_ref())).collect();
+        let text = file_with_runtime(&emitted, runtime_path.as_ref()).map_err(Error::Emit)?;
         let written = write_if_changed(&out_file, &text)?;
         if self.cargo_instructions {
             for w in &warnings {
@@ -226,6 +211,46 @@ impl Builder {
             warnings,
         })
     }
+}
+
+/// The model of a guest with a module, and how the generated code embeds it.
+fn with_module(
+    guest: &FoundGuest,
+    module: &Path,
+    go: Option<&GoSource>,
+    compiled: &[String],
+    artifacts: &Path,
+    out_dir: Option<&Path>,
+) -> Result<(GuestModel, BytesPath), Error> {
+    let (bytes, binary_path) = load_binary(module, artifacts)?;
+    let info = ModuleInfo::parse(&bytes).map_err(|reason| Error::Guest {
+        path: module.to_path_buf(),
+        reason,
+    })?;
+    let mut m = infer(&guest.name, &display_path(module), &info, go);
+    // A guest just built is built from these files, whatever the clock says.
+    let changed = if compiled.contains(&guest.name) {
+        Vec::new()
+    } else {
+        changed_since_build(module, &guest.go_files)
+    };
+    if !changed.is_empty() {
+        m.warnings.insert(
+            0,
+            format!(
+                "guest `{}`: {} changed after {} was built: rebuild the .wasm, or its \
+                 bindings may rest on declarations the binary does not have",
+                guest.name,
+                changed
+                    .iter()
+                    .map(|f| format!("`{}`", display_path(f)))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                display_path(module)
+            ),
+        );
+    }
+    Ok((m, bytes_path(&binary_path, out_dir)))
 }
 
 /// Guest and struct names are unique across guests.

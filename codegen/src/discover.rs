@@ -11,11 +11,24 @@ use crate::go;
 /// A guest found in the directory.
 pub struct FoundGuest {
     pub name: String,
-    pub module: PathBuf,
+    /// `NAME.wasm` or `NAME.wat`; `None` for an interface-only guest.
+    pub module: Option<PathBuf>,
     pub go_files: Vec<PathBuf>,
 }
 
-/// Lists `NAME.wasm` / `NAME.wat` guests with their `NAME.go` or `NAME/*.go`.
+impl FoundGuest {
+    /// The file the guest is known by: its module, or its first Go file.
+    pub fn file(&self) -> &Path {
+        self.module
+            .as_deref()
+            .or(self.go_files.first().map(PathBuf::as_path))
+            .unwrap_or(Path::new(&self.name))
+    }
+}
+
+/// Lists `NAME.wasm` / `NAME.wat` guests with their `NAME.go` or `NAME/*.go`,
+/// then the interface-only guests: a `NAME.go` or `NAME/` with no module,
+/// whose Go declares at least one export or import.
 pub fn discover(dir: &Path) -> Result<BTreeMap<String, FoundGuest>, Error> {
     let mut guests: BTreeMap<String, FoundGuest> = BTreeMap::new();
     let entries = std::fs::read_dir(dir).map_err(io(dir))?;
@@ -38,7 +51,7 @@ pub fn discover(dir: &Path) -> Result<BTreeMap<String, FoundGuest>, Error> {
         if let Some(other) = guests.get(name) {
             return Err(Error::Guest {
                 path: path.clone(),
-                reason: format!("two guests are named `{name}` ({} too); keep one", other.module.display()),
+                reason: format!("two guests are named `{name}` ({} too); keep one", other.file().display()),
             });
         }
         let go_files = go_files_beside(path)?;
@@ -46,12 +59,59 @@ pub fn discover(dir: &Path) -> Result<BTreeMap<String, FoundGuest>, Error> {
             name.to_string(),
             FoundGuest {
                 name: name.to_string(),
-                module: path.clone(),
+                module: Some(path.clone()),
                 go_files,
             },
         );
     }
+    for path in &paths {
+        let is_go_file = path.is_file() && path.extension().is_some_and(|e| e == "go");
+        let name = match (is_go_file, path.is_dir()) {
+            (true, _) => path.file_stem(),
+            (_, true) => path.file_name(),
+            _ => None,
+        };
+        let Some(name) = name.and_then(|n| n.to_str()) else {
+            continue;
+        };
+        if guests.contains_key(name) || name.starts_with('.') {
+            continue;
+        }
+        let go_files = go_files_beside(&dir.join(format!("{name}.wasm")))?;
+        if declares_functions(&go_files)? {
+            guests.insert(
+                name.to_string(),
+                FoundGuest {
+                    name: name.to_string(),
+                    module: None,
+                    go_files,
+                },
+            );
+        }
+    }
     Ok(guests)
+}
+
+/// Whether Go files declare an export or an import: an interface. Files
+/// that cannot be read as Go count as none, unless they hold a pragma
+/// (then their error is the user's to see).
+fn declares_functions(files: &[PathBuf]) -> Result<bool, Error> {
+    match read_go(files) {
+        Ok(go) => Ok(go.is_some_and(|g| !g.funcs.is_empty() || !g.imports.is_empty())),
+        Err(e) => {
+            let has_pragma = files.iter().any(|f| {
+                std::fs::read(f).is_ok_and(|b| {
+                    let text = String::from_utf8_lossy(&b);
+                    text.contains("//export") || text.contains("//go:wasm") || text.contains("//go:export")
+                })
+            });
+            if has_pragma {
+                Err(e)
+            } else {
+                Ok(false)
+            }
+        }
+    }
 }
 
 /// The Go source of a module as the build finds it: `NAME.go` beside

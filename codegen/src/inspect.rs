@@ -15,6 +15,7 @@ use crate::error::Error;
 use crate::model::dynamic::lowering;
 use crate::model::guest::{Binding, FunctionModel, GuestModel};
 use crate::model::infer::infer;
+use crate::model::interface::infer_interface;
 use crate::wasm::ModuleInfo;
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -163,6 +164,26 @@ impl From<&GuestModel> for Inspection {
 /// no output file.
 pub fn inspect_file(module: &Path, go_files: &[PathBuf]) -> Result<Inspection, Error> {
     read_module(module, go_files).map(|(inspection, _)| inspection)
+}
+
+/// What the code generator infers for Go declarations alone, as for an
+/// interface-only guest: the exports and imports a module must have to fit
+/// them (`tinybind check --go`). The interface is named after the first
+/// file.
+pub fn inspect_interface(go_files: &[PathBuf]) -> Result<Inspection, Error> {
+    let Some(first) = go_files.first() else {
+        return Err(Error::GoSource {
+            path: PathBuf::new(),
+            reason: "no Go files given".into(),
+        });
+    };
+    let go = read_go(go_files)?.unwrap_or_default();
+    let name = first
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let model = infer_interface(&name, &display_path(first), &go);
+    Ok(Inspection::from(&model))
 }
 
 /// What the code generator infers for one module, with the module's binary

@@ -156,12 +156,14 @@ fn go_guests(dir: &Path) -> Result<Vec<GoGuest>, Error> {
         } else {
             package_files(&path)?
         };
-        let mut is_main = false;
+        let (mut is_main, mut has_main) = (false, false);
         for f in &go_files {
             let text = std::fs::read_to_string(f).map_err(io(f))?;
             is_main |= package_name(&text) == Some("main");
+            has_main |= defines_main(&text);
         }
-        if !is_main {
+        // Declarations without `func main` are an interface, not a program.
+        if !is_main || !has_main {
             continue;
         }
         let module = dir.join(format!("{name}.wasm"));
@@ -176,6 +178,13 @@ fn go_guests(dir: &Path) -> Result<Vec<GoGuest>, Error> {
         );
     }
     Ok(guests.into_values().collect())
+}
+
+/// Whether a Go file declares `func main`: a program, where declarations
+/// alone (an interface-only guest) have none.
+fn defines_main(text: &str) -> bool {
+    text.lines()
+        .any(|l| l.strip_prefix("func main(").is_some() || l.strip_prefix("func main (").is_some())
 }
 
 /// The `.go` files of a package directory, tests left out, sorted.
@@ -295,7 +304,7 @@ fn quoted(arg: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{package_name, quoted};
+    use super::{defines_main, package_name, quoted};
 
     #[test]
     fn the_package_clause_follows_the_comments_at_the_top() {
@@ -308,6 +317,12 @@ mod tests {
         assert_eq!(package_name("packagemain\n"), None);
         assert_eq!(package_name("/* never closed"), None);
         assert_eq!(package_name("func main() {}\n"), None);
+    }
+
+    #[test]
+    fn a_program_declares_func_main() {
+        assert!(defines_main("package main\n\nfunc main() {}\n"));
+        assert!(!defines_main("package main\n//export f\nfunc f() int32\n// func main() {}\n"));
     }
 
     #[test]

@@ -298,7 +298,14 @@ fn off_by_default_nothing_is_compiled() {
         .generate()
         .expect("generates");
     assert!(report.compiled.is_empty());
-    assert!(report.guests.is_empty(), "a Go file alone is no guest");
+    // Not built, the Go file alone is an interface-only guest.
+    assert_eq!(report.guests.len(), 1);
+    let exports: Vec<(&str, &str)> = report.guests[0]
+        .functions
+        .iter()
+        .map(|f| (f.export.as_str(), f.evidence.as_str()))
+        .collect();
+    assert_eq!(exports, [("greet", "interface"), ("add", "interface")]);
     assert!(!dir.path().join("hello.wasm").exists());
 }
 
@@ -323,4 +330,20 @@ fn the_compiler_is_the_given_one_then_tinygo_env_then_path() {
     assert!(err.contains("$TINYGO is not set") && err.contains("PATH"), "{err}");
     let err = find_tinygo(None, None, None).expect_err("no PATH");
     assert!(err.contains("PATH"), "{err}");
+}
+
+#[test]
+fn declarations_without_func_main_are_an_interface_and_never_built() {
+    let decls = "package main\n\n//export greet\nfunc greet(name string) string\n";
+    let dir = guest_dir("iface", &[("plug.go", decls)]);
+    // Nothing to build, so the missing compiler is never looked for.
+    let report = builder(dir.path())
+        .compile_go(true)
+        .tinygo("/nonexistent/tinygo")
+        .generate()
+        .expect("generates");
+    assert!(report.compiled.is_empty());
+    assert_eq!(report.guests.len(), 1);
+    assert_eq!(report.guests[0].functions[0].evidence, "interface");
+    assert!(!dir.path().join("plug.wasm").exists());
 }

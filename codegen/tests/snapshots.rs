@@ -89,3 +89,23 @@ fn shapes_structs_arrays_and_slices_of_structs() {
     let (wasm, go) = guest("shapes");
     insta::assert_snapshot!(generate_one(&wasm, Some(&go)));
 }
+
+#[test]
+fn plug_interface_only() {
+    // Declarations alone: no module is embedded, and there is no `new`.
+    let dir = Path::new("/tmp").join(format!("tinybind-snap-{:010}-plug-interface", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let (_, go) = guest("plug");
+    std::fs::copy(&go, dir.join("plug.go")).expect("copy go");
+    let out = dir.join("out.rs");
+    tinybind_codegen::Builder::new()
+        .guest_dir(&dir)
+        .out_file(&out)
+        .cargo_instructions(false)
+        .generate()
+        .expect("generates");
+    let text = std::fs::read_to_string(&out).expect("read output");
+    let _ = std::fs::remove_dir_all(&dir);
+    insta::assert_snapshot!(text.replace(&dir.display().to_string(), "<guest-dir>"));
+}

@@ -77,6 +77,10 @@ pub(crate) struct CompiledGuest {
     pub startup: Startup,
     /// Bytes of the retptr area its bindings need (0: none).
     pub retptr_size: u32,
+    /// Its compiler puts Go type names in the binary (TinyGo 0.28 and
+    /// later), from which Go error messages are read: found from the
+    /// module, whatever built the interface's.
+    pub go_type_names: bool,
     prepared: Prepared,
     linked: Mutex<HashMap<Option<TypeId>, Arc<Slot<Compiled>>>>,
     /// Tables of export indices, one per type of table.
@@ -119,6 +123,25 @@ impl CompiledGuest {
         tables.push((TypeId::of::<T>(), made.clone()));
         Ok(made)
     }
+}
+
+/// Whether the `producers` section names TinyGo 0.28 or later.
+fn names_go_types(bytes: &[u8]) -> bool {
+    for payload in wasmparser::Parser::new(0).parse_all(bytes) {
+        let Ok(wasmparser::Payload::CustomSection(section)) = payload else {
+            continue;
+        };
+        let wasmparser::KnownCustom::Producers(reader) = section.as_known() else {
+            continue;
+        };
+        return reader
+            .into_iter()
+            .flatten()
+            .filter(|field| field.name == "processed-by")
+            .flat_map(|field| field.values.into_iter().flatten())
+            .any(|value| value.name == "TinyGo" && tinybind_abi::tinygo_names_types(value.version));
+    }
+    false
 }
 
 /// An export of a compiled module, found once
@@ -229,6 +252,7 @@ impl Compiler {
             file: module.file.to_string(),
             startup: module.startup,
             retptr_size: module.retptr_size,
+            go_type_names: names_go_types(module.bytes),
             prepared: self.prepare_now(module)?,
             linked: Mutex::default(),
             indices: Mutex::default(),
@@ -315,10 +339,12 @@ impl Compiler {
             guest: module.name.to_string(),
             reason: format!("{e:#}"),
         };
-        linker.define_unknown_imports_as_traps(wasm).map_err(|e| Error::Compile {
-            guest: module.name.to_string(),
-            reason: format!("{e:#}"),
-        })?;
+        linker
+            .define_unknown_imports_as_traps(wasm)
+            .map_err(|e| Error::Compile {
+                guest: module.name.to_string(),
+                reason: format!("{e:#}"),
+            })?;
         let pre = linker.instantiate_pre(wasm).map_err(instantiate_err)?;
         Ok(Compiled {
             pre,
@@ -335,7 +361,10 @@ impl Compiler {
     /// pre-initialisation is off.
     pub(crate) fn preinit_status(&self, module: &'static GuestModule) -> Option<PreinitStatus> {
         let key = (module.bytes.as_ptr() as usize, module.bytes.len());
-        lock(&self.embedded).get(&key).and_then(|slot| slot.value.get()).and_then(|g| g.preinit_status())
+        lock(&self.embedded)
+            .get(&key)
+            .and_then(|slot| slot.value.get())
+            .and_then(|g| g.preinit_status())
     }
 }
 

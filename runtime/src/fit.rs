@@ -9,11 +9,11 @@
 
 use std::collections::HashMap;
 
-use tinybind_abi::Startup;
+use tinybind_abi::{MemoryNeeds, Startup};
 use wasmparser::{ExternalKind, FuncType, Parser, Payload, TypeRef, ValType};
 
 use crate::error::Error;
-use crate::module::GuestInfo;
+use crate::module::{FunctionInfo, GuestInfo};
 use crate::value::ValueType;
 
 /// The WASI preview 1 module the runtime links.
@@ -95,20 +95,27 @@ pub struct Expectation {
 impl Expectation {
     /// What the interface of a generated guest expects.
     pub fn of(info: &GuestInfo) -> Expectation {
-        let exports_write = info.functions.iter().any(|f| f.params.iter().any(|(_, t)| in_memory(*t)));
-        let imports_read = info.imports.iter().any(|f| f.params.iter().any(|(_, t)| in_memory(*t)));
-        let imports_write = info.imports.iter().any(|f| f.results.iter().any(|t| in_memory(*t)));
-        let allocator = info.retptr_size > 0 || exports_write || imports_write;
+        let any = |fs: &[FunctionInfo], of: fn(&FunctionInfo) -> bool| fs.iter().any(of);
+        let needs = MemoryNeeds::of(
+            info.retptr_size,
+            any(info.functions, |f| f.params.iter().any(|(_, t)| in_memory(*t))),
+            any(info.imports, |f| f.params.iter().any(|(_, t)| in_memory(*t))),
+            any(info.imports, |f| f.results.iter().any(|t| in_memory(*t))),
+        );
         Expectation {
             guest: info.name.to_string(),
-            exports: info.functions.iter().map(|f| (f.name.to_string(), f.wasm.to_string())).collect(),
+            exports: info
+                .functions
+                .iter()
+                .map(|f| (f.name.to_string(), f.wasm.to_string()))
+                .collect(),
             imports: info
                 .imports
                 .iter()
                 .map(|i| (i.module.unwrap_or_default().to_string(), i.name.to_string(), i.wasm.to_string()))
                 .collect(),
-            memory: allocator || imports_read,
-            allocator,
+            memory: needs.memory,
+            allocator: needs.allocator,
         }
     }
 
@@ -133,8 +140,11 @@ impl Expectation {
                 problems.push(problem);
             }
         }
-        let interface_imports: HashMap<(&str, &str), &str> =
-            self.imports.iter().map(|(m, n, w)| ((m.as_str(), n.as_str()), w.as_str())).collect();
+        let interface_imports: HashMap<(&str, &str), &str> = self
+            .imports
+            .iter()
+            .map(|(m, n, w)| ((m.as_str(), n.as_str()), w.as_str()))
+            .collect();
         for (module, name, ty) in &outline.func_imports {
             let actual = outline.signature(*ty);
             match interface_imports.get(&(module.as_str(), name.as_str())) {

@@ -81,6 +81,29 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Whether a module fits a guest interface, as `<Guest>Pre::load`
+    /// checks it: every mismatch, in the words of the load error.
+    ///
+    /// The interface is Go declarations (--go: exports and imports, their
+    /// wasm types predicted as the build predicts them) or a guest built into
+    /// this binary (--against NAME, see `tinybind list`). Exits 0 when the
+    /// module fits, 1 when it does not (or cannot be read).
+    #[command(
+        after_help = "Examples:\n  tinybind check plugin.wasm --against concat\n  tinybind check plugin.wasm --go plug.go --json"
+    )]
+    #[command(group(clap::ArgGroup::new("interface").required(true).args(["go", "against"])))]
+    Check {
+        module: PathBuf,
+        /// Go declarations of the interface (repeatable).
+        #[arg(long, value_name = "FILE.go")]
+        go: Vec<PathBuf>,
+        /// A guest built into this binary whose interface the module must fit.
+        #[arg(long, value_name = "NAME")]
+        against: Option<String>,
+        /// Machine-readable output: the list of mismatches (empty when it fits).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Args)]

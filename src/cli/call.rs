@@ -125,13 +125,7 @@ fn call_file(guest: &FileGuest, args: &CallArgs, capture: bool, output: &mut Out
     let values = parse_args(f.export, &f.names, f.lowering.params(), raw, &args.args).map_err(usage)?;
     let runtime = builder.build().map_err(|e| failed(f.export, &e))?;
     let mut instance = runtime.instantiate(guest.module).map_err(|e| failed(f.export, &e))?;
-    let result = call_lowered(
-        &mut instance,
-        f.export,
-        &f.lowering,
-        guest.model.names_go_types,
-        &values,
-    );
+    let result = call_lowered(&mut instance, f.export, &f.lowering, &values);
     output.take(&instance);
     result.map_err(|e| failed(f.export, &e))
 }

@@ -4,11 +4,13 @@
 //! runtime's dynamic call path takes it, [`grants`] the runtime's grants and
 //! limits, [`call`] the call itself, [`values`] and [`json`] the output,
 //! [`failure`] error kinds and exit codes, [`trace`] `--trace-imports`,
-//! [`builtin`] the demo and listing, [`inspect`] `tinybind inspect`.
+//! [`builtin`] the demo and listing, [`inspect`] `tinybind inspect`,
+//! [`check`] `tinybind check`.
 
 mod args;
 mod builtin;
 mod call;
+mod check;
 mod failure;
 mod grants;
 mod inspect;
@@ -51,6 +53,7 @@ pub fn main() -> ExitCode {
         }
         Some(Command::Call(args)) => return call::run(&args),
         Some(Command::Inspect { file, go, json }) => inspect::inspect(&file, &go, json),
+        Some(Command::Check { module, go, against, json }) => return check::run(&module, &go, against.as_deref(), json),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

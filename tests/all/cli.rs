@@ -17,11 +17,8 @@ struct Alone(PathBuf);
 impl Alone {
     fn new(module: &str) -> Alone {
         let name = std::path::Path::new(module).file_name().expect("a file name");
-        let dir = std::env::temp_dir().join(format!(
-            "tinybind-cli-alone-{}-{}",
-            std::process::id(),
-            name.to_string_lossy()
-        ));
+        let dir =
+            std::env::temp_dir().join(format!("tinybind-cli-alone-{}-{}", std::process::id(), name.to_string_lossy()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).expect("temp dir");
         std::fs::copy(module, dir.join(name)).expect("copies the module");
@@ -110,10 +107,7 @@ fn list_shows_rust_and_go_signatures() {
     let out = stdout(&o);
     assert!(out.contains("fn greet(&mut self, name: &str) -> Result<String, Error>"), "{out}");
     assert!(out.contains("go: func greet(name string) string"), "{out}");
-    assert!(
-        out.contains("fn divmod(&mut self, a: i32, b: i32) -> Result<(i32, i32), Error>"),
-        "{out}"
-    );
+    assert!(out.contains("fn divmod(&mut self, a: i32, b: i32) -> Result<(i32, i32), Error>"), "{out}");
     assert!(!out.contains("malloc"), "runtime exports are not listed: {out}");
 }
 
@@ -144,10 +138,7 @@ fn inspect_json_reports_what_is_inferred() {
     assert_eq!(concat["go"], "func concatenate(a string, b string) string");
     assert_eq!(concat["wasm"], "(i32, i32, i32, i32, i32) -> ()");
     assert_eq!(concat["evidence"], "go-source");
-    assert_eq!(
-        concat["rust"],
-        "fn concatenate(&mut self, a: &str, b: &str) -> Result<String, Error>"
-    );
+    assert_eq!(concat["rust"], "fn concatenate(&mut self, a: &str, b: &str) -> Result<String, Error>");
     let hidden = v["runtime_exports"].as_array().expect("runtime_exports");
     assert!(hidden.iter().any(|h| h == "malloc"));
     assert!(hidden.iter().any(|h| h == "_start"));
@@ -161,7 +152,9 @@ fn inspect_json_reports_what_is_inferred() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
     let warnings = v["warnings"].as_array().expect("warnings");
     assert!(
-        warnings.iter().any(|w| w.as_str().is_some_and(|w| w.contains("concatenate"))),
+        warnings
+            .iter()
+            .any(|w| w.as_str().is_some_and(|w| w.contains("concatenate"))),
         "{warnings:?}"
     );
 }
@@ -235,7 +228,12 @@ fn inspect_json_lists_the_host_imports() {
     let alone = Alone::new(module);
     let o = tinybind(&["inspect", alone.path(), "--json"]);
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
-    let log = v["imports"].as_array().expect("list").iter().find(|i| i["name"] == "log").expect("log");
+    let log = v["imports"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|i| i["name"] == "log")
+        .expect("log");
     assert_eq!(log["evidence"], "wasm-only");
     assert_eq!(log["go"], serde_json::Value::Null);
     assert_eq!(
@@ -282,3 +280,60 @@ fn a_closed_pipe_ends_tinybind_quietly() {
     }
 }
 
+fn repo(path: &str) -> String {
+    format!("{}/{path}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn check_says_whether_a_module_fits_go_declarations_with_the_load_errors_text() {
+    let plug = repo("guest-go/plug.go");
+    let fits = tinybind(&["check", &repo("tests/plugins/upper.wasm"), "--go", &plug]);
+    assert!(fits.status.success(), "{}", stderr(&fits));
+    let text = stdout(&fits);
+    assert!(text.contains("upper.wasm` fits the guest interface `plug`"), "{text}");
+    assert!(text.contains("start-up: reactor"), "{text}");
+
+    // The same lines as `PlugPre::load_file`'s error.
+    let concat = repo("guest-go/concat.wasm");
+    let misfit = tinybind(&["check", &concat, "--go", &plug]);
+    assert_eq!(misfit.status.code(), Some(1));
+    let rt = tinybind::Runtime::new().expect("runtime");
+    let load_error = tinybind::guests::plug::PlugPre::load_file(&rt, &concat).expect_err("misfit");
+    assert_eq!(stdout(&misfit).trim_end(), load_error.to_string());
+    assert!(stdout(&misfit).contains("missing export `transform` (i32, i32, i32) -> ()"), "{}", stdout(&misfit));
+
+    let json = tinybind(&["check", &concat, "--go", &plug, "--json"]);
+    assert_eq!(json.status.code(), Some(1));
+    let problems: serde_json::Value = serde_json::from_str(&stdout(&json)).expect("JSON");
+    assert_eq!(
+        problems,
+        serde_json::json!([
+            "missing export `transform` (i32, i32, i32) -> ()",
+            "missing export `version` () -> (i32)"
+        ])
+    );
+    let fits_json = tinybind(&["check", &repo("tests/plugins/lower.wasm"), "--go", &plug, "--json"]);
+    assert!(fits_json.status.success());
+    assert_eq!(stdout(&fits_json).trim(), "[]");
+}
+
+#[test]
+fn check_against_a_built_in_guest_and_its_usage_errors() {
+    let greeter = repo("guest-go/greeter.wasm");
+    let fits = tinybind(&["check", &greeter, "--against", "greeter"]);
+    assert!(fits.status.success(), "{}", stderr(&fits));
+    let misfit = tinybind(&["check", &greeter, "--against", "concat"]);
+    assert_eq!(misfit.status.code(), Some(1));
+    let text = stdout(&misfit);
+    assert!(text.starts_with("`") && text.contains("does not fit the guest interface `concat`:"), "{text}");
+    assert_eq!(text.lines().filter(|l| l.starts_with("- missing export")).count(), 3, "{text}");
+
+    // No interface given, an unknown guest, a missing module: errors, not misfits.
+    assert!(!tinybind(&["check", &greeter]).status.success());
+    let unknown = tinybind(&["check", &greeter, "--against", "nosuch"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(stderr(&unknown).contains("nosuch"), "{}", stderr(&unknown));
+    let missing = tinybind(&["check", "/nonexistent/x.wasm", "--go", &repo("guest-go/plug.go")]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(stderr(&missing).contains("/nonexistent/x.wasm"), "{}", stderr(&missing));
+}

@@ -14,6 +14,7 @@ mod host;
 mod hostile;
 mod hostile_cli;
 mod inside_tokio;
+mod interface;
 mod plugins;
 mod preinit;
 mod sandbox;

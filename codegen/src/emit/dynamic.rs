@@ -86,7 +86,6 @@ pub fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
     }
 }
 
-
 /// For each result of the dynamic call, whether it becomes a list of
 /// values element by element (a slice of structs).
 fn result_values(f: &FunctionModel) -> Vec<bool> {

@@ -9,16 +9,23 @@ use crate::emit::runtime_path::relocate;
 use crate::emit::tokens::ident;
 use crate::model::guest::GuestModel;
 
-/// The whole generated file for these guests, using the runtime as
-/// `tinybind_runtime`.
+/// The whole generated file for these guests with embedded modules, using
+/// the runtime as `tinybind_runtime`.
 pub fn file(guests: &[(GuestModel, BytesPath)]) -> Result<String, String> {
-    file_with_runtime(guests, None)
+    let guests: Vec<(&GuestModel, Option<&BytesPath>)> = guests.iter().map(|(g, p)| (g, Some(p))).collect();
+    file_with_runtime(&guests, None)
 }
 
-/// [`file`], with the runtime at `runtime` (`Builder::runtime_path`) when given.
-pub fn file_with_runtime(guests: &[(GuestModel, BytesPath)], runtime: Option<&syn::Path>) -> Result<String, String> {
-    let modules = guests.iter().map(|(g, p)| guest_module(g, p));
-    let entries = guests.iter().map(|(g, _)| {
+/// The whole generated file, with the runtime at `runtime`
+/// (`Builder::runtime_path`) when given. A guest without a path to its
+/// module is interface-only: it has no entry in `GUESTS`, which
+/// instantiates embedded modules.
+pub fn file_with_runtime(
+    guests: &[(&GuestModel, Option<&BytesPath>)],
+    runtime: Option<&syn::Path>,
+) -> Result<String, String> {
+    let modules = guests.iter().map(|(g, p)| guest_module(g, *p));
+    let entries = guests.iter().filter(|(_, p)| p.is_some()).map(|(g, _)| {
         let module = ident(&g.module);
         let guest_struct = ident(&g.struct_name);
         quote! {
@@ -31,7 +38,7 @@ pub fn file_with_runtime(guests: &[(GuestModel, BytesPath)], runtime: Option<&sy
     let tokens = quote! {
         #(#modules)*
 
-        /// Every guest, for tools that pick one by name at run time.
+        /// Every guest with an embedded module, for tools that pick one by name at run time.
         pub static GUESTS: &[tinybind_runtime::GuestEntry] = &[#(#entries),*];
     };
     let tokens = match runtime {

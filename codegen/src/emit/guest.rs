@@ -32,17 +32,15 @@ impl BytesPath {
     }
 }
 
-pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
+/// The module of one guest; `bytes` reaches the module it embeds, `None`
+/// for an interface-only guest, which embeds none and has no `new` or
+/// `with_host`.
+pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
     let module = ident(&g.module);
     let guest_struct = ident(&g.struct_name);
     let name = &g.name;
     let file = &g.file;
-    let bytes = bytes.tokens();
-    let startup = match g.startup {
-        Startup::Initialize => quote!(tinybind_runtime::Startup::Initialize),
-        Startup::Command => quote!(tinybind_runtime::Startup::Command),
-        Startup::None => quote!(tinybind_runtime::Startup::None),
-    };
+    let embedded = bytes.is_some();
     let retptr_size = Literal::u32_unsuffixed(g.retptr_size());
     let compiler = &g.compiler;
     let (module_doc, struct_doc) = docs(g);
@@ -54,11 +52,23 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
     let tables = pre::tables(g);
     let (fields, init, values, reset) = (&tables.fields, &tables.init, &tables.values, &tables.reset);
     let pre_struct = ident(&g.pre_struct());
-    let instance_mut = if g.functions.is_empty() { quote!(instance) } else { quote!(mut instance) };
-    let reset_doc = if g.has_host() {
-        doc("Replaces this instance by a fresh one of the same module, as after [`Self::with_host`], keeping the host value.")
+    let instance_mut = if g.functions.is_empty() {
+        quote!(instance)
     } else {
-        doc("Replaces this instance by a fresh one of the same module, as after [`Self::new`].")
+        quote!(mut instance)
+    };
+    let made_by = match (embedded, g.has_host()) {
+        (true, true) => "[`Self::with_host`]".to_string(),
+        (true, false) => "[`Self::new`]".to_string(),
+        (false, true) => format!("[`{}::instantiate_with_host`]", g.pre_struct()),
+        (false, false) => format!("[`{}::instantiate`]", g.pre_struct()),
+    };
+    let reset_doc = if g.has_host() {
+        doc(&format!(
+            "Replaces this instance by a fresh one of the same module, as after {made_by}, keeping the host value."
+        ))
+    } else {
+        doc(&format!("Replaces this instance by a fresh one of the same module, as after {made_by}."))
     };
     let common = quote! {
         #reset_doc
@@ -87,19 +97,31 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
                 host: ::std::marker::PhantomData<fn() -> H>,
             }
         };
+        let (new, with_host) = if embedded {
+            (
+                quote! {
+                    impl #guest_struct {
+                        /// Instantiates the embedded module and runs its start-up, with a host whose every method is unimplemented (see [`Self::with_host`]).
+                        pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                            #pre_struct::embedded(runtime)?.instantiate()
+                        }
+                    }
+                },
+                quote! {
+                    /// Instantiates the embedded module with `host` implementing its imports, and runs its start-up (which may call the host).
+                    pub fn with_host(runtime: &tinybind_runtime::Runtime, host: H) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                        #pre_struct::embedded(runtime)?.instantiate_with_host(host)
+                    }
+                },
+            )
+        } else {
+            (quote!(), quote!())
+        };
         let impls = quote! {
-            impl #guest_struct {
-                /// Instantiates the embedded module and runs its start-up, with a host whose every method is unimplemented (see [`Self::with_host`]).
-                pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                    #pre_struct::embedded(runtime)?.instantiate()
-                }
-            }
+            #new
 
             impl<H: #host> #guest_struct<H> {
-                /// Instantiates the embedded module with `host` implementing its imports, and runs its start-up (which may call the host).
-                pub fn with_host(runtime: &tinybind_runtime::Runtime, host: H) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                    #pre_struct::embedded(runtime)?.instantiate_with_host(host)
-                }
+                #with_host
 
                 /// The host value.
                 pub fn host(&self) -> &H {
@@ -137,12 +159,19 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
                 #fields
             }
         };
-        let impls = quote! {
-            impl #guest_struct {
+        let new = if embedded {
+            quote! {
                 /// Instantiates the embedded module and runs its start-up.
                 pub fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
                     #pre_struct::embedded(runtime)?.instantiate()
                 }
+            }
+        } else {
+            quote!()
+        };
+        let impls = quote! {
+            impl #guest_struct {
+                #new
 
                 #common
             }
@@ -157,28 +186,18 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
         };
         (quote!(), struct_def, impls, instantiate)
     };
-    let pre_items = pre::pre(g, &tables, true, instantiate);
+    let pre_items = pre::pre(g, &tables, embedded, instantiate);
     let table_defs = &tables.defs;
 
-    // Go error messages are read from type names, which TinyGo 0.28 and
-    // later put in the binary.
-    let go_error_names = if g.functions.iter().any(|f| f.returns_go_error()) {
-        let names = g.names_go_types();
+    let trait_impls = trait_impls(g, embedded);
+    let module_static = bytes.map(|bytes| {
+        let bytes = bytes.tokens();
+        let startup = match g.startup {
+            Startup::Initialize => quote!(tinybind_runtime::Startup::Initialize),
+            Startup::Command => quote!(tinybind_runtime::Startup::Command),
+            Startup::None => quote!(tinybind_runtime::Startup::None),
+        };
         quote! {
-            /// Whether this guest's compiler puts type names in the binary (TinyGo 0.28 and
-            /// later), from which Go error messages are read.
-            const GO_ERROR_NAMES: bool = #names;
-        }
-    } else {
-        quote!()
-    };
-
-    let trait_impls = trait_impls(g);
-    quote! {
-        pub mod #module {
-            #module_doc
-
-
             /// The module, embedded in the binary.
             pub static MODULE: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
                 name: #name,
@@ -187,6 +206,13 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
                 startup: #startup,
                 retptr_size: #retptr_size,
             };
+        }
+    });
+    quote! {
+        pub mod #module {
+            #module_doc
+
+            #module_static
 
             /// What the code generator inferred, for tools and listings.
             pub static INFO: tinybind_runtime::GuestInfo = tinybind_runtime::GuestInfo {
@@ -201,8 +227,6 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
             #(#struct_items)*
 
             #host_items
-
-            #go_error_names
 
             #table_defs
 
@@ -220,6 +244,9 @@ pub fn guest_module(g: &GuestModel, bytes: &BytesPath) -> TokenStream {
 /// The guest module's inner docs and the guest struct's docs.
 fn docs(g: &GuestModel) -> (TokenStream, TokenStream) {
     let (name, file, compiler) = (&g.name, &g.file, &g.compiler);
+    if g.interface_only {
+        return interface_docs(g);
+    }
     let startup_doc = g.startup.describe();
     let module_doc = inner_doc(&format!(
         "Bindings for the guest `{name}` (`{file}`).\n\n\
@@ -254,8 +281,36 @@ fn docs(g: &GuestModel) -> (TokenStream, TokenStream) {
     (module_doc, struct_doc)
 }
 
-/// `DynGuest` and `Bindings`, the same for both kinds of guest struct.
-fn trait_impls(g: &GuestModel) -> TokenStream {
+/// The docs of an interface-only guest's module and struct.
+fn interface_docs(g: &GuestModel) -> (TokenStream, TokenStream) {
+    let (name, file, pre) = (&g.name, &g.file, g.pre_struct());
+    let module_doc = inner_doc(&format!(
+        "Bindings for the guest interface `{name}` (`{file}`): Go declarations, and no module. \
+         Any module that fits them, whatever TinyGo release built it, is loaded at run time with \
+         [`{pre}::load`] or [`{pre}::load_file`], which check it against the wasm types below; \
+         its start-up is found from the module."
+    ));
+    let create = if g.has_host() {
+        format!(
+            "[`{pre}::instantiate_with_host`] with a host that implements [`{}`] (or \
+             [`{pre}::instantiate`], whose imports all fail as unimplemented)",
+            g.host_trait()
+        )
+    } else {
+        format!("[`{pre}::instantiate`]")
+    };
+    let struct_doc = doc(&format!(
+        "An instance of a module of the guest interface `{name}`, with its own store and memory.\n\n\
+         Create it with {create}; each method calls one export. After a trap the instance \
+         is poisoned: calls return [`tinybind_runtime::Error::Poisoned`] until [`{}::reset`] makes a fresh one.",
+        g.struct_name
+    ));
+    (module_doc, struct_doc)
+}
+
+/// `DynGuest` and `Bindings` (for a guest with an embedded module: `Bindings`
+/// instantiates it), the same for both kinds of guest struct.
+fn trait_impls(g: &GuestModel, embedded: bool) -> TokenStream {
     let guest_struct = ident(&g.struct_name);
     // An export named like another function's method is reached by the
     // method name alone (a second arm for it would be unreachable).
@@ -292,6 +347,22 @@ fn trait_impls(g: &GuestModel) -> TokenStream {
     } else {
         quote!()
     };
+    let bindings = if embedded {
+        quote! {
+            #bindings_doc
+            impl #bindings_generics tinybind_runtime::Bindings for #ty {
+                fn instantiate(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                    #instantiate
+                }
+
+                fn is_poisoned(&mut self) -> bool {
+                    self.instance.is_poisoned()
+                }
+            }
+        }
+    } else {
+        quote!()
+    };
     quote! {
         impl #generics tinybind_runtime::DynGuest for #ty {
             fn info(&self) -> &'static tinybind_runtime::GuestInfo {
@@ -307,15 +378,6 @@ fn trait_impls(g: &GuestModel) -> TokenStream {
             }
         }
 
-        #bindings_doc
-        impl #bindings_generics tinybind_runtime::Bindings for #ty {
-            fn instantiate(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                #instantiate
-            }
-
-            fn is_poisoned(&mut self) -> bool {
-                self.instance.is_poisoned()
-            }
-        }
+        #bindings
     }
 }

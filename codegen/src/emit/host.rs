@@ -51,7 +51,12 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
     let trait_doc = doc(&text);
     let methods = g.imports.iter().map(trait_method);
     let links = g.imports.iter().map(link_import);
-    let no_host_doc = doc(&format!("The host of [`{}::new`]: every import unimplemented.", g.struct_name));
+    let made_without_host = if g.interface_only {
+        format!("{}::instantiate", g.pre_struct())
+    } else {
+        format!("{}::new", g.struct_name)
+    };
+    let no_host_doc = doc(&format!("The host of [`{made_without_host}`]: every import unimplemented."));
     quote! {
         #trait_doc
         pub trait #host: Send + 'static {

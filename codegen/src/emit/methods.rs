@@ -256,7 +256,7 @@ fn read_results(
             quote! {
                 #call;
                 self.instance.read_results(#export, #retptr, #size, |#out| {
-                    #out.go_result(#off, GO_ERROR_NAMES, || #value)
+                    #out.go_result(#off, || #value)
                 })
             }
         }

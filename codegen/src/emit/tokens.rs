@@ -114,4 +114,3 @@ pub fn wasm_to_scalar(s: Scalar, x: TokenStream) -> TokenStream {
         Scalar::I32 | Scalar::I64 | Scalar::F32 | Scalar::F64 => x,
     }
 }
-

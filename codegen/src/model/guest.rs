@@ -55,6 +55,9 @@ pub enum Evidence {
     GoSourceUnverified,
     Dwarf,
     WasmOnly,
+    /// The declarations of an interface-only guest: a module loaded at run
+    /// time is checked against the wasm types they lower to.
+    Interface,
 }
 
 impl Evidence {
@@ -64,6 +67,7 @@ impl Evidence {
             Evidence::GoSourceUnverified => "go-source, unverified",
             Evidence::Dwarf => "dwarf",
             Evidence::WasmOnly => "wasm-only",
+            Evidence::Interface => "interface",
         }
     }
 }
@@ -163,8 +167,12 @@ pub struct StructModel {
 pub struct GuestModel {
     /// The guest's name: its file stem.
     pub name: String,
-    /// The guest file, as found.
+    /// The guest file, as found: the module, or the Go declarations of an
+    /// interface-only guest.
     pub file: String,
+    /// Declarations with no module: nothing is embedded, and modules that
+    /// fit are loaded at run time (`model::interface`).
+    pub interface_only: bool,
     /// `snake_case` module name and `UpperCamelCase` struct name.
     pub module: String,
     pub struct_name: String,
@@ -190,12 +198,9 @@ impl GuestModel {
     /// Whether the compiler puts Go type names in the binary: TinyGo 0.28
     /// and later (older ones do not name themselves in `producers`).
     pub fn names_go_types(&self) -> bool {
-        let Some(version) = self.compiler.strip_prefix("TinyGo ") else {
-            return false;
-        };
-        let mut parts = version.split('.').map(|p| p.parse::<u32>().unwrap_or(0));
-        let (major, minor) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
-        (major, minor) >= (0, 28)
+        self.compiler
+            .strip_prefix("TinyGo ")
+            .is_some_and(tinybind_abi::tinygo_names_types)
     }
 
     /// Whether the guest has a host trait.

@@ -130,6 +130,7 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
         structs,
         name: name.to_string(),
         file: file.to_string(),
+        interface_only: false,
         module: names::guest_module(name),
         struct_name: guest_struct,
         compiler,

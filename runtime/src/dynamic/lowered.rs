@@ -67,14 +67,12 @@ impl Lowering {
 }
 
 /// Calls `export` of `instance` with `args` as `lowering` says. A non-nil
-/// Go `error` result is [`Error::GoError`]; `go_type_names` says whether the
-/// compiler names Go types in the binary (TinyGo 0.28 and later), so that
-/// its message can be read.
+/// Go `error` result is [`Error::GoError`], with its message where the
+/// module's compiler names Go types (TinyGo 0.28 and later).
 pub fn call_lowered(
     instance: &mut Instance,
     export: &'static str,
     lowering: &Lowering,
-    go_type_names: bool,
     args: &[Value],
 ) -> Result<Vec<Value>, Error> {
     let arity = |expected: usize| Error::Arity {
@@ -127,7 +125,7 @@ pub fn call_lowered(
                         _ => return Err(missing_result(instance.guest(), export)),
                     };
                     let read =
-                        instance.read_results(export, retptr, *size, |out| read_fields(out, fields, go_type_names))?;
+                        instance.read_results(export, retptr, *size, |out| read_fields(out, fields))?;
                     read.map_err(|error| Error::GoError {
                         guest: instance.guest().to_string(),
                         export: export.to_string(),
@@ -242,7 +240,6 @@ fn lower_args(
 fn read_fields(
     out: &GuestReader<'_>,
     fields: &[(ValueType, u32)],
-    names: bool,
 ) -> Result<Result<Vec<Value>, GoError>, Error> {
     let (values, error) = match fields.split_last() {
         Some(((ValueType::Error, offset), values)) => (values, Some(*offset)),
@@ -250,7 +247,7 @@ fn read_fields(
     };
     let read_values = || values.iter().map(|(t, off)| read_field(out, *t, *off)).collect();
     match error {
-        Some(offset) => out.go_result(offset, names, read_values),
+        Some(offset) => out.go_result(offset, read_values),
         None => read_values().map(Ok),
     }
 }

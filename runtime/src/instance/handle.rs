@@ -73,7 +73,10 @@ impl Instance {
     /// without looking up its name.
     ///
     /// [`LoadedModule::export_index`]: crate::LoadedModule::export_index
-    pub fn typed_func_at<P: WasmParams, R: WasmResults>(&mut self, export: &ExportIndex) -> Result<TypedFunc<P, R>, Error> {
+    pub fn typed_func_at<P: WasmParams, R: WasmResults>(
+        &mut self,
+        export: &ExportIndex,
+    ) -> Result<TypedFunc<P, R>, Error> {
         let instance = self.instance.ok_or_else(|| Error::MissingExport {
             guest: self.module.name.to_string(),
             export: export.name().to_string(),
@@ -87,7 +90,8 @@ impl Instance {
                 export: export.name().to_string(),
                 reason: "not a function of this module".into(),
             })?;
-        func.typed::<P, R>(&self.store).map_err(|e| self.missing(export.name(), e))
+        func.typed::<P, R>(&self.store)
+            .map_err(|e| self.missing(export.name(), e))
     }
 
     /// Calls an export with a deadline; a trap poisons the instance.
@@ -182,7 +186,14 @@ impl Instance {
     #[inline(always)]
     pub fn results(&self, export: &'static str, retptr: i32, size: u32) -> Result<GuestReader<'_>, Error> {
         let memory = self.memory_or(export)?;
-        GuestReader::new(memory.data(&self.store), retptr as u32, size, &self.module.name, export)
+        GuestReader::new(
+            memory.data(&self.store),
+            retptr as u32,
+            size,
+            &self.module.name,
+            export,
+            self.module.go_type_names,
+        )
     }
 
     #[doc(hidden)]
@@ -201,7 +212,15 @@ impl Instance {
         let Some(memory) = self.store.data().memory else {
             return Err(self.no_memory(export));
         };
-        GuestReader::read(memory.data(&self.store), retptr as u32, size, &self.module.name, export, read)
+        GuestReader::read(
+            memory.data(&self.store),
+            retptr as u32,
+            size,
+            &self.module.name,
+            export,
+            self.module.go_type_names,
+            read,
+        )
     }
 
     /// What the runtime shares with its instances.

@@ -13,6 +13,8 @@ pub struct GuestReader<'a> {
     base: u32,
     guest: &'a str,
     export: &'static str,
+    /// The module's compiler names Go types (see [`Self::go_result`]).
+    go_type_names: bool,
 }
 
 impl<'a> GuestReader<'a> {
@@ -23,12 +25,14 @@ impl<'a> GuestReader<'a> {
         size: u32,
         guest: &'a str,
         export: &'static str,
+        go_type_names: bool,
     ) -> Result<Self, Error> {
         let r = GuestReader {
             data,
             base,
             guest,
             export,
+            go_type_names,
         };
         match region(data, base, u64::from(size)) {
             Some(_) => Ok(r),
@@ -45,6 +49,7 @@ impl<'a> GuestReader<'a> {
         size: u32,
         guest: &'a str,
         export: &'static str,
+        go_type_names: bool,
         read: impl FnOnce(&GuestReader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let r = GuestReader {
@@ -52,6 +57,7 @@ impl<'a> GuestReader<'a> {
             base,
             guest,
             export,
+            go_type_names,
         };
         if region(data, base, u64::from(size)).is_none() {
             return Err(r.out_of_bounds("the result area", base, u64::from(size)));
@@ -221,13 +227,13 @@ impl<'a> GuestReader<'a> {
 
     /// The Go `error` at `offset`, then the other results with `value`:
     /// `Ok(Ok(value))` for a nil error, `Ok(Err(error))` otherwise (the other
-    /// results are not read: Go leaves them zero). `names`: the compiler
-    /// names its types, so the message can be read (see [`GoError`]).
+    /// results are not read: Go leaves them zero). Its message is read
+    /// where the module's compiler names its types (TinyGo 0.28 and later,
+    /// as the module's `producers` section says; see [`GoError`]).
     #[inline(always)]
     pub fn go_result<T>(
         &self,
         offset: u32,
-        names: bool,
         value: impl FnOnce() -> Result<T, Error>,
     ) -> Result<Result<T, GoError>, Error> {
         let typecode: u32 = self.scalar(offset)?;
@@ -235,7 +241,7 @@ impl<'a> GuestReader<'a> {
         if typecode == 0 {
             return value().map(Ok);
         }
-        Ok(Err(read_go_error(self.data, typecode, data, names)))
+        Ok(Err(read_go_error(self.data, typecode, data, self.go_type_names)))
     }
 
     /// A Go interface at `offset`.
@@ -253,7 +259,7 @@ mod tests {
     use crate::mem::bounds::{to_le_bytes, write};
 
     fn results(data: &[u8]) -> GuestReader<'_> {
-        GuestReader::new(data, 0, 8, "g", "f").expect("in bounds")
+        GuestReader::new(data, 0, 8, "g", "f", true).expect("in bounds")
     }
 
     fn header(ptr: u32, len: u32) -> Vec<u8> {
@@ -296,8 +302,8 @@ mod tests {
     #[test]
     fn result_area_outside_memory_is_refused() {
         let d = [0u8; 16];
-        assert!(GuestReader::new(&d, 12, 8, "g", "f").is_err());
-        assert!(GuestReader::new(&d, u32::MAX, 8, "g", "f").is_err());
+        assert!(GuestReader::new(&d, 12, 8, "g", "f", true).is_err());
+        assert!(GuestReader::new(&d, u32::MAX, 8, "g", "f", true).is_err());
     }
 
     #[test]
@@ -320,14 +326,14 @@ mod tests {
         d[64..64 + blob.bytes().len()].copy_from_slice(blob.bytes());
         crate::mem::layout::relocate(&mut d, 64, blob.relocations()).expect("in memory");
         d[..12].copy_from_slice(&[64, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0]);
-        let r = GuestReader::new(&d, 0, 12, "g", "f").expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f", true).expect("area");
         assert_eq!(r.strings(0).expect("strings"), vec!["ab", "", "cde"]);
         // A header pointing outside memory, and a count past its end.
         d[64..68].copy_from_slice(&1000u32.to_le_bytes());
-        let r = GuestReader::new(&d, 0, 12, "g", "f").expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f", true).expect("area");
         assert!(matches!(r.strings(0), Err(Error::OutOfBounds { .. })));
         d[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
-        let r = GuestReader::new(&d, 0, 12, "g", "f").expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f", true).expect("area");
         assert!(matches!(r.strings(0), Err(Error::OutOfBounds { .. })));
         assert!(crate::mem::layout::relocate(&mut d, 120, blob.relocations()).is_none());
     }
