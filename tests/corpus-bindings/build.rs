@@ -20,6 +20,15 @@ fn main() {
         .cargo_instructions(false)
         .generate()
         .unwrap_or_else(|e| panic!("guest-go bindings: {e}"));
+    // Interface-only guests: declarations, no modules (they are loaded at run time).
+    let interfaces = manifest_dir().join("interfaces");
+    println!("cargo:rerun-if-changed={}", interfaces.display());
+    tinybind_codegen::Builder::new()
+        .guest_dir(&interfaces)
+        .out_file(out.join("interfaces.rs"))
+        .cargo_instructions(false)
+        .generate()
+        .unwrap_or_else(|e| panic!("interface bindings: {e}"));
     let corpus = corpus_dir();
     println!("cargo:rerun-if-env-changed=TINYBIND_CORPUS");
     println!("cargo:rerun-if-changed={}", corpus.display());

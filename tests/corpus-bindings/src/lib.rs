@@ -26,6 +26,12 @@ pub mod hosted {
     include!(concat!(env!("OUT_DIR"), "/hosted.rs"));
 }
 
+/// Interface-only guests (`interfaces/`): declarations whose modules are
+/// loaded at run time.
+pub mod interfaces {
+    include!(concat!(env!("OUT_DIR"), "/interfaces.rs"));
+}
+
 /// The warnings the code generator gave, one per line.
 pub const BARE_WARNINGS: &str = include_str!(concat!(env!("OUT_DIR"), "/bare-warnings.txt"));
 pub const DECLARED_WARNINGS: &str =

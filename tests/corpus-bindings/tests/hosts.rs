@@ -104,6 +104,46 @@ fn one_interface_loads_the_greet_modules_of_every_tinygo_release() -> Result<(),
     Ok(())
 }
 
+/// The same with an interface-only guest: declarations that no module was
+/// built with, checked against each build at load.
+#[test]
+fn interface_only_declarations_load_the_greet_modules_of_every_tinygo_release() -> Result<(), Error> {
+    if !have_corpus() {
+        return Ok(());
+    }
+    use tinybind_corpus_bindings::interfaces::greet::{GreetHost, GreetPre};
+    #[derive(Default)]
+    struct Lines(Vec<String>);
+    impl GreetHost for Lines {
+        fn log(&mut self, message: &str) -> Result<(), HostError> {
+            self.0.push(message.to_string());
+            Ok(())
+        }
+    }
+    let rt = Runtime::new()?;
+    let releases = ["0.22-wasi", "0.25-wasi", "0.27-wasi", "0.28.1-wasi", "0.31.1-wasi", "0.35.0-wasip1"];
+    for release in releases {
+        let suffix = if release.starts_with("0.35") { "-cshared" } else { "" };
+        let file = format!("{CORPUS_DIR}/tg{release}-wazero-greet{suffix}.wasm");
+        let bytes = std::fs::read(&file).expect("corpus module");
+        for pre in [GreetPre::load_file(&rt, &file)?, GreetPre::load(&rt, &bytes)?] {
+            let mut g = pre.instantiate_with_host(Lines::default())?;
+            g.greet("Ada")?;
+            g.greet("Grace")?;
+            assert_eq!(g.host().0, vec!["wasm >> Hello, Ada!", "wasm >> Hello, Grace!"], "{file}");
+        }
+    }
+    let other = format!("{CORPUS_DIR}/tg0.21-wasi-wasmedge-greet.wasm");
+    match GreetPre::load_file(&rt, &other) {
+        Err(Error::Misfit { problems, .. }) => assert!(
+            problems.iter().any(|p| p == "export `greet` has the wasm type (i32) -> (i32), the interface (i32, i32) -> ()"),
+            "{problems:#?}"
+        ),
+        other => panic!("expected a misfit, got {other:?}"),
+    }
+    Ok(())
+}
+
 #[test]
 fn greet_declarations_type_the_import_as_a_string() {
     if !have_corpus() {
