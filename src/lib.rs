@@ -10,7 +10,7 @@
 //! # Ok::<(), tinybind::Error>(())
 //! ```
 
-pub use tinybind_runtime::{Error, GoError, GuestMemory, HostError, NoHost, Runtime};
+pub use tinybind_runtime::{Error, GoError, GuestMemory, HostError, NoHost, Pool, PoolStats, Pooled, Runtime};
 
 /// The generated bindings, one module per guest.
 pub mod guests {

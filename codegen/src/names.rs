@@ -37,8 +37,8 @@ fn words(name: &str) -> String {
 /// of these names would shadow it.
 const TAKEN_TYPES: &[&str] = &[
     "Bindings", "Box", "DynGuest", "Err", "Error", "Exports", "GuestEntry", "GuestInfo",
-    "GuestModule", "Instance", "None", "Ok", "Option", "Result", "Runtime", "Some", "String",
-    "TypedFunc", "Value", "Vec",
+    "GuestModule", "Instance", "None", "Ok", "Option", "PoolItem", "Result", "Runtime", "Some",
+    "String", "TypedFunc", "Value", "Vec",
 ];
 
 /// Crate names that the generated file's paths start with: a guest module by

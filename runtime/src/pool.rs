@@ -1,30 +1,96 @@
 //! A pool of instances of one guest, for many threads: a store is
-//! single-threaded, so each caller borrows an instance of its own.
+//! single-threaded, so each caller borrows an instance of its own. The
+//! factory can be replaced while the pool is in use (hot swap), and an
+//! instance is recycled when its memory or its number of uses passes a limit.
 
 use std::ops::{Deref, DerefMut};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::error::Error;
+use crate::instance::handle::Instance;
 use crate::runtime::Runtime;
 
-/// Generated guest structs: instantiable from a runtime.
-pub trait Bindings: Sized + Send + 'static {
+/// What a pool holds: a generated guest struct, with an embedded module or
+/// loaded at run time (`<Guest>Pre::instantiate`).
+pub trait PoolItem: Send + 'static {
+    /// The underlying instance (its memory size and whether it is poisoned).
+    fn instance(&mut self) -> &mut Instance;
+}
+
+/// Generated guest structs with an embedded module: instantiable from a
+/// runtime alone, for [`Pool::new`].
+pub trait Bindings: PoolItem + Sized {
     fn instantiate(runtime: &Runtime) -> Result<Self, Error>;
-    fn is_poisoned(&mut self) -> bool;
 }
 
 /// Makes one instance of a pool: `Bindings::instantiate`, or a factory
-/// that gives each instance its own host value.
-type Factory<T> = Box<dyn Fn(&Runtime) -> Result<T, Error> + Send + Sync>;
+/// that gives each instance its own host value or module.
+type Factory<T> = Arc<dyn Fn(&Runtime) -> Result<T, Error> + Send + Sync>;
+
+/// What became of a pool's instances, counted since it was made.
+///
+/// Every instance created is, at any moment, borrowed, idle, or dropped for
+/// exactly one of the reasons counted here.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PoolStats {
+    /// Instances made by the factory.
+    pub created: u64,
+    /// Borrows served by an idle instance instead of a new one.
+    pub reused: u64,
+    /// Instances dropped on return because their guest memory exceeded
+    /// [`Pool::max_memory`].
+    pub recycled_for_memory: u64,
+    /// Instances dropped on return after [`Pool::max_uses`] borrows.
+    pub recycled_for_uses: u64,
+    /// Instances dropped on return because a trap poisoned them.
+    pub dropped_poisoned: u64,
+    /// Instances of an earlier factory, dropped after [`Pool::set_factory`].
+    pub dropped_stale: u64,
+    /// Instances dropped on return because `max_idle` were idle already.
+    pub dropped_surplus: u64,
+    /// Instances idle in the pool now.
+    pub idle: u64,
+}
+
+#[derive(Default)]
+struct Counters {
+    created: AtomicU64,
+    reused: AtomicU64,
+    recycled_for_memory: AtomicU64,
+    recycled_for_uses: AtomicU64,
+    dropped_poisoned: AtomicU64,
+    dropped_stale: AtomicU64,
+    dropped_surplus: AtomicU64,
+}
+
+impl Counters {
+    fn add(counter: &AtomicU64, n: usize) {
+        counter.fetch_add(n as u64, Ordering::Relaxed);
+    }
+}
+
+/// An instance with what the pool knows of it.
+struct Slot<T> {
+    item: T,
+    /// The factory that made it ([`Pool::set_factory`] counts them).
+    generation: u64,
+    /// How many times it was borrowed.
+    uses: u64,
+}
 
 /// Instances of one guest, created on demand (from the runtime's compiled
 /// `InstancePre`, in microseconds) and reused. An instance poisoned by a trap
 /// is dropped instead of being returned.
-pub struct Pool<T: Bindings> {
+pub struct Pool<T: PoolItem> {
     runtime: Runtime,
-    idle: Mutex<Vec<T>>,
+    idle: Mutex<Vec<Slot<T>>>,
     max_idle: usize,
-    make: Factory<T>,
+    max_memory: Option<usize>,
+    max_uses: Option<u64>,
+    /// The current factory and its generation.
+    make: RwLock<(u64, Factory<T>)>,
+    counters: Counters,
 }
 
 impl<T: Bindings> Pool<T> {
@@ -34,10 +100,13 @@ impl<T: Bindings> Pool<T> {
     pub fn new(runtime: &Runtime, max_idle: usize) -> Self {
         Self::with_factory(runtime, max_idle, T::instantiate)
     }
+}
 
+impl<T: PoolItem> Pool<T> {
     /// A pool whose instances are made by `make`, e.g.
-    /// `|rt| Greeter::with_host(rt, MyHost::new())`: each pooled instance
-    /// has its own host value, kept while the instance is reused.
+    /// `|rt| Greeter::with_host(rt, MyHost::new())`, or
+    /// `move |_| pre.instantiate()` for a module loaded at run time: each
+    /// pooled instance has its own host value, kept while it is reused.
     pub fn with_factory(
         runtime: &Runtime,
         max_idle: usize,
@@ -47,57 +116,169 @@ impl<T: Bindings> Pool<T> {
             runtime: runtime.clone(),
             idle: Mutex::new(Vec::new()),
             max_idle,
-            make: Box::new(make),
+            max_memory: None,
+            max_uses: None,
+            make: RwLock::new((0, Arc::new(make))),
+            counters: Counters::default(),
         }
+    }
+
+    /// Drops an instance, when it comes back, whose guest memory is larger
+    /// than `bytes`: TinyGo's heap never shrinks, so a long-lived instance
+    /// keeps the most memory it ever needed.
+    pub fn max_memory(mut self, bytes: usize) -> Self {
+        self.max_memory = Some(bytes);
+        self
+    }
+
+    /// Drops an instance after `n` borrows (at least one).
+    pub fn max_uses(mut self, n: u64) -> Self {
+        self.max_uses = Some(n.max(1));
+        self
+    }
+
+    /// Replaces the factory: later borrows get instances made by `make`.
+    ///
+    /// Calls in flight finish on their instance; every instance made by an
+    /// earlier factory is dropped when it comes back, and the idle ones now.
+    /// To swap in a module loaded at run time, load it first and call this
+    /// only if the load succeeded, e.g.
+    /// `let pre = PlugPre::load_file(&rt, path)?; pool.set_factory(move |_| pre.instantiate());`.
+    pub fn set_factory(&self, make: impl Fn(&Runtime) -> Result<T, Error> + Send + Sync + 'static) {
+        let generation = {
+            let mut current = self.make.write().unwrap_or_else(|p| p.into_inner());
+            *current = (current.0 + 1, Arc::new(make));
+            current.0
+        };
+        let stale: Vec<Slot<T>> = {
+            let mut idle = self.lock();
+            let (keep, stale) = idle.drain(..).partition(|slot| slot.generation >= generation);
+            *idle = keep;
+            stale
+        };
+        Counters::add(&self.counters.dropped_stale, stale.len());
     }
 
     /// An instance for the caller alone, back to the pool when dropped.
     pub fn get(&self) -> Result<Pooled<'_, T>, Error> {
-        let idle = self.lock().pop();
-        let item = match idle {
-            Some(item) => item,
-            None => (self.make)(&self.runtime)?,
+        let (generation, make) = {
+            let current = self.make.read().unwrap_or_else(|p| p.into_inner());
+            (current.0, current.1.clone())
         };
+        let mut stale = 0;
+        let idle = loop {
+            // A stale slot is left by a `set_factory` racing this borrow.
+            let popped = self.lock().pop();
+            match popped {
+                Some(slot) if slot.generation < generation => stale += 1,
+                slot => break slot,
+            }
+        };
+        Counters::add(&self.counters.dropped_stale, stale);
+        let mut slot = match idle {
+            Some(slot) => {
+                Counters::add(&self.counters.reused, 1);
+                slot
+            }
+            None => {
+                let item = make(&self.runtime)?;
+                Counters::add(&self.counters.created, 1);
+                Slot {
+                    item,
+                    generation,
+                    uses: 0,
+                }
+            }
+        };
+        slot.uses += 1;
         Ok(Pooled {
             pool: self,
-            item: Some(item),
+            slot: Some(slot),
         })
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<T>> {
+    /// What became of the pool's instances so far.
+    pub fn stats(&self) -> PoolStats {
+        let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        let c = &self.counters;
+        PoolStats {
+            created: load(&c.created),
+            reused: load(&c.reused),
+            recycled_for_memory: load(&c.recycled_for_memory),
+            recycled_for_uses: load(&c.recycled_for_uses),
+            dropped_poisoned: load(&c.dropped_poisoned),
+            dropped_stale: load(&c.dropped_stale),
+            dropped_surplus: load(&c.dropped_surplus),
+            idle: self.lock().len() as u64,
+        }
+    }
+
+    /// Keeps a returned instance, or says why it is dropped.
+    fn give_back(&self, mut slot: Slot<T>) {
+        let generation = self.make.read().unwrap_or_else(|p| p.into_inner()).0;
+        let instance = slot.item.instance();
+        let c = &self.counters;
+        let dropped_for = if instance.is_poisoned() {
+            Some(&c.dropped_poisoned)
+        } else if slot.generation < generation {
+            Some(&c.dropped_stale)
+        } else if self.max_uses.is_some_and(|n| slot.uses >= n) {
+            Some(&c.recycled_for_uses)
+        } else if self.max_memory.is_some_and(|bytes| instance.memory_size() > bytes) {
+            Some(&c.recycled_for_memory)
+        } else {
+            let mut idle = self.lock();
+            if idle.len() < self.max_idle {
+                idle.push(slot);
+                return;
+            }
+            Some(&c.dropped_surplus)
+        };
+        if let Some(counter) = dropped_for {
+            Counters::add(counter, 1);
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Slot<T>>> {
         self.idle.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
 /// An instance borrowed from a [`Pool`].
-pub struct Pooled<'a, T: Bindings> {
+pub struct Pooled<'a, T: PoolItem> {
     pool: &'a Pool<T>,
-    item: Option<T>,
+    slot: Option<Slot<T>>,
 }
 
-impl<T: Bindings> Deref for Pooled<'_, T> {
+impl<T: PoolItem> Pooled<'_, T> {
+    /// How many times this instance has been borrowed, this time included.
+    pub fn uses(&self) -> u64 {
+        self.slot().uses
+    }
+
+    fn slot(&self) -> &Slot<T> {
+        // `slot` is only taken in `drop`.
+        self.slot.as_ref().expect("pooled instance present until drop")
+    }
+}
+
+impl<T: PoolItem> Deref for Pooled<'_, T> {
     type Target = T;
     fn deref(&self) -> &T {
-        // `item` is only taken in `drop`.
-        self.item.as_ref().expect("pooled instance present until drop")
+        &self.slot().item
     }
 }
 
-impl<T: Bindings> DerefMut for Pooled<'_, T> {
+impl<T: PoolItem> DerefMut for Pooled<'_, T> {
     fn deref_mut(&mut self) -> &mut T {
-        self.item.as_mut().expect("pooled instance present until drop")
+        &mut self.slot.as_mut().expect("pooled instance present until drop").item
     }
 }
 
-impl<T: Bindings> Drop for Pooled<'_, T> {
+impl<T: PoolItem> Drop for Pooled<'_, T> {
     fn drop(&mut self) {
-        if let Some(mut item) = self.item.take() {
-            if !item.is_poisoned() {
-                let mut idle = self.pool.lock();
-                if idle.len() < self.pool.max_idle {
-                    idle.push(item);
-                }
-            }
+        if let Some(slot) = self.slot.take() {
+            self.pool.give_back(slot);
         }
     }
 }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use tinybind::guests::greeter::Greeter;
 use tinybind::guests::hostile::Hostile;
-use tinybind_runtime::{Bindings, Error, Pool, Runtime};
+use tinybind_runtime::{Error, Pool, Runtime};
 
 #[test]
 fn runtime_and_pool_are_shareable() {
@@ -83,7 +83,7 @@ fn a_pool_drops_poisoned_instances() {
                 for i in 0..CALLS {
                     let mut g = pool.get().expect("an instance");
                     // A borrowed instance is never a poisoned one.
-                    assert!(!g.is_poisoned());
+                    assert!(!g.instance().is_poisoned());
                     if i % 100 == 7 {
                         let err = g.boom(i as i32).expect_err("trap");
                         assert!(matches!(err, Error::Trap { .. }), "{err}");

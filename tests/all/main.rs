@@ -16,6 +16,7 @@ mod hostile_cli;
 mod inside_tokio;
 mod interface;
 mod plugins;
+mod pool;
 mod preinit;
 mod sandbox;
 mod structs;

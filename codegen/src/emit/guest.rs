@@ -308,8 +308,8 @@ fn interface_docs(g: &GuestModel) -> (TokenStream, TokenStream) {
     (module_doc, struct_doc)
 }
 
-/// `DynGuest` and `Bindings` (for a guest with an embedded module: `Bindings`
-/// instantiates it), the same for both kinds of guest struct.
+/// `PoolItem`, `Bindings` (for a guest with an embedded module: `Bindings`
+/// instantiates it) and `DynGuest`, the same for both kinds of guest struct.
 fn trait_impls(g: &GuestModel, embedded: bool) -> TokenStream {
     let guest_struct = ident(&g.struct_name);
     // An export named like another function's method is reached by the
@@ -354,16 +354,20 @@ fn trait_impls(g: &GuestModel, embedded: bool) -> TokenStream {
                 fn instantiate(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
                     #instantiate
                 }
-
-                fn is_poisoned(&mut self) -> bool {
-                    self.instance.is_poisoned()
-                }
             }
         }
     } else {
         quote!()
     };
     quote! {
+        impl #generics tinybind_runtime::PoolItem for #ty {
+            fn instance(&mut self) -> &mut tinybind_runtime::Instance {
+                &mut self.instance
+            }
+        }
+
+        #bindings
+
         impl #generics tinybind_runtime::DynGuest for #ty {
             fn info(&self) -> &'static tinybind_runtime::GuestInfo {
                 &INFO
@@ -377,7 +381,5 @@ fn trait_impls(g: &GuestModel, embedded: bool) -> TokenStream {
                 #dynamic_body
             }
         }
-
-        #bindings
     }
 }
