@@ -1,8 +1,8 @@
 //! What the `tinybind` command shows of the guests built into it: the demo
 //! (every typed function called with sample arguments) and the listing.
 
-use tinybind::guests::GUESTS;
-use tinybind_runtime::{DynGuest, FunctionInfo, GuestEntry, Runtime, Value, ValueType};
+use tinybind::guests::{GUESTS, INTERFACES};
+use tinybind_runtime::{DynGuest, FunctionInfo, GuestEntry, GuestInfo, Runtime, Value, ValueType};
 
 use super::values::show_arg;
 
@@ -10,6 +10,14 @@ pub fn find_guest(name: &str) -> Result<&'static GuestEntry, String> {
     GUESTS.iter().find(|g| g.info.name == name).ok_or_else(|| {
         let names: Vec<&str> = GUESTS.iter().map(|g| g.info.name).collect();
         format!("no guest `{name}`; the guests are: {}", names.join(", "))
+    })
+}
+
+/// A built-in guest's interface, interface-only guests included.
+pub fn find_interface(name: &str) -> Result<&'static GuestInfo, String> {
+    INTERFACES.iter().copied().find(|g| g.name == name).ok_or_else(|| {
+        let names: Vec<&str> = INTERFACES.iter().map(|g| g.name).collect();
+        format!("no guest interface `{name}`; the interfaces are: {}", names.join(", "))
     })
 }
 

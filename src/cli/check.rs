@@ -41,7 +41,7 @@ pub fn run(module: &Path, go: &[PathBuf], against: Option<&str>, json: bool) -> 
 /// run.
 fn check(module: &Path, go: &[PathBuf], against: Option<&str>) -> Result<Result<String, Error>, String> {
     let expected = match against {
-        Some(name) => Expectation::of(builtin::find_guest(name)?.info),
+        Some(name) => Expectation::of(builtin::find_interface(name)?),
         None => interface_of(go)?,
     };
     let bytes = std::fs::read(module).map_err(|e| format!("cannot read {}: {e}", module.display()))?;

@@ -327,6 +327,10 @@ fn check_against_a_built_in_guest_and_its_usage_errors() {
     let text = stdout(&misfit);
     assert!(text.starts_with("`") && text.contains("does not fit the guest interface `concat`:"), "{text}");
     assert_eq!(text.lines().filter(|l| l.starts_with("- missing export")).count(), 3, "{text}");
+    // An interface-only guest (no module built in) is checked against too.
+    let plugin = tinybind(&["check", &repo("tests/plugins/lower.wasm"), "--against", "plug"]);
+    assert!(plugin.status.success(), "{}", stderr(&plugin));
+    assert!(stdout(&plugin).contains("fits the guest interface `plug`"), "{}", stdout(&plugin));
 
     // No interface given, an unknown guest, a missing module: errors, not misfits.
     assert!(!tinybind(&["check", &greeter]).status.success());

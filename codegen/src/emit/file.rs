@@ -19,7 +19,7 @@ pub fn file(guests: &[(GuestModel, BytesPath)]) -> Result<String, String> {
 /// The whole generated file, with the runtime at `runtime`
 /// (`Builder::runtime_path`) when given. A guest without a path to its
 /// module is interface-only: it has no entry in `GUESTS`, which
-/// instantiates embedded modules.
+/// instantiates embedded modules, only one in `INTERFACES`.
 pub fn file_with_runtime(
     guests: &[(&GuestModel, Option<&BytesPath>)],
     runtime: Option<&syn::Path>,
@@ -35,11 +35,18 @@ pub fn file_with_runtime(
             }
         }
     });
+    let infos = guests.iter().map(|(g, _)| {
+        let module = ident(&g.module);
+        quote!(&#module::INFO)
+    });
     let tokens = quote! {
         #(#modules)*
 
         /// Every guest with an embedded module, for tools that pick one by name at run time.
         pub static GUESTS: &[tinybind_runtime::GuestEntry] = &[#(#entries),*];
+
+        /// Every guest's interface, interface-only guests included, for tools that check modules against one by name.
+        pub static INTERFACES: &[&tinybind_runtime::GuestInfo] = &[#(#infos),*];
     };
     let tokens = match runtime {
         Some(path) => relocate(tokens, path),
