@@ -88,3 +88,39 @@ fn a_module_of_another_interface_is_refused_with_each_mismatch() -> Result<(), E
     );
     Ok(())
 }
+
+/// The example of the README's "Plugins shipped separately", as written
+/// there but for the paths.
+#[test]
+fn the_readme_plugin_example_runs() -> Result<(), Error> {
+    use tinybind::Pool;
+
+    #[derive(Default)]
+    struct Log(Vec<String>);
+
+    impl PlugHost for Log {
+        fn log(&mut self, message: &str) -> Result<(), HostError> {
+            self.0.push(message.to_string());
+            Ok(())
+        }
+    }
+
+    let rt = Runtime::builder().pooling(64).preinitialize(true).build()?;
+    let pre = PlugPre::load_file(&rt, plugin("upper"))?;
+    let mut plug: Plug<Log> = pre.instantiate_with_host(Log::default())?;
+    assert_eq!(plug.transform("Ada")?, "ADA");
+    assert_eq!(plug.host().0, ["upper: ADA"]);
+
+    let make = |pre: PlugPre| move |_: &Runtime| pre.instantiate_with_host(Log::default());
+    let pool = Pool::with_factory(&rt, 16, make(pre)).max_memory(64 << 20).max_uses(100_000);
+    assert_eq!(pool.get()?.transform("x")?, "X");
+
+    match PlugPre::load_file(&rt, plugin("lower")) {
+        Ok(next) => pool.set_factory(make(next)),
+        Err(e) => panic!("lower.wasm fits: {e}"),
+    }
+    assert_eq!(pool.get()?.transform("X")?, "x");
+    let stats = pool.stats();
+    assert_eq!((stats.created, stats.dropped_stale, stats.idle), (2, 1, 1), "{stats:?}");
+    Ok(())
+}
