@@ -30,9 +30,19 @@ pub struct Cli {
 #[derive(Subcommand)]
 pub enum Command {
     /// Every guest built into this binary and its functions, with Rust and
-    /// Go signatures.
-    #[command(after_help = "Example:\n  tinybind list")]
-    List,
+    /// Go signatures; or those of a module file.
+    ///
+    /// A file is typed as by `inspect` and the build: Go source or
+    /// declarations (--go, else NAME.go or NAME/*.go beside the module),
+    /// DWARF, or the raw wasm types.
+    #[command(after_help = "Examples:\n  tinybind list\n  tinybind list guest-go/greeter.wasm")]
+    List {
+        /// A module file (.wasm or .wat) to list instead of the built-in guests.
+        file: Option<PathBuf>,
+        /// Go source or declarations for the module (repeatable).
+        #[arg(long, requires = "file")]
+        go: Vec<PathBuf>,
+    },
     /// Calls a function of any module, or of a guest built into this binary.
     ///
     /// TARGET is a .wasm (or .wat) file, or the name of a built-in guest

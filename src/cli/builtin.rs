@@ -23,23 +23,54 @@ pub fn find_interface(name: &str) -> Result<&'static GuestInfo, String> {
 
 pub fn list() {
     for g in GUESTS {
-        println!("{} ({}, {})", g.info.name, g.info.file, g.info.compiler);
-        for f in g.info.functions {
-            println!("  {}", f.rust);
-            match f.go {
-                Some(go) => println!("      go: {go}   [{}]", f.evidence),
-                None => println!("      wasm: {}   [{}]", f.wasm, f.evidence),
-            }
+        let row = |f: &'static FunctionInfo| Listed {
+            rust: f.rust,
+            go: f.go,
+            wasm: f.wasm,
+            evidence: f.evidence,
+        };
+        let imports = g.info.imports.iter().map(|i| (format!("{}.{}", i.module.unwrap_or_default(), i.name), row(i)));
+        print_listing(
+            &format!("{} ({}, {})", g.info.name, g.info.file, g.info.compiler),
+            g.info.functions.iter().map(row),
+            imports,
+        );
+    }
+}
+
+/// One function in `tinybind list`: its Rust signature, and its Go one or
+/// its wasm type.
+pub struct Listed<'a> {
+    pub rust: &'a str,
+    pub go: Option<&'a str>,
+    pub wasm: &'a str,
+    pub evidence: &'a str,
+}
+
+/// A guest's entry in `tinybind list`: a heading, its functions, and its
+/// imports by `module.name`.
+pub fn print_listing<'a>(
+    heading: &str,
+    functions: impl Iterator<Item = Listed<'a>>,
+    imports: impl Iterator<Item = (String, Listed<'a>)>,
+) {
+    println!("{heading}");
+    for f in functions {
+        println!("  {}", f.rust);
+        match f.go {
+            Some(go) => println!("      go: {go}   [{}]", f.evidence),
+            None => println!("      wasm: {}   [{}]", f.wasm, f.evidence),
         }
-        if !g.info.imports.is_empty() {
-            println!("  imports (host functions):");
-        }
-        for i in g.info.imports {
-            println!("    {}.{}: {}", i.module.unwrap_or_default(), i.name, i.rust);
-            match i.go {
-                Some(go) => println!("        go: {go}   [{}]", i.evidence),
-                None => println!("        wasm: {}   [{}]", i.wasm, i.evidence),
-            }
+    }
+    let mut imports = imports.peekable();
+    if imports.peek().is_some() {
+        println!("  imports (host functions):");
+    }
+    for (name, i) in imports {
+        println!("    {name}: {}", i.rust);
+        match i.go {
+            Some(go) => println!("        go: {go}   [{}]", i.evidence),
+            None => println!("        wasm: {}   [{}]", i.wasm, i.evidence),
         }
     }
 }

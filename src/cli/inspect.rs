@@ -2,7 +2,34 @@
 
 use std::path::{Path, PathBuf};
 
+use super::builtin::{print_listing, Listed};
 use super::target::go_files;
+
+/// `tinybind list FILE`: a module file's functions, as the built-in guests'.
+pub fn list(file: &Path, go: &[PathBuf]) -> Result<(), String> {
+    let go = go_files(file, go)?;
+    let report = tinybind_codegen::inspect_file(file, &go).map_err(|e| e.to_string())?;
+    for w in &report.warnings {
+        eprintln!("warning: {w}");
+    }
+    let functions = report.functions.iter().map(|f| Listed {
+        rust: &f.rust,
+        go: f.go.as_deref(),
+        wasm: &f.wasm,
+        evidence: &f.evidence,
+    });
+    let imports = report.imports.iter().map(|i| {
+        let row = Listed {
+            rust: &i.rust,
+            go: i.go.as_deref(),
+            wasm: &i.wasm,
+            evidence: &i.evidence,
+        };
+        (format!("{}.{}", i.module, i.name), row)
+    });
+    print_listing(&format!("{} ({}, {})", report.guest, report.file, report.compiler), functions, imports);
+    Ok(())
+}
 
 pub fn inspect(file: &Path, go: &[PathBuf], json: bool) -> Result<(), String> {
     let go = go_files(file, go)?;

@@ -47,10 +47,11 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         None => builtin::demo(),
-        Some(Command::List) => {
+        Some(Command::List { file: None, .. }) => {
             builtin::list();
             Ok(())
         }
+        Some(Command::List { file: Some(file), go }) => inspect::list(&file, &go),
         Some(Command::Call(args)) => return call::run(&args),
         Some(Command::Inspect { file, go, json }) => inspect::inspect(&file, &go, json),
         Some(Command::Check { module, go, against, json }) => return check::run(&module, &go, against.as_deref(), json),

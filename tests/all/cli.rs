@@ -111,6 +111,31 @@ fn list_shows_rust_and_go_signatures() {
     assert!(!out.contains("malloc"), "runtime exports are not listed: {out}");
 }
 
+/// `tinybind list FILE` lists a module file as the built-in guests are
+/// listed: the same model, so hostcalls.wasm's lines are its built-in
+/// entry's, imports included.
+#[test]
+fn list_of_a_file_matches_the_built_in_listing() {
+    let built_in = stdout(&tinybind(&["list"]));
+    let entry: Vec<&str> = built_in
+        .lines()
+        .skip_while(|l| !l.starts_with("hostcalls ("))
+        .enumerate()
+        .take_while(|(n, l)| *n == 0 || l.starts_with(' '))
+        .map(|(_, l)| l)
+        .collect();
+    assert!(entry.len() > 4, "{built_in}");
+    let o = tinybind(&["list", &repo("guest-go/hostcalls.wasm")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("hostcalls (") && lines[0].ends_with("hostcalls.wasm, TinyGo 0.41.1)"), "{text}");
+    assert_eq!(lines[1..], entry[1..], "{text}");
+    assert!(text.contains("  imports (host functions):"), "{text}");
+    // --go needs a file.
+    assert_eq!(tinybind(&["list", "--go", &repo("guest-go/plug.go")]).status.code(), Some(2));
+}
+
 #[test]
 fn inspect_json_reports_what_is_inferred() {
     let root = env!("CARGO_MANIFEST_DIR");
