@@ -105,6 +105,24 @@ impl Scalar {
             Scalar::F64 => "f64",
         }
     }
+
+    /// The Go type of this width: `int32` for `I32` (Go's `int` and
+    /// `uintptr` are 32 bits on wasm32, and read as `int32` and `uint32`).
+    pub fn go_name(self) -> &'static str {
+        match self {
+            Scalar::Bool => "bool",
+            Scalar::I8 => "int8",
+            Scalar::I16 => "int16",
+            Scalar::I32 => "int32",
+            Scalar::I64 => "int64",
+            Scalar::U8 => "uint8",
+            Scalar::U16 => "uint16",
+            Scalar::U32 => "uint32",
+            Scalar::U64 => "uint64",
+            Scalar::F32 => "float32",
+            Scalar::F64 => "float64",
+        }
+    }
 }
 
 /// Size and alignment in guest memory, in bytes.

@@ -13,7 +13,7 @@ use crate::discover::{display_path, load_binary, read_go};
 use crate::emit::signature;
 use crate::error::Error;
 use crate::model::dynamic::lowering;
-use crate::model::guest::{Binding, FunctionModel, GuestModel};
+use crate::model::guest::{Binding, FunctionModel, GuestModel, StructModel};
 use crate::model::infer::infer;
 use crate::model::interface::infer_interface;
 use crate::wasm::ModuleInfo;
@@ -44,6 +44,60 @@ pub struct Inspection {
     /// The Rust names of the Go structs the bindings use, inner ones first.
     #[serde(skip)]
     pub structs: Vec<String>,
+    /// Those structs' definitions, in the same order.
+    #[serde(rename = "structs")]
+    pub struct_definitions: Vec<StructReport>,
+}
+
+/// A Go struct the bindings use, as laid out in guest memory.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct StructReport {
+    /// The Go name.
+    pub go: String,
+    /// The generated Rust struct's name.
+    pub rust: String,
+    pub size: u32,
+    pub align: u32,
+    /// `type Box struct { ... }` as written, when the Go source has it.
+    pub declaration: Option<String>,
+    pub fields: Vec<FieldReport>,
+}
+
+/// One field of a [`StructReport`].
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct FieldReport {
+    /// The Go field name.
+    pub go: String,
+    /// The Rust field name.
+    pub rust: String,
+    /// The field's Go type, sized (`int` reads as `int32`; a struct by its
+    /// Go name).
+    pub go_type: String,
+    /// Its offset in the struct, in bytes.
+    pub offset: u32,
+}
+
+impl From<&StructModel> for StructReport {
+    fn from(s: &StructModel) -> Self {
+        StructReport {
+            go: s.ty.go_name.clone(),
+            rust: s.ty.rust_name.clone(),
+            size: s.ty.size,
+            align: s.ty.align,
+            declaration: s.declaration.as_ref().map(|d| d.declaration.clone()),
+            fields: s
+                .ty
+                .fields
+                .iter()
+                .map(|f| FieldReport {
+                    go: f.go_name.clone(),
+                    rust: f.rust_name.clone(),
+                    go_type: f.value.go_type(),
+                    offset: f.offset,
+                })
+                .collect(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq, Eq)]
@@ -156,6 +210,7 @@ impl From<&GuestModel> for Inspection {
             retptr_size: g.retptr_size(),
             names_go_types: g.names_go_types(),
             structs: g.structs.iter().map(|s| s.ty.rust_name.clone()).collect(),
+            struct_definitions: g.structs.iter().map(StructReport::from).collect(),
         }
     }
 }

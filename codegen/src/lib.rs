@@ -38,7 +38,10 @@ mod wasm;
 pub use config::{Builder, Report};
 pub use discover::go_files_beside;
 pub use error::Error;
-pub use inspect::{inspect_file, inspect_interface, read_module, FunctionReport, ImportReport, Inspection, Passing};
+pub use inspect::{
+    inspect_file, inspect_interface, read_module, FieldReport, FunctionReport, ImportReport, Inspection, Passing,
+    StructReport,
+};
 pub use model::guest::is_runtime_export;
 pub use tinygo::DEFAULT_FLAGS as DEFAULT_TINYGO_FLAGS;
 

@@ -64,6 +64,16 @@ pub fn inspect(file: &Path, go: &[PathBuf], json: bool) -> Result<(), String> {
         println!("      rust: {}", i.rust);
         println!("      convention: {}", i.convention);
     }
+    if !report.struct_definitions.is_empty() {
+        println!("structs:");
+    }
+    for st in &report.struct_definitions {
+        let renamed = if st.rust == st.go { String::new() } else { format!(", rust: {}", st.rust) };
+        println!("  {}  ({} bytes, align {}{renamed})", st.go, st.size, st.align);
+        for f in &st.fields {
+            println!("      {} {}  at {}  (rust: {})", f.go, f.go_type, f.offset, f.rust);
+        }
+    }
     println!("runtime exports (hidden): {}", report.runtime_exports.join(", "));
     for w in &report.warnings {
         println!("warning: {w}");

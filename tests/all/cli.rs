@@ -136,6 +136,45 @@ fn list_of_a_file_matches_the_built_in_listing() {
     assert_eq!(tinybind(&["list", "--go", &repo("guest-go/plug.go")]).status.code(), Some(2));
 }
 
+/// `inspect` shows the Go structs the bindings use, with their Go field
+/// names, types and offsets, in text and JSON.
+#[test]
+fn inspect_shows_struct_definitions_with_go_field_names() {
+    let shapes = repo("guest-go/shapes.wasm");
+    let o = tinybind(&["inspect", &shapes, "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let structs = v["structs"].as_array().expect("structs");
+    let mixed = structs.iter().find(|s| s["go"] == "Mixed").expect("Mixed");
+    assert_eq!((mixed["size"].as_u64(), mixed["align"].as_u64()), (Some(48), Some(8)), "{mixed}");
+    let fields: Vec<(&str, &str, u64)> = mixed["fields"]
+        .as_array()
+        .expect("fields")
+        .iter()
+        .map(|f| (f["go"].as_str().unwrap_or(""), f["go_type"].as_str().unwrap_or(""), f["offset"].as_u64().unwrap_or(99)))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("A", "uint8", 0),
+            ("B", "int64", 8),
+            ("C", "uint16", 16),
+            ("D", "float32", 20),
+            ("E", "bool", 24),
+            ("F", "float64", 32),
+            ("Grid", "[3]int16", 40)
+        ],
+        "{mixed}"
+    );
+    let record = structs.iter().find(|s| s["go"] == "Record").expect("Record");
+    assert!(record["declaration"].as_str().is_some_and(|d| d.starts_with("type Record struct {")), "{record}");
+    let points = &record["fields"][3];
+    assert_eq!((&points["go"], &points["rust"], &points["go_type"]), (&"Points".into(), &"points".into(), &"[]Point".into()));
+    let text = stdout(&tinybind(&["inspect", &shapes]));
+    assert!(text.contains("structs:\n"), "{text}");
+    assert!(text.contains("      Grid [3]int16  at 40  (rust: grid)"), "{text}");
+}
+
 #[test]
 fn inspect_json_reports_what_is_inferred() {
     let root = env!("CARGO_MANIFEST_DIR");

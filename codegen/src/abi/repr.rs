@@ -142,6 +142,17 @@ impl Repr {
         }
     }
 
+    /// The value's Go type, sized (`int` reads as `int32`), for tools.
+    pub fn go_type(&self) -> String {
+        match self {
+            Repr::Scalar(s) => s.go_name().to_string(),
+            Repr::Slice(s) => format!("[]{}", s.go_name()),
+            Repr::Array(e, n) => format!("[{n}]{}", e.go_type()),
+            Repr::List(e) => format!("[]{}", e.go_type()),
+            other => other.describe(),
+        }
+    }
+
     /// The Go-ish name of the value's type, for messages and tools.
     pub fn describe(&self) -> String {
         match self {
