@@ -35,7 +35,7 @@ pub enum Command {
     /// A file is typed as by `inspect` and the build: Go source or
     /// declarations (--go, else NAME.go or NAME/*.go beside the module),
     /// DWARF, or the raw wasm types.
-    #[command(after_help = "Examples:\n  tinybind list\n  tinybind list guest-go/greeter.wasm")]
+    #[command(after_help = "Example:\n  tinybind list guest-go/greeter.wasm   (without FILE: the built-in guests)")]
     List {
         /// A module file (.wasm or .wat) to list instead of the built-in guests.
         file: Option<PathBuf>,
