@@ -88,8 +88,11 @@ pub struct Pool<T: PoolItem> {
     max_idle: usize,
     max_memory: Option<usize>,
     max_uses: Option<u64>,
-    /// The current factory and its generation.
-    make: RwLock<(u64, Factory<T>)>,
+    /// The current factory.
+    make: RwLock<Factory<T>>,
+    /// How many times the factory was replaced: the generation of the
+    /// instances it makes. Changed only under `make`'s write lock.
+    generation: AtomicU64,
     counters: Counters,
 }
 
@@ -118,7 +121,8 @@ impl<T: PoolItem> Pool<T> {
             max_idle,
             max_memory: None,
             max_uses: None,
-            make: RwLock::new((0, Arc::new(make))),
+            make: RwLock::new(Arc::new(make)),
+            generation: AtomicU64::new(0),
             counters: Counters::default(),
         }
     }
@@ -147,8 +151,8 @@ impl<T: PoolItem> Pool<T> {
     pub fn set_factory(&self, make: impl Fn(&Runtime) -> Result<T, Error> + Send + Sync + 'static) {
         let generation = {
             let mut current = self.make.write().unwrap_or_else(|p| p.into_inner());
-            *current = (current.0 + 1, Arc::new(make));
-            current.0
+            *current = Arc::new(make);
+            self.generation.fetch_add(1, Ordering::AcqRel) + 1
         };
         let stale: Vec<Slot<T>> = {
             let mut idle = self.lock();
@@ -161,10 +165,7 @@ impl<T: PoolItem> Pool<T> {
 
     /// An instance for the caller alone, back to the pool when dropped.
     pub fn get(&self) -> Result<Pooled<'_, T>, Error> {
-        let (generation, make) = {
-            let current = self.make.read().unwrap_or_else(|p| p.into_inner());
-            (current.0, current.1.clone())
-        };
+        let generation = self.generation.load(Ordering::Acquire);
         let mut stale = 0;
         let idle = loop {
             // A stale slot is left by a `set_factory` racing this borrow.
@@ -181,6 +182,12 @@ impl<T: PoolItem> Pool<T> {
                 slot
             }
             None => {
+                // The factory and its generation, read together (a swap
+                // changes both under the write lock).
+                let (make, generation) = {
+                    let current = self.make.read().unwrap_or_else(|p| p.into_inner());
+                    (current.clone(), self.generation.load(Ordering::Acquire))
+                };
                 let item = make(&self.runtime)?;
                 Counters::add(&self.counters.created, 1);
                 Slot {
@@ -215,28 +222,26 @@ impl<T: PoolItem> Pool<T> {
 
     /// Keeps a returned instance, or says why it is dropped.
     fn give_back(&self, mut slot: Slot<T>) {
-        let generation = self.make.read().unwrap_or_else(|p| p.into_inner()).0;
+        let generation = self.generation.load(Ordering::Acquire);
         let instance = slot.item.instance();
         let c = &self.counters;
         let dropped_for = if instance.is_poisoned() {
-            Some(&c.dropped_poisoned)
+            &c.dropped_poisoned
         } else if slot.generation < generation {
-            Some(&c.dropped_stale)
+            &c.dropped_stale
         } else if self.max_uses.is_some_and(|n| slot.uses >= n) {
-            Some(&c.recycled_for_uses)
+            &c.recycled_for_uses
         } else if self.max_memory.is_some_and(|bytes| instance.memory_size() > bytes) {
-            Some(&c.recycled_for_memory)
+            &c.recycled_for_memory
         } else {
             let mut idle = self.lock();
             if idle.len() < self.max_idle {
                 idle.push(slot);
                 return;
             }
-            Some(&c.dropped_surplus)
+            &c.dropped_surplus
         };
-        if let Some(counter) = dropped_for {
-            Counters::add(counter, 1);
-        }
+        Counters::add(dropped_for, 1);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Slot<T>>> {
