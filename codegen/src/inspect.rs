@@ -41,12 +41,8 @@ pub struct Inspection {
     /// and later), from which Go error messages are read.
     #[serde(skip)]
     pub names_go_types: bool,
-    /// The Rust names of the Go structs the bindings use, inner ones first.
-    #[serde(skip)]
-    pub structs: Vec<String>,
-    /// Those structs' definitions, in the same order.
-    #[serde(rename = "structs")]
-    pub struct_definitions: Vec<StructReport>,
+    /// The Go structs the bindings use, inner ones first.
+    pub structs: Vec<StructReport>,
 }
 
 /// A Go struct the bindings use, as laid out in guest memory.
@@ -209,8 +205,7 @@ impl From<&GuestModel> for Inspection {
             startup_kind: g.startup,
             retptr_size: g.retptr_size(),
             names_go_types: g.names_go_types(),
-            structs: g.structs.iter().map(|s| s.ty.rust_name.clone()).collect(),
-            struct_definitions: g.structs.iter().map(StructReport::from).collect(),
+            structs: g.structs.iter().map(StructReport::from).collect(),
         }
     }
 }

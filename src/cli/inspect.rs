@@ -64,10 +64,10 @@ pub fn inspect(file: &Path, go: &[PathBuf], json: bool) -> Result<(), String> {
         println!("      rust: {}", i.rust);
         println!("      convention: {}", i.convention);
     }
-    if !report.struct_definitions.is_empty() {
+    if !report.structs.is_empty() {
         println!("structs:");
     }
-    for st in &report.struct_definitions {
+    for st in &report.structs {
         let renamed = if st.rust == st.go { String::new() } else { format!(", rust: {}", st.rust) };
         println!("  {}  ({} bytes, align {}{renamed})", st.go, st.size, st.align);
         for f in &st.fields {

@@ -418,7 +418,7 @@ func h(items []Error, more []Box) []point
     )
     .unwrap();
     let report = generate(&guests, dir.path()).expect("generates");
-    let names: Vec<&str> = report.guests[0].structs.iter().map(String::as_str).collect();
+    let names: Vec<&str> = report.guests[0].structs.iter().map(|s| s.rust.as_str()).collect();
     for name in ["Result", "Option", "Vec", "String", "Box", "Error", "point", "Self_", "GoGuest"] {
         assert!(names.contains(&name), "{name} missing from {names:?}");
     }
