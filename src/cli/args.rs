@@ -139,6 +139,11 @@ pub struct CallArgs {
     /// module does; without it such an import fails the call.
     #[arg(long)]
     pub trace_imports: bool,
+    /// With --trace-imports: answer imports from a JSON object of canned
+    /// results, `{"env.lookup": "value", "env.pair": [3, null]}` (an array
+    /// for several results; a Go error is null).
+    #[arg(long, value_name = "FILE.json", requires = "trace_imports")]
+    pub import_results: Option<PathBuf>,
 }
 
 /// What the guest may reach and how far it may go. Nothing is granted

@@ -42,7 +42,7 @@ pub fn run(args: &CallArgs) -> ExitCode {
             if args.json {
                 println!("{}", f.to_json());
             } else if f.kind == "host" && !args.trace_imports {
-                eprintln!("error: {} (--trace-imports answers such imports with zero values)", f.message);
+                eprintln!("error: {} (--trace-imports answers such imports with zero values, or with --import-results FILE)", f.message);
             } else {
                 eprintln!("error: {}", f.message);
             }
@@ -106,7 +106,8 @@ fn call_file(guest: &FileGuest, args: &CallArgs, capture: bool, output: &mut Out
     let failed = |export: &str, e: &Error| Failure::from_error(name, export, e);
     let mut builder = grants::builder(&args.grants, capture).map_err(usage)?;
     if args.trace_imports {
-        builder = builder.trace_imports(trace::tracer(&guest.model));
+        let tracer = trace::tracer(&guest.model, args.import_results.as_deref()).map_err(usage)?;
+        builder = builder.trace_imports(tracer);
     }
     // Calling the start-up entry runs the module (a command's `main`).
     if guest.is_entry(&args.function) {

@@ -105,7 +105,7 @@ pub fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
 
 /// A JSON value as a value of type `ty`: lists for slices and arrays,
 /// objects (by Go field name) for structs, and scalars as their text.
-fn from_json(ty: ValueType, json: &serde_json::Value) -> Result<Value, String> {
+pub fn from_json(ty: ValueType, json: &serde_json::Value) -> Result<Value, String> {
     use serde_json::Value as J;
     match (ty, json) {
         (ValueType::SliceOf(elem) | ValueType::ArrayOf(elem, _), J::Array(items)) => {

@@ -535,6 +535,118 @@ fn trace_imports_survives_bad_arguments_from_the_guest() {
     assert_eq!(stderr(&o), "trace: env.pair(n: 3) -> (\"\", 0)\n");
 }
 
+#[test]
+fn import_results_answer_traced_imports_with_canned_values() {
+    let hostcalls = guest("hostcalls");
+    let dir = TempDir::new("canned");
+    let answers = dir.file(
+        "answers.json",
+        br#"{"env.lookup": "v:k", "pair": ["ab", 7], "add_i64": -5, "env.is_even": true}"#,
+    );
+    let cases: &[(&[&str], &str, &str)] = &[
+        (&["describe", "k"], "k=v:k\n", "trace: env.lookup(key: \"k\") -> \"v:k\"\n"),
+        (&["pair_of", "3"], "ab:7\n", "trace: env.pair(n: 3) -> (\"ab\", 7)\n"),
+        (&["sum64", "1", "2"], "-5\n", "trace: env.add_i64(a: 1, b: 2) -> -5\n"),
+        (&["even", "4"], "true\n", "trace: env.is_even(n: 4) -> true\n"),
+    ];
+    for (args, out, trace) in cases {
+        let mut all = vec!["call", hostcalls.as_str()];
+        all.extend_from_slice(args);
+        all.extend(["--trace-imports", "--import-results", answers.as_str()]);
+        let o = tinybind(&all);
+        assert!(o.status.success(), "{all:?}: {}", stderr(&o));
+        assert_eq!(stdout(&o), *out, "{all:?}");
+        assert_eq!(stderr(&o), *trace, "{all:?}");
+    }
+    // 500 canned strings in one call, with the guest's GC running between
+    // them: each stays intact (lookup_many re-checks its last 16).
+    let (o, v) = json_call(&[
+        "call", &hostcalls, "lookup_many", "k", "500", "--trace-imports", "--import-results", &answers,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert_eq!(v, json!([500]));
+
+    // Mistakes in the file are usage errors that say what is wrong.
+    let wrong: &[(&str, &str)] = &[
+        (r#"{"log": null}"#, "`log` is imported from several modules; write `module.log`"),
+        (r#"{"nope": 1}"#, "the module has no import `nope` (its imports: env.log, "),
+        (r#"{"pair": "x"}"#, "`pair`: the import has 2 results (string, i32); give an array of 2"),
+        (r#"{"add_i64": "abc"}"#, "`add_i64`: `abc` is not an i64"),
+        (r#"{"env.log": 1}"#, "`env.log`: the import returns nothing; give it `null`"),
+        ("[1]", "not a JSON object from import names to results"),
+        ("{", "not JSON"),
+    ];
+    for (text, message) in wrong {
+        let file = dir.file("wrong.json", text.as_bytes());
+        let o = tinybind(&["call", &hostcalls, "describe", "k", "--trace-imports", "--import-results", &file]);
+        assert_eq!(o.status.code(), Some(2), "{text}: {}", stderr(&o));
+        assert!(stderr(&o).contains(message), "{text}: {}", stderr(&o));
+    }
+    // It answers traced imports only.
+    let o = tinybind(&["call", &hostcalls, "describe", "k", "--import-results", &answers]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--trace-imports"), "{}", stderr(&o));
+}
+
+/// Hand-written wat, as no TinyGo guest here imports a slice or an error
+/// result: exports that call `env.nums` (`([]int32, string)`) and
+/// `env.try` (`(int32, error)`) with a result area at 64 and read it; a
+/// bump `malloc` and a `free` that does nothing.
+const SLICE_IMPORTS: &str = r#"(module
+  (import "env" "nums" (func $nums (param i32)))
+  (import "env" "try" (func $try (param i32)))
+  (memory (export "memory") 1)
+  (global $next (mut i32) (i32.const 1024))
+  (func (export "malloc") (param $n i32) (result i32)
+    (global.get $next)
+    (global.set $next (i32.add (global.get $next) (i32.and (i32.add (local.get $n) (i32.const 7)) (i32.const -8)))))
+  (func (export "free") (param i32))
+  (func (export "nums_len") (result i32) (call $nums (i32.const 64)) (i32.load (i32.const 68)))
+  (func (export "nums_last") (result i32)
+    (call $nums (i32.const 64))
+    (i32.load (i32.add (i32.load (i32.const 64)) (i32.mul (i32.sub (i32.load (i32.const 68)) (i32.const 1)) (i32.const 4)))))
+  (func (export "name_len") (result i32) (call $nums (i32.const 64)) (i32.load (i32.const 80)))
+  (func (export "name_last") (result i32)
+    (call $nums (i32.const 64))
+    (i32.load8_u (i32.sub (i32.add (i32.load (i32.const 76)) (i32.load (i32.const 80))) (i32.const 1))))
+  (func (export "try_value") (result i32) (call $try (i32.const 64)) (i32.load (i32.const 64)))
+  (func (export "try_error") (result i32) (call $try (i32.const 64)) (i32.load (i32.const 68))))
+"#;
+
+#[test]
+fn import_results_lay_out_slices_and_errors() {
+    let dir = TempDir::new("canned-slices");
+    let module = dir.file("shaped.wat", SLICE_IMPORTS.as_bytes());
+    dir.file(
+        "shaped.go",
+        b"package main\n\n//go:wasmimport env nums\nfunc nums() ([]int32, string)\n\n\
+          //go:wasmimport env try\nfunc try() (int32, error)\n\n\
+          //export nums_len\nfunc numsLen() int32\n\n//export nums_last\nfunc numsLast() int32\n\n\
+          //export name_len\nfunc nameLen() int32\n\n//export name_last\nfunc nameLast() int32\n\n\
+          //export try_value\nfunc tryValue() int32\n\n//export try_error\nfunc tryError() int32\n",
+    );
+    let answers = dir.file("answers.json", br#"{"nums": [[1, 2, 3], "hey"], "try": [42, null]}"#);
+    for (export, expected) in [
+        ("nums_len", 3),
+        ("nums_last", 3),
+        ("name_len", 3),
+        ("name_last", i32::from(b'y')),
+        ("try_value", 42),
+        ("try_error", 0),
+    ] {
+        let (o, v) = json_call(&["call", &module, export, "--trace-imports", "--import-results", &answers]);
+        assert!(o.status.success(), "{export}: {}", stderr(&o));
+        assert_eq!(v, json!([expected]), "{export}");
+    }
+    let err = stderr(&tinybind(&["call", &module, "nums_len", "--trace-imports", "--import-results", &answers]));
+    assert_eq!(err, "trace: env.nums() -> ([1, 2, 3], \"hey\")\n");
+    // A non-nil error cannot be made by the host.
+    let file = dir.file("wrong.json", br#"{"try": [1, "boom"]}"#);
+    let o = tinybind(&["call", &module, "try_value", "--trace-imports", "--import-results", &file]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("an `error` or interface result is `null` (nil)"), "{}", stderr(&o));
+}
+
 /// An argument of each type, as the command line takes it: structs, arrays
 /// and slices of them as JSON.
 fn sample(t: tinybind_runtime::ValueType) -> String {

@@ -80,6 +80,24 @@ fn lower_elements(blob: &mut Blob, elem: ValueType, items: &[Value]) -> Result<u
     Ok(start)
 }
 
+/// A retptr area of `size` bytes with `values` at their fields' offsets,
+/// followed by what they point to: the results of an import answered from
+/// data (the import tracer's canned results).
+pub(super) fn results_blob(fields: &[(ValueType, u32)], size: u32, values: &[Value]) -> Result<Blob, Error> {
+    let mut blob = Blob::default();
+    blob.reserve(size, 8);
+    for ((t, offset), v) in fields.iter().zip(values) {
+        if u64::from(*offset) + u64::from(t.layout().0) > u64::from(size) {
+            return Err(Error::ArgumentType {
+                expected: "a result inside the result area",
+                got: "a result beyond it",
+            });
+        }
+        lower(&mut blob, *offset, *t, v)?;
+    }
+    Ok(blob)
+}
+
 /// Writes `v` of type `t` at `at` of the blob.
 fn lower(blob: &mut Blob, at: u32, t: ValueType, v: &Value) -> Result<(), Error> {
     match (t, v) {
@@ -101,7 +119,7 @@ fn lower(blob: &mut Blob, at: u32, t: ValueType, v: &Value) -> Result<(), Error>
             blob.slice_header(at, data, items.len());
         }
         (ValueType::Bool, Value::Bool(x)) => blob.put(at, &[u8::from(*x)]),
-        (ValueType::Interface, Value::Interface(i)) => {
+        (ValueType::Interface | ValueType::Error, Value::Interface(i)) => {
             blob.put(at, &i.typecode.to_le_bytes());
             blob.put(at + 4, &i.value.to_le_bytes());
         }

@@ -54,6 +54,19 @@ impl Lowering {
         }
     }
 
+    /// The types of the function's results, one per Go result (the wasm
+    /// results for [`Lowering::Raw`]).
+    pub fn result_types(&self) -> Vec<ValueType> {
+        match self {
+            Lowering::Raw { results, .. } => results.clone(),
+            Lowering::Typed { results, .. } => match results {
+                ResultShape::None => Vec::new(),
+                ResultShape::Direct(t) | ResultShape::Leaf(t) => vec![*t],
+                ResultShape::Retptr { fields, .. } => fields.iter().map(|(t, _)| *t).collect(),
+            },
+        }
+    }
+
     /// The bytes of retptr area the function needs (0: none).
     pub fn retptr_size(&self) -> u32 {
         match self {
@@ -254,7 +267,7 @@ fn read_fields(
 
 /// A scalar argument as its wasm value (booleans and small integers are one
 /// `i32`, unsigned ones keep their bits).
-fn scalar_to_wasm(t: ValueType, v: &Value) -> Result<Val, Error> {
+pub(super) fn scalar_to_wasm(t: ValueType, v: &Value) -> Result<Val, Error> {
     Ok(match (t, v) {
         (ValueType::Bool, Value::Bool(x)) => Val::I32(i32::from(*x)),
         (ValueType::I8, Value::I8(x)) => Val::I32(i32::from(*x)),

@@ -1,5 +1,6 @@
 //! Tracing imports, for exploring what a module does: every import the
-//! guest calls that nothing implements is answered with zero values, and
+//! guest calls that nothing implements is answered with zero values (or the
+//! results given for it with [`ImportTracer::answer`]), and
 //! each call is reported, its arguments decoded from guest memory as the
 //! import's lowering says (strings, slices, numbers), or as raw wasm values
 //! when there is none.
@@ -14,9 +15,11 @@ use std::sync::Arc;
 use wasmtime::{AsContext, AsContextMut, FuncType, Val};
 
 use crate::config::UnlinkedImports;
-use crate::dynamic::lowered::{Lowering, ResultShape};
+use crate::dynamic::aggregate;
+use crate::dynamic::lowered::{scalar_to_wasm, Lowering, ResultShape};
 use crate::host::call::{Args, Caller};
 use crate::host::failure::fault;
+use crate::host::results::write_blob;
 use crate::runtime::RuntimeBuilder;
 use crate::store::State;
 use crate::value::{scalar_from_wasm, zero_wasm_value, GoInterface, Value, ValueType};
@@ -29,8 +32,8 @@ pub struct TracedCall<'a> {
     /// Each argument's name and value, or why it could not be read (a bad
     /// pointer, say): tracing never fails the call for it.
     pub args: Vec<(String, Result<Value, String>)>,
-    /// The zero values returned (the wasm results, or the Go results
-    /// written through the retptr).
+    /// The values returned: zero values, or the import's answer (the wasm
+    /// results, or the Go results written through the retptr).
     pub results: Vec<Value>,
 }
 
@@ -49,6 +52,7 @@ type Sink = dyn Fn(&TracedCall<'_>) + Send + Sync;
 #[derive(Clone)]
 pub struct ImportTracer {
     shapes: HashMap<String, ImportShape>,
+    answers: HashMap<String, Arc<[Value]>>,
     sink: Arc<Sink>,
 }
 
@@ -56,6 +60,7 @@ impl fmt::Debug for ImportTracer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ImportTracer")
             .field("shapes", &self.shapes)
+            .field("answers", &self.answers)
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +70,7 @@ impl ImportTracer {
     pub fn new(sink: impl Fn(&TracedCall<'_>) + Send + Sync + 'static) -> Self {
         ImportTracer {
             shapes: HashMap::new(),
+            answers: HashMap::new(),
             sink: Arc::new(sink),
         }
     }
@@ -73,6 +79,17 @@ impl ImportTracer {
     /// wasm values are reported).
     pub fn shape(mut self, module: &str, name: &str, shape: ImportShape) -> Self {
         self.shapes.insert(format!("{module}.{name}"), shape);
+        self
+    }
+
+    /// Answers every call of `module.name` with `results`, one per Go
+    /// result of its shape (one per wasm result without a shape), instead
+    /// of zero values. Strings, slices and structs are placed in guest
+    /// memory as a host function's results are; a Go `error` or interface
+    /// is a [`Value::Interface`] (typecode 0: nil). Results that do not fit
+    /// the import fail its call with an error naming it.
+    pub fn answer(mut self, module: &str, name: &str, results: Vec<Value>) -> Self {
+        self.answers.insert(format!("{module}.{name}"), results.into());
         self
     }
 }
@@ -88,20 +105,22 @@ impl UnlinkedImports for ImportTracer {
     ) -> wasmtime::Result<()> {
         let import = format!("{module}.{name}");
         let shape = self.shapes.get(&import).cloned().filter(|s| fits(s, &ty));
+        let answer = self.answers.get(&import).cloned();
         let sink = self.sink.clone();
         linker.func_new(module, name, ty.clone(), move |mut caller, params, results| {
             for (slot, t) in results.iter_mut().zip(ty.results()) {
                 *slot = zero_wasm_value(&t);
             }
+            let answer = answer.as_deref();
             let call = match &shape {
                 Some(
                     s @ ImportShape {
                         lowering: Lowering::Typed { .. },
                         ..
                     },
-                ) => typed_call(&mut caller, &import, s, params)?,
-                Some(s) => raw_call(&import, Some(&s.names), params, &ty),
-                None => raw_call(&import, None, params, &ty),
+                ) => typed_call(&mut caller, &import, s, params, answer, results)?,
+                Some(s) => raw_call(&import, Some(&s.names), params, &ty, answer, results)?,
+                None => raw_call(&import, None, params, &ty, answer, results)?,
             };
             sink(&call);
             Ok(())
@@ -143,19 +162,55 @@ fn flat_len(t: ValueType) -> usize {
     }
 }
 
-fn raw_call<'a>(import: &'a str, names: Option<&[String]>, params: &[Val], ty: &FuncType) -> TracedCall<'a> {
+fn raw_call<'a>(
+    import: &'a str,
+    names: Option<&[String]>,
+    params: &[Val],
+    ty: &FuncType,
+    answer: Option<&[Value]>,
+    results: &mut [Val],
+) -> wasmtime::Result<TracedCall<'a>> {
     let name = |i: usize| match names.and_then(|n| n.get(i)) {
         Some(n) => n.clone(),
         None => format!("arg{i}"),
     };
-    TracedCall {
+    let given = match answer {
+        Some(values) => {
+            let types: Vec<ValueType> = ty.results().map(|t| raw_type(&t)).collect();
+            answered(import, &types, values)?;
+            for ((slot, t), v) in results.iter_mut().zip(&types).zip(values) {
+                *slot = scalar_to_wasm(*t, v).map_err(|e| fault(import, format!("its answer does not fit: {e}")))?;
+            }
+            values.to_vec()
+        }
+        None => ty.results().map(|t| raw_value(&zero_wasm_value(&t))).collect(),
+    };
+    Ok(TracedCall {
         import,
         args: params
             .iter()
             .enumerate()
             .map(|(i, v)| (name(i), Ok(raw_value(v))))
             .collect(),
-        results: ty.results().map(|t| raw_value(&zero_wasm_value(&t))).collect(),
+        results: given,
+    })
+}
+
+/// Checks that an answer has one value per result.
+fn answered(import: &str, types: &[ValueType], values: &[Value]) -> wasmtime::Result<()> {
+    if types.len() == values.len() {
+        return Ok(());
+    }
+    Err(fault(import, format!("its answer has {} results; the import has {}", values.len(), types.len())))
+}
+
+/// The value type of a wasm value type (references are never traced).
+fn raw_type(t: &wasmtime::ValType) -> ValueType {
+    match t {
+        wasmtime::ValType::I64 => ValueType::I64,
+        wasmtime::ValType::F32 => ValueType::F32,
+        wasmtime::ValType::F64 => ValueType::F64,
+        _ => ValueType::I32,
     }
 }
 
@@ -174,12 +229,14 @@ fn typed_call<'a>(
     import: &'a str,
     shape: &ImportShape,
     params: &[Val],
+    answer: Option<&[Value]>,
+    results: &mut [Val],
 ) -> wasmtime::Result<TracedCall<'a>> {
     let i32_at = |i: usize| match params.get(i) {
         Some(Val::I32(x)) => *x,
         _ => 0,
     };
-    let (types, results) = match &shape.lowering {
+    let (types, shaped) = match &shape.lowering {
         Lowering::Typed { params, results } => (params, results),
         // `fits` let only typed shapes through to here.
         Lowering::Raw { .. } => {
@@ -190,33 +247,89 @@ fn typed_call<'a>(
             })
         }
     };
-    let mut at = 0;
-    let mut zeros = Vec::new();
-    if let ResultShape::Retptr { fields, size } = results {
-        let retptr = i32_at(0) as u32;
-        at = 1;
-        let memory = caller.data().memory;
-        let written = memory.and_then(|m| {
-            let data = m.data_mut(caller.as_context_mut());
-            let area = data.get_mut(retptr as usize..(retptr as usize).checked_add(*size as usize)?)?;
-            area.fill(0);
-            Some(())
-        });
-        if written.is_none() {
-            return Err(fault(
-                import,
-                format!("the guest passed a result area of {size} bytes at {retptr:#x}, outside its memory"),
-            ));
+    // The arguments are read first: answering may call the guest's
+    // `malloc`, which may move memory.
+    let args = typed_args(caller, shape, types, params, usize::from(matches!(shaped, ResultShape::Retptr { .. })));
+    let fits = |e: crate::error::Error| fault(import, format!("its answer does not fit: {e}"));
+    let given = match (shaped, answer) {
+        (ResultShape::None, None) => Vec::new(),
+        (ResultShape::None, Some(values)) => {
+            answered(import, &[], values)?;
+            Vec::new()
         }
-        zeros = fields.iter().map(|(t, _)| zero_value(*t)).collect();
-    } else if let ResultShape::Direct(t) = results {
-        zeros.push(zero_value(*t));
+        (ResultShape::Direct(t), None) => vec![zero_value(*t)],
+        // A struct or array of one scalar: its wasm result is left zero.
+        (ResultShape::Leaf(_), None) => Vec::new(),
+        (ResultShape::Direct(t) | ResultShape::Leaf(t), Some(values)) => {
+            answered(import, &[*t], values)?;
+            let mut leaves = Vec::new();
+            aggregate::flatten(*t, &values[0], &mut leaves).map_err(fits)?;
+            if let ([(leaf, value)], Some(slot)) = (leaves.as_slice(), results.first_mut()) {
+                *slot = scalar_to_wasm(*leaf, value).map_err(fits)?;
+            }
+            values.to_vec()
+        }
+        (ResultShape::Retptr { fields, size }, answer) => {
+            let retptr = i32_at(0);
+            match answer {
+                Some(values) => {
+                    let types: Vec<ValueType> = fields.iter().map(|(t, _)| *t).collect();
+                    answered(import, &types, values)?;
+                    let blob = aggregate::results_blob(fields, *size, values).map_err(fits)?;
+                    write_blob(caller, import, retptr, *size, &blob)?;
+                    values.to_vec()
+                }
+                None => {
+                    zero_area(caller, import, retptr as u32, *size)?;
+                    fields.iter().map(|(t, _)| zero_value(*t)).collect()
+                }
+            }
+        }
+    };
+    Ok(TracedCall {
+        import,
+        args,
+        results: given,
+    })
+}
+
+/// Zeroes the retptr area of `size` bytes at `retptr`.
+fn zero_area(caller: &mut Caller<'_>, import: &str, retptr: u32, size: u32) -> wasmtime::Result<()> {
+    let memory = caller.data().memory;
+    let written = memory.and_then(|m| {
+        let data = m.data_mut(caller.as_context_mut());
+        let area = data.get_mut(retptr as usize..(retptr as usize).checked_add(size as usize)?)?;
+        area.fill(0);
+        Some(())
+    });
+    match written {
+        Some(()) => Ok(()),
+        None => Err(fault(
+            import,
+            format!("the guest passed a result area of {size} bytes at {retptr:#x}, outside its memory"),
+        )),
     }
+}
+
+/// The arguments of a typed import, decoded from its wasm values from
+/// `first` on (after the retptr) and guest memory.
+fn typed_args(
+    caller: &Caller<'_>,
+    shape: &ImportShape,
+    types: &[ValueType],
+    params: &[Val],
+    first: usize,
+) -> Vec<(String, Result<Value, String>)> {
+    let i32_at = |i: usize| match params.get(i) {
+        Some(Val::I32(x)) => *x,
+        _ => 0,
+    };
     let data = match caller.data().memory {
         Some(m) => m.data(caller.as_context()),
         None => &[],
     };
     let args = Args::new(data);
+    let mut at = first;
     let mut out = Vec::new();
     for (name, t) in shape.names.iter().zip(types) {
         let value = match t {
@@ -247,11 +360,7 @@ fn typed_call<'a>(
         at += flat_len(*t);
         out.push((name.clone(), value));
     }
-    Ok(TracedCall {
-        import,
-        args: out,
-        results: zeros,
-    })
+    out
 }
 
 fn slice(args: &Args<'_>, elem: ValueType, ptr: i32, len: i32) -> Result<Value, String> {

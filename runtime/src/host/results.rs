@@ -9,6 +9,7 @@ use wasmtime::{AsContext, AsContextMut};
 use crate::host::call::{Caller, HostResult};
 use crate::host::failure::fault;
 use crate::mem::bounds::{self, Primitive};
+use crate::mem::layout::Blob;
 use crate::value::GoInterface;
 
 /// One result a host method gives back through the retptr.
@@ -88,7 +89,7 @@ impl<'a> Returned<'a> {
 /// grow memory.
 pub fn write_results(
     caller: &mut Caller<'_>,
-    import: &'static str,
+    import: &str,
     retptr: i32,
     size: u32,
     fields: &[(u32, Returned<'_>)],
@@ -104,18 +105,7 @@ pub fn write_results(
     } else {
         None
     };
-    let Some(mem) = caller.data().memory else {
-        return Err(fault(import, "the guest exports no memory".into()));
-    };
-    let data = mem.data_mut(caller.as_context_mut());
-    if bounds::region(data, retptr, u64::from(size)).is_none() {
-        let reason = format!(
-            "the guest's result area of {size} bytes at {retptr:#x} is outside its memory of {} \
-             bytes",
-            data.len()
-        );
-        return Err(fault(import, reason));
-    }
+    let data = result_area(caller, import, retptr, size)?;
     let mut next = block.unwrap_or(0);
     for (offset, out) in fields {
         let at = retptr.wrapping_add(*offset);
@@ -154,6 +144,55 @@ pub fn write_results(
     Ok(())
 }
 
+/// Writes results laid out in `blob` (see
+/// `dynamic::aggregate::results_blob`): its first `size` bytes go to the
+/// retptr area, the rest (what they point to) to one block from the guest's
+/// `malloc`, handed to its `free` as [`write_results`] does, and safe for
+/// the same reasons.
+pub(crate) fn write_blob(caller: &mut Caller<'_>, import: &str, retptr: i32, size: u32, blob: &Blob) -> HostResult<()> {
+    let retptr = retptr as u32;
+    let mut bytes = blob.bytes().to_vec();
+    let block = if blob.relocations().is_empty() {
+        None
+    } else {
+        // The whole blob goes to the block, so its offsets are the block's.
+        let block = allocate(caller, import, bytes.len() as u64)?;
+        for &at in blob.relocations() {
+            let at = at as usize;
+            let word = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
+            bytes[at..at + 4].copy_from_slice(&word.wrapping_add(block).to_le_bytes());
+        }
+        Some(block)
+    };
+    let data = result_area(caller, import, retptr, size)?;
+    if let Some(block) = block {
+        put(data, block, &bytes);
+    }
+    put(data, retptr, &bytes[..size as usize]);
+    if let Some(ptr) = block {
+        release(caller, ptr)?;
+    }
+    Ok(())
+}
+
+/// Guest memory, with the retptr area of `size` bytes at `retptr` checked
+/// to lie inside it.
+fn result_area<'c>(caller: &'c mut Caller<'_>, import: &str, retptr: u32, size: u32) -> HostResult<&'c mut [u8]> {
+    let Some(mem) = caller.data().memory else {
+        return Err(fault(import, "the guest exports no memory".into()));
+    };
+    let data = mem.data_mut(caller.as_context_mut());
+    if bounds::region(data, retptr, u64::from(size)).is_none() {
+        let reason = format!(
+            "the guest's result area of {size} bytes at {retptr:#x} is outside its memory of {} \
+             bytes",
+            data.len()
+        );
+        return Err(fault(import, reason));
+    }
+    Ok(data)
+}
+
 /// Writes a `{ptr, len}` header (and `cap`, the same as `len`) at `at`.
 fn header(data: &mut [u8], at: u32, ptr: u32, len: u32, cap: bool) {
     put(data, at, &ptr.to_le_bytes());
@@ -173,7 +212,7 @@ fn put(data: &mut [u8], at: u32, bytes: &[u8]) {
 }
 
 /// `malloc(size)` in the calling guest, checked to lie inside its memory.
-fn allocate(caller: &mut Caller<'_>, import: &'static str, size: u64) -> HostResult<u32> {
+fn allocate(caller: &mut Caller<'_>, import: &str, size: u64) -> HostResult<u32> {
     let Some(malloc) = caller.data().malloc.clone() else {
         return Err(fault(
             import,
