@@ -17,6 +17,10 @@
 //! - on a current-thread runtime, where blocking in place is not possible,
 //!   on a helper thread, while this one waits.
 
+use std::future::Future;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
 use tokio::runtime::{Handle, RuntimeFlavor};
 
 /// Runs `f` (a call into guest code) where the sync WASI can block.
@@ -43,4 +47,18 @@ fn inside_tokio<R: Send>(handle: Handle, f: impl FnOnce() -> wasmtime::Result<R>
              call it from tokio::task::spawn_blocking"
         ))),
     })
+}
+
+/// Runs a future that never waits, on this thread: code written once for
+/// both the sync and the async API (instantiation, allocation), run through
+/// the sync one; and wizer's snapshot, `async` only for runtimes whose state
+/// reads are.
+pub(crate) fn ready_now<F: Future>(future: F) -> F::Output {
+    let mut future = pin!(future);
+    let mut cx = Context::from_waker(Waker::noop());
+    loop {
+        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+            return out;
+        }
+    }
 }

@@ -40,6 +40,9 @@ pub(crate) struct Settings {
     pub stdin: Option<Vec<u8>>,
     /// Snapshot guests after their start-up (see [`crate::preinit`]).
     pub preinitialize: bool,
+    /// Guests are called through the async API only (see
+    /// [`crate::RuntimeBuilder::async_support`]).
+    pub async_support: bool,
 }
 
 impl Default for Settings {
@@ -54,6 +57,7 @@ impl Default for Settings {
             dirs: Vec::new(),
             stdin: None,
             preinitialize: false,
+            async_support: false,
         }
     }
 }

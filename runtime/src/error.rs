@@ -128,6 +128,24 @@ pub enum Error {
          reset it"
     )]
     Poisoned { guest: String, export: String },
+    /// The sync API used on a runtime built with
+    /// [`crate::RuntimeBuilder::async_support`], or the async API on one
+    /// built without.
+    #[error(
+        "guest `{guest}`: `{export}` not called: {}",
+        if *runtime_async {
+            "the runtime was built with `async_support(true)`, so its guests are called through their \
+             `...Async` bindings (`.await`); build it without `async_support` for the sync API"
+        } else {
+            "the async bindings (`...Async`) need a runtime built with `Runtime::builder().async_support(true)`"
+        }
+    )]
+    WrongMode {
+        guest: String,
+        export: String,
+        /// Whether the runtime is an async one.
+        runtime_async: bool,
+    },
     /// A dynamic call's export returned a non-nil Go `error` (typed
     /// methods return it as the inner `Result` instead). Not a trap: the
     /// instance stays usable.

@@ -56,6 +56,7 @@ pub use module::{FunctionInfo, GuestInfo, GuestModule};
 pub use tinybind_abi::Startup;
 pub use pool::{Bindings, Pool, PoolItem, PoolStats, Pooled};
 pub use preinit::PreinitStatus;
+pub use deadline::yielding::YIELD_INTERVAL;
 pub use runtime::{Runtime, RuntimeBuilder};
 pub use value::{FromValue, GoInterface, StructType, Value, ValueType};
 
@@ -65,7 +66,8 @@ pub use value::{FromValue, GoInterface, StructType, Value, ValueType};
 #[doc(hidden)]
 pub mod __private {
     pub use crate::host::call::{call, call_raw, Args, Caller, HostCallError, HostResult, LinkResult, Linker};
-    pub use crate::host::results::{write_results, Returned};
+    pub use crate::host::asynchronous::{host, lend, memory, read_args, run, Lent};
+    pub use crate::host::results::{write_results, write_results_async, Returned};
     pub use crate::mem::bounds::{to_le_bytes, GuestSlice, Primitive};
     pub use crate::mem::layout::{Blob, GoLayout, Lift, Lower};
     pub use crate::mem::reader::GuestReader;

@@ -130,4 +130,20 @@ impl LoadedModule {
         Instance::new(self.runtime.compiler().clone(), self.guest.clone(), Some(link), Some(Box::new(host)))
             .map_err(|(e, _)| e)
     }
+
+    /// [`Self::instantiate`] on an async runtime
+    /// ([`crate::RuntimeBuilder::async_support`]).
+    pub async fn instantiate_async(&self) -> Result<Instance, Error> {
+        Instance::new_async(self.runtime.compiler().clone(), self.guest.clone(), None, None)
+            .await
+            .map_err(|(e, _)| e)
+    }
+
+    /// [`Self::instantiate_with_host`] on an async runtime, `link` being the
+    /// generated async host trait's.
+    pub async fn instantiate_with_host_async<H: Send + 'static>(&self, host: H, link: HostLink) -> Result<Instance, Error> {
+        Instance::new_async(self.runtime.compiler().clone(), self.guest.clone(), Some(link), Some(Box::new(host)))
+            .await
+            .map_err(|(e, _)| e)
+    }
 }

@@ -83,13 +83,12 @@
 //!   within microseconds of what its own start-up would have read.
 
 use std::future::Future;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use wasmtime::{Caller, Engine, Extern, ExternType, Instance, Linker, Module, Store, StoreLimits, Val};
 use wasmtime_wizer::{InstanceState, SnapshotVal, ValType, Wizer};
 
+use crate::blocking::ready_now;
 use crate::config::{store_limits, Settings};
 use crate::deadline::clock::{Clock, CLOCK_IMPORT};
 use crate::deadline::timer::Deadline;
@@ -177,6 +176,7 @@ pub(crate) fn snapshot(
     };
     let mut store = Store::new(engine, probe);
     store.limiter(|p| &mut p.limits);
+    crate::deadline::yielding::never_yield(&mut store);
     if let Some(fuel) = settings.fuel {
         store.set_fuel(fuel).map_err(|e| format!("{e:#}"))?;
     }
@@ -232,7 +232,7 @@ pub(crate) fn snapshot(
         store: &mut store,
         instance,
     };
-    let wasm = block_on(wizer.snapshot(&cx, &mut state)).map_err(|e| format!("snapshot: {e:#}"))?;
+    let wasm = ready_now(wizer.snapshot(&cx, &mut state)).map_err(|e| format!("snapshot: {e:#}"))?;
     Ok(Snapshot { wasm, retptr, arena })
 }
 
@@ -440,14 +440,4 @@ impl InstanceState for ProbeState<'_> {
     }
 }
 
-/// Runs a future that never waits: wizer's snapshot is `async` only for
-/// runtimes whose state reads are.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let mut future = pin!(future);
-    let mut cx = Context::from_waker(Waker::noop());
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-    }
-}
+

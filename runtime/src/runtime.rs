@@ -176,6 +176,26 @@ impl RuntimeBuilder {
         self
     }
 
+    /// Builds an async runtime: its guests are called through their
+    /// `<Guest>Async` bindings, whose methods are `async fn`s and whose host
+    /// trait (`<Guest>AsyncHost`) has async methods, so that a host
+    /// function can await I/O while other tasks run. WASI is the async
+    /// one of `wasmtime-wasi`, which never blocks the executor.
+    ///
+    /// A guest that computes for long does not starve the executor either:
+    /// it yields to it every [`YIELD_INTERVAL`](crate::YIELD_INTERVAL) (wasmtime's
+    /// epoch interruption, with `epoch_deadline_async_yield_and_update`),
+    /// and is still stopped at its deadline. Every other setting applies
+    /// as to a sync runtime: deadline, memory cap, fuel, sandbox, pooling,
+    /// pre-initialisation, compilation cache.
+    ///
+    /// The sync bindings (`<Guest>`) on an async runtime, and the async ones
+    /// on a sync runtime, fail with [`Error::WrongMode`]. Off by default.
+    pub fn async_support(mut self, on: bool) -> Self {
+        self.settings.async_support = on;
+        self
+    }
+
     /// Answers the imports nothing implements with `unlinked` instead of
     /// the default (see `trace_imports`).
     pub(crate) fn unlinked_imports(mut self, unlinked: Arc<dyn UnlinkedImports>) -> Self {
@@ -283,9 +303,25 @@ impl RuntimeBuilder {
         // instances keep their slot's image mapped, so they use it.
         config.memory_init_cow(self.pooling.is_some() || !self.settings.preinitialize);
         config.consume_fuel(self.settings.fuel.is_some());
+        // Only the component model's concurrent calls need it, which
+        // tinybind does not use; off, stores set nothing up for them.
+        config.concurrency_support(false);
+        let async_support = self.settings.async_support;
+        // Where a busy async guest yields (see `deadline::yielding`).
+        config.epoch_interruption(async_support);
+        if async_support && self.settings.tracer.is_some() {
+            return Err(Error::Engine(
+                "the import tracer answers imports synchronously: build the runtime without `async_support`".into(),
+            ));
+        }
         let engine = Engine::new(&config).map_err(engine_err)?;
         let mut linker: Linker<State> = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi).map_err(engine_err)?;
+        if async_support {
+            wasmtime_wasi::p1::add_to_linker_async(&mut linker, |s: &mut State| &mut s.wasi).map_err(engine_err)?;
+            crate::deadline::yielding::start_epoch_ticker(&engine);
+        } else {
+            wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut State| &mut s.wasi).map_err(engine_err)?;
+        }
         let clock = match clock_memory {
             Some(clock_memory) => {
                 let clock = Clock::new(&engine, clock_memory).map_err(engine_err)?;

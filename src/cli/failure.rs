@@ -84,6 +84,7 @@ impl Failure {
             Error::NoAllocator { .. } => "no-allocator",
             Error::ArgumentsTooLarge { .. } => "arguments-too-large",
             Error::Poisoned { .. } => "poisoned",
+            Error::WrongMode { .. } => "wrong-mode",
             Error::MissingExport { .. } => "missing-export",
             Error::Compile { .. } => "compile",
             Error::Instantiate { .. } => "instantiate",

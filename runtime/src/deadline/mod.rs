@@ -52,3 +52,4 @@ pub(crate) mod differential;
 pub(crate) mod placement;
 pub(crate) mod timer;
 pub(crate) mod weave;
+pub(crate) mod yielding;

@@ -154,19 +154,19 @@ fn take_host(caller: &mut Caller<'_>, import: &'static str) -> wasmtime::Result<
 
 #[cold]
 #[inline(never)]
-fn busy(import: &'static str) -> wasmtime::Error {
+pub(crate) fn busy(import: &'static str) -> wasmtime::Error {
     fault(import, "the host is busy: the guest called a host function from inside another host call".into())
 }
 
 #[cold]
 #[inline(never)]
-fn wrong_host(import: &'static str) -> wasmtime::Error {
+pub(crate) fn wrong_host(import: &'static str) -> wasmtime::Error {
     fault(import, "the instance holds a host of another type".into())
 }
 
 #[cold]
 #[inline(never)]
-fn panicked(import: &'static str, payload: Box<dyn Any + Send>) -> wasmtime::Error {
+pub(crate) fn panicked(import: &'static str, payload: Box<dyn Any + Send>) -> wasmtime::Error {
     let message = payload
         .downcast_ref::<&str>()
         .map(|s| s.to_string())

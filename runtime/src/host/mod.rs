@@ -20,6 +20,7 @@
 //! was when the panic happened (as `std::sync::Mutex` poisoning does, the
 //! host's own invariants are the host's to check; `reset()` keeps it).
 
+pub(crate) mod asynchronous;
 pub(crate) mod call;
 pub(crate) mod failure;
 pub(crate) mod results;

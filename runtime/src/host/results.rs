@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use wasmtime::{AsContext, AsContextMut};
+use wasmtime::{AsContext, AsContextMut, TypedFunc};
 
 use crate::host::call::{Caller, HostResult};
 use crate::host::failure::fault;
@@ -94,17 +94,61 @@ pub fn write_results(
     size: u32,
     fields: &[(u32, Returned<'_>)],
 ) -> HostResult<()> {
-    let retptr = retptr as u32;
-    let total: u64 = fields
-        .iter()
-        .filter_map(|(_, o)| o.payload())
-        .map(|p| bounds::padded(p.len()))
-        .sum();
+    let total = payload_size(fields);
     let block = if total > 0 {
         Some(allocate(caller, import, total)?)
     } else {
         None
     };
+    place(caller, import, retptr, size, block, fields)?;
+    if let Some(ptr) = block {
+        release(caller, ptr)?;
+    }
+    Ok(())
+}
+
+/// [`write_results`] from an async host function: `malloc` and `free`
+/// are called with `call_async`.
+pub async fn write_results_async(
+    caller: &mut Caller<'_>,
+    import: &str,
+    retptr: i32,
+    size: u32,
+    fields: &[(u32, Returned<'_>)],
+) -> HostResult<()> {
+    let total = payload_size(fields);
+    let block = match total {
+        0 => None,
+        _ => Some(allocate_async(caller, import, total).await?),
+    };
+    place(caller, import, retptr, size, block, fields)?;
+    if let Some(ptr) = block {
+        if let Some(free) = caller.data().free.clone() {
+            free.call_async(caller.as_context_mut(), ptr as i32).await?;
+        }
+    }
+    Ok(())
+}
+
+/// The bytes of guest memory the strings and slices among `fields` take.
+fn payload_size(fields: &[(u32, Returned<'_>)]) -> u64 {
+    fields
+        .iter()
+        .filter_map(|(_, o)| o.payload())
+        .map(|p| bounds::padded(p.len()))
+        .sum()
+}
+
+/// Writes `fields` to the retptr area, their payloads to `block`.
+fn place(
+    caller: &mut Caller<'_>,
+    import: &str,
+    retptr: i32,
+    size: u32,
+    block: Option<u32>,
+    fields: &[(u32, Returned<'_>)],
+) -> HostResult<()> {
+    let retptr = retptr as u32;
     let data = result_area(caller, import, retptr, size)?;
     let mut next = block.unwrap_or(0);
     for (offset, out) in fields {
@@ -137,9 +181,6 @@ pub fn write_results(
         if let Some(bytes) = payload {
             next = next.wrapping_add(bounds::padded(bytes.len()) as u32);
         }
-    }
-    if let Some(ptr) = block {
-        release(caller, ptr)?;
     }
     Ok(())
 }
@@ -213,6 +254,20 @@ fn put(data: &mut [u8], at: u32, bytes: &[u8]) {
 
 /// `malloc(size)` in the calling guest, checked to lie inside its memory.
 fn allocate(caller: &mut Caller<'_>, import: &str, size: u64) -> HostResult<u32> {
+    let (malloc, request) = malloc_request(caller, import, size)?;
+    let ptr = malloc.call(caller.as_context_mut(), request)? as u32;
+    usable(caller, import, size, ptr)
+}
+
+/// [`allocate`] from an async host function.
+async fn allocate_async(caller: &mut Caller<'_>, import: &str, size: u64) -> HostResult<u32> {
+    let (malloc, request) = malloc_request(caller, import, size)?;
+    let ptr = malloc.call_async(caller.as_context_mut(), request).await? as u32;
+    usable(caller, import, size, ptr)
+}
+
+/// The guest's `malloc` and its argument for `size` bytes.
+fn malloc_request(caller: &Caller<'_>, import: &str, size: u64) -> HostResult<(TypedFunc<i32, i32>, i32)> {
     let Some(malloc) = caller.data().malloc.clone() else {
         return Err(fault(
             import,
@@ -222,7 +277,11 @@ fn allocate(caller: &mut Caller<'_>, import: &str, size: u64) -> HostResult<u32>
     let Ok(request) = i32::try_from(size) else {
         return Err(fault(import, format!("a result of {size} bytes is too large for the guest")));
     };
-    let ptr = malloc.call(caller.as_context_mut(), request)? as u32;
+    Ok((malloc, request))
+}
+
+/// `ptr`, the guest's `malloc(size)`, checked to lie inside its memory.
+fn usable(caller: &mut Caller<'_>, import: &str, size: u64, ptr: u32) -> HostResult<u32> {
     let memory = caller
         .data()
         .memory

@@ -7,9 +7,22 @@ use wasmtime_wasi::I32Exit;
 
 use crate::error::Error;
 use crate::host::failure::HostFailure;
-use crate::instance::handle::Instance;
+use crate::instance::handle::{Exec, Instance};
 
 impl Instance {
+    #[cold]
+    #[inline(never)]
+    pub(super) fn refused(&self, export: &'static str, exec: Exec) -> Error {
+        if self.is_async != (exec == Exec::Async) {
+            return Error::WrongMode {
+                guest: self.module.name.to_string(),
+                export: export.to_string(),
+                runtime_async: self.is_async,
+            };
+        }
+        self.poisoned_error(export)
+    }
+
     #[cold]
     #[inline(never)]
     pub(super) fn poisoned_error(&self, export: &'static str) -> Error {

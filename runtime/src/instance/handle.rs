@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use wasmtime::{Memory, Store, TypedFunc, WasmParams, WasmResults};
 
-use crate::blocking::outside_async;
+use crate::blocking::{outside_async, ready_now};
 use crate::compile::{CompiledGuest, Compiler, ExportIndex};
 use crate::deadline::clock::Registration;
 use crate::deadline::timer::Deadline;
@@ -24,6 +24,14 @@ use crate::store::{HostLink, State};
 pub(super) struct Allocation {
     pub ptr: u32,
     pub size: u32,
+}
+
+/// How an instance runs guest code: through the sync API, or through the
+/// async one on a runtime built with `async_support`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Exec {
+    Sync,
+    Async,
 }
 
 /// A running guest. Not shared between threads: use one per thread, or a
@@ -48,6 +56,8 @@ pub struct Instance {
     /// The runtime's fuel per call, kept here for the hot path.
     pub(super) fuel: Option<u64>,
     pub(super) poisoned: bool,
+    /// Of an async runtime: called through the async API only.
+    pub(super) is_async: bool,
     pub(super) output: OutputLog,
     /// Started from a snapshot taken after start-up (see `preinit`).
     pub(super) preinitialized: bool,
@@ -138,8 +148,14 @@ impl Instance {
         self.check(export)?;
         let total: u64 = args.iter().map(|a| bounds::padded(a.len())).sum();
         if total > u64::from(self.arena.size) {
-            self.grow_arena(export, total)?;
+            ready_now(self.grow_arena(export, total, Exec::Sync))?;
         }
+        self.copy_args(export, args, out)
+    }
+
+    /// Copies `args` into the arena, which holds them all.
+    #[inline(always)]
+    pub(super) fn copy_args(&mut self, export: &'static str, args: &[&[u8]], out: &mut [GuestSlice]) -> Result<(), Error> {
         let memory = self.memory_or(export)?;
         let data = memory.data_mut(&mut self.store);
         let mut offset = self.arena.ptr;
@@ -270,12 +286,77 @@ impl Instance {
         self.output.stderr()
     }
 
+    /// Refuses a sync call on a poisoned instance or an async runtime.
     #[inline(always)]
     pub(super) fn check(&self, export: &'static str) -> Result<(), Error> {
-        if self.poisoned {
-            return Err(self.poisoned_error(export));
+        if self.poisoned | self.is_async {
+            return Err(self.refused(export, Exec::Sync));
         }
         Ok(())
+    }
+
+    /// Refuses an async call on a poisoned instance or a sync runtime.
+    #[inline(always)]
+    pub(super) fn check_async(&self, export: &'static str) -> Result<(), Error> {
+        if self.poisoned | !self.is_async {
+            return Err(self.refused(export, Exec::Async));
+        }
+        Ok(())
+    }
+
+    /// Refuses a call of `exec` on a poisoned instance, or on the
+    /// runtime of the other mode.
+    #[inline(always)]
+    pub(super) fn check_mode(&self, export: &'static str, exec: Exec) -> Result<(), Error> {
+        match exec {
+            Exec::Sync => self.check(export),
+            Exec::Async => self.check_async(export),
+        }
+    }
+
+    /// Runs `func` in this store as `exec` says, without the checks and
+    /// the arming of [`Self::call`] (the caller's).
+    pub(super) async fn run<P, R>(&mut self, func: &TypedFunc<P, R>, params: P, exec: Exec) -> wasmtime::Result<R>
+    where
+        P: WasmParams + Send + Sync,
+        R: WasmResults + Send + Sync,
+    {
+        match exec {
+            Exec::Sync => {
+                let store = &mut self.store;
+                outside_async(|| func.call(store, params))
+            }
+            Exec::Async => {
+                // A call whose future is dropped before it returns leaves
+                // the guest half-way: the instance stays poisoned.
+                self.poisoned = true;
+                let result = func.call_async(&mut self.store, params).await;
+                self.poisoned = false;
+                result
+            }
+        }
+    }
+
+    /// Calls `func` as `exec` says, with the checks and the deadline of
+    /// [`Self::call`].
+    pub(super) async fn call_in<P, R>(
+        &mut self,
+        export: &'static str,
+        func: &TypedFunc<P, R>,
+        params: P,
+        exec: Exec,
+    ) -> Result<R, Error>
+    where
+        P: WasmParams + Send + Sync,
+        R: WasmResults + Send + Sync,
+    {
+        self.check_mode(export, exec)?;
+        self.arm()?;
+        self.output.begin_call();
+        match self.run(func, params, exec).await {
+            Ok(r) => Ok(r),
+            Err(e) => Err(self.failed(export, e)),
+        }
     }
 
     /// Sets the deadline and fuel for the next call.
@@ -306,7 +387,7 @@ impl Instance {
     /// Allocates guest memory with the guest's `malloc` and checks it. A
     /// failure of `malloc` (a trap, the deadline) names `export`, the call
     /// it allocates for.
-    pub(super) fn allocate(&mut self, export: &'static str, size: u32) -> Result<Allocation, Error> {
+    pub(super) async fn allocate(&mut self, export: &'static str, size: u32, exec: Exec) -> Result<Allocation, Error> {
         let Some(malloc) = self.store.data().malloc.clone() else {
             return Err(Error::NoAllocator {
                 guest: self.module.name.to_string(),
@@ -314,7 +395,7 @@ impl Instance {
                 missing: "`malloc`",
             });
         };
-        let ptr = self.call(export, &malloc, size as i32)? as u32;
+        let ptr = self.call_in(export, &malloc, size as i32, exec).await? as u32;
         let memory = self.memory_size();
         if !bounds::usable_block(ptr, u64::from(size), memory) {
             return Err(Error::BadAllocation {
@@ -328,7 +409,7 @@ impl Instance {
         Ok(Allocation { ptr, size })
     }
 
-    fn grow_arena(&mut self, export: &'static str, needed: u64) -> Result<(), Error> {
+    pub(super) async fn grow_arena(&mut self, export: &'static str, needed: u64, exec: Exec) -> Result<(), Error> {
         let limit = self.compiler.settings.memory_limit as u64;
         if needed > limit.min(u64::from(u32::MAX)) {
             return Err(Error::ArgumentsTooLarge {
@@ -341,18 +422,18 @@ impl Instance {
             .max(u64::from(self.arena.size) * 2)
             .max(256)
             .min(limit.min(u64::from(u32::MAX))) as u32;
-        self.release_arena();
-        self.arena = self.allocate(export, size)?;
+        self.release_arena(exec).await;
+        self.arena = self.allocate(export, size, exec).await?;
         Ok(())
     }
 
-    pub(super) fn release_arena(&mut self) {
+    pub(super) async fn release_arena(&mut self, exec: Exec) {
         let old = std::mem::take(&mut self.arena);
         if old.size > 0 {
             if let Some(free) = self.store.data().free.clone() {
                 // A failing `free` only leaks guest memory; the call that
                 // follows reports the guest's state.
-                let _ = self.call("free", &free, old.ptr as i32);
+                let _ = self.call_in("free", &free, old.ptr as i32, exec).await;
             }
         }
     }

@@ -2,6 +2,7 @@
 //! resetting one ([`start`]), telling what a failed call was ([`failure`]),
 //! and calls with values known at run time only ([`untyped`]).
 
+mod asynchronous;
 mod failure;
 pub(crate) mod handle;
 mod start;

@@ -7,13 +7,14 @@ use std::sync::Arc;
 use wasmtime::Store;
 use wasmtime_wasi::I32Exit;
 
-use crate::blocking::outside_async;
+use crate::blocking::{outside_async, ready_now};
 use crate::compile::{Compiled, CompiledGuest, Compiler};
 use crate::config::store_limits;
 use crate::deadline::timer::Deadline;
 use crate::deadline::weave::{DEADLINE_EXPORT, START_EXPORT};
+use crate::deadline::yielding::yield_at_each_tick;
 use crate::error::Error;
-use crate::instance::handle::{Allocation, Instance};
+use crate::instance::handle::{Allocation, Exec, Instance};
 use tinybind_abi::Startup;
 
 use crate::sandbox::Sandbox;
@@ -29,6 +30,35 @@ impl Instance {
         link: Option<HostLink>,
         host: Option<Box<dyn Any + Send>>,
     ) -> Result<Instance, (Error, Option<Box<dyn Any + Send>>)> {
+        ready_now(Self::create(compiler, module, link, host, Exec::Sync))
+    }
+
+    /// [`Self::new`] on an async runtime, through the async API.
+    pub(crate) async fn new_async(
+        compiler: Arc<Compiler>,
+        module: Arc<CompiledGuest>,
+        link: Option<HostLink>,
+        host: Option<Box<dyn Any + Send>>,
+    ) -> Result<Instance, (Error, Option<Box<dyn Any + Send>>)> {
+        Self::create(compiler, module, link, host, Exec::Async).await
+    }
+
+    async fn create(
+        compiler: Arc<Compiler>,
+        module: Arc<CompiledGuest>,
+        link: Option<HostLink>,
+        host: Option<Box<dyn Any + Send>>,
+        exec: Exec,
+    ) -> Result<Instance, (Error, Option<Box<dyn Any + Send>>)> {
+        let is_async = compiler.settings.async_support;
+        if is_async != (exec == Exec::Async) {
+            let error = Error::WrongMode {
+                guest: module.name.to_string(),
+                export: "instantiate".into(),
+                runtime_async: is_async,
+            };
+            return Err((error, host));
+        }
         let compiled = match module.linked(&compiler, link) {
             Ok(c) => c,
             Err(e) => return Err((e, host)),
@@ -42,6 +72,9 @@ impl Instance {
         let limits = store_limits(settings, clock_memories);
         let mut store = Store::new(&compiler.engine, State::new(sandbox.wasi, limits, host));
         store.limiter(|s| &mut s.limits);
+        if is_async {
+            yield_at_each_tick(&mut store);
+        }
         let deadline = Deadline::new(compiler.clock.clone(), settings.timeout);
         let fuel = settings.fuel;
         let mut inst = Instance {
@@ -56,10 +89,11 @@ impl Instance {
             deadline,
             fuel,
             poisoned: false,
+            is_async,
             output: sandbox.output,
             preinitialized: false,
         };
-        match inst.start(&compiled) {
+        match inst.start(&compiled, exec).await {
             Ok(()) => Ok(inst),
             Err(e) => {
                 let host = inst.store.data_mut().host.take();
@@ -69,7 +103,7 @@ impl Instance {
     }
 
     /// Instantiates the compiled guest in this store and runs its start-up.
-    fn start(&mut self, compiled: &Compiled) -> Result<(), Error> {
+    async fn start(&mut self, compiled: &Compiled, exec: Exec) -> Result<(), Error> {
         let inst = self;
         let module = inst.module.clone();
         // Instantiation itself runs no guest code (a start function is
@@ -77,10 +111,14 @@ impl Instance {
         if let Some(fuel) = inst.fuel {
             inst.refuel(fuel)?;
         }
-        let instance = match {
-            let store = &mut inst.store;
-            outside_async(|| compiled.pre.instantiate(store))
-        } {
+        let instantiated = match exec {
+            Exec::Sync => {
+                let store = &mut inst.store;
+                outside_async(|| compiled.pre.instantiate(store))
+            }
+            Exec::Async => compiled.pre.instantiate_async(&mut inst.store).await,
+        };
+        let instance = match instantiated {
             Ok(instance) => instance,
             // Guest code ran (a start function wasmtime runs itself) and
             // failed: out of fuel, a trap, an exit. That is a start-up
@@ -124,10 +162,7 @@ impl Instance {
                 .get_typed_func::<(), ()>(&mut inst.store, START_EXPORT)
                 .map_err(|e| inst.missing("start function", e))?;
             inst.arm()?;
-            if let Err(e) = {
-                let store = &mut inst.store;
-                outside_async(|| start.call(store, ()))
-            } {
+            if let Err(e) = inst.run(&start, (), exec).await {
                 return Err(inst.startup_failed("start function", e));
             }
         }
@@ -145,10 +180,7 @@ impl Instance {
                 .get_typed_func::<(), ()>(&mut inst.store, entry)
                 .map_err(|e| inst.missing(entry, e))?;
             inst.arm()?;
-            match {
-                let store = &mut inst.store;
-                outside_async(|| start.call(store, ()))
-            } {
+            match inst.run(&start, (), exec).await {
                 Ok(()) => {}
                 Err(e) if e.downcast_ref::<I32Exit>().is_some_and(|x| x.0 == 0) => {}
                 Err(e) => return Err(inst.startup_failed(entry, e)),
@@ -161,7 +193,7 @@ impl Instance {
         if let Some((ptr, size)) = compiled.retptr {
             inst.retptr = Some(Allocation { ptr, size });
         } else if module.retptr_size > 0 && inst.store.data().malloc.is_some() {
-            inst.retptr = Some(inst.allocate("malloc", module.retptr_size)?);
+            inst.retptr = Some(inst.allocate("malloc", module.retptr_size, exec).await?);
         }
         Ok(())
     }
@@ -180,8 +212,18 @@ impl Instance {
     /// Replaces this instance by a fresh one of the same guest, keeping the
     /// host value. On failure this instance stays as it was, host included.
     pub fn reset(&mut self) -> Result<(), Error> {
+        ready_now(self.reset_in(Exec::Sync))
+    }
+
+    /// [`Self::reset`] of an instance of an async runtime.
+    pub async fn reset_async(&mut self) -> Result<(), Error> {
+        self.reset_in(Exec::Async).await
+    }
+
+    async fn reset_in(&mut self, exec: Exec) -> Result<(), Error> {
         let host = self.store.data_mut().host.take();
-        match Instance::new(self.compiler.clone(), self.module.clone(), self.link, host) {
+        let fresh = Instance::create(self.compiler.clone(), self.module.clone(), self.link, host, exec).await;
+        match fresh {
             Ok(fresh) => {
                 *self = fresh;
                 Ok(())
