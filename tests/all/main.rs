@@ -3,6 +3,7 @@
 //! `soak.rs` (which counts the process's threads and memory) and `cache.rs`
 //! (which sets an environment variable) stay binaries of their own.
 
+mod asynchronous;
 mod bad_guests;
 mod cli;
 mod cli_call;

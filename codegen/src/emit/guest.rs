@@ -7,7 +7,9 @@ use quote::quote;
 use crate::emit::dynamic::dynamic_arm;
 use crate::emit::host;
 use crate::emit::info::{function_info, import_info};
+use crate::emit::async_guest;
 use crate::emit::methods::method;
+use crate::emit::signature::Flavor;
 use crate::emit::pre;
 use crate::emit::tokens::{doc, ident, inner_doc};
 use crate::emit::types;
@@ -44,7 +46,7 @@ pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
     let retptr_size = Literal::u32_unsuffixed(g.retptr_size());
     let compiler = &g.compiler;
     let (module_doc, struct_doc) = docs(g);
-    let methods = g.functions.iter().map(method);
+    let methods = g.functions.iter().map(|f| method(f, Flavor::Sync));
     let struct_items = g.structs.iter().map(types::struct_items);
     let infos = g.functions.iter().map(function_info);
     let import_infos = g.imports.iter().map(import_info);
@@ -89,6 +91,8 @@ pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
     let (host_items, struct_def, impls, instantiate) = if g.has_host() {
         let host = ident(&g.host_trait());
         let items = host::host_items(g);
+        let async_items = host::async_host_items(g);
+        let items = quote!(#items #async_items);
         let struct_def = quote! {
             #struct_doc
             pub struct #guest_struct<H: #host = tinybind_runtime::NoHost> {
@@ -186,7 +190,9 @@ pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
         };
         (quote!(), struct_def, impls, instantiate)
     };
-    let pre_items = pre::pre(g, &tables, embedded, instantiate);
+    let instantiate_async = async_guest::pre_methods(g, &tables, &instance_mut);
+    let pre_items = pre::pre(g, &tables, embedded, quote!(#instantiate #instantiate_async));
+    let async_struct = async_guest::async_struct(g, &tables, embedded);
     let table_defs = &tables.defs;
 
     let trait_impls = trait_impls(g, embedded);
@@ -237,6 +243,8 @@ pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
             #impls
 
             #trait_impls
+
+            #async_struct
         }
     }
 }

@@ -11,7 +11,7 @@ use tinybind_abi::Scalar;
 use crate::abi::lower::Results;
 use crate::abi::repr::Repr;
 use crate::emit::go_doc;
-use crate::emit::signature;
+use crate::emit::signature::{self, Flavor};
 use crate::emit::tokens::{doc, ident, scalar_to_wasm, scalar_ty, wasm_to_scalar, wasm_ty};
 use crate::model::guest::{Binding, Evidence, GuestModel, ImportModel};
 use crate::names::Scope;
@@ -49,8 +49,8 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
         ));
     }
     let trait_doc = doc(&text);
-    let methods = g.imports.iter().map(trait_method);
-    let links = g.imports.iter().map(link_import);
+    let methods = g.imports.iter().map(|i| trait_method(i, Flavor::Sync));
+    let links = g.imports.iter().map(|i| link_import(i, Flavor::Sync));
     let made_without_host = if g.interface_only {
         format!("{}::instantiate", g.pre_struct())
     } else {
@@ -68,6 +68,62 @@ pub fn host_items(g: &GuestModel) -> TokenStream {
 
         /// Defines every import as a call of its method on the host of type `H`.
         fn link<H: #host>(linker: &mut tinybind_runtime::__private::Linker) -> tinybind_runtime::__private::LinkResult {
+            #(#links)*
+            ::std::result::Result::Ok(())
+        }
+    }
+}
+
+/// The async host trait, its implementation for every sync host, and
+/// `link_async`.
+pub fn async_host_items(g: &GuestModel) -> TokenStream {
+    let host = ident(&g.host_trait());
+    let async_host = ident(&g.async_host_trait());
+    let trait_doc = doc(&format!(
+        "The host functions the guest `{}` imports, as async methods: what [`{}`] calls, on a \
+         runtime built with `async_support(true)`.\n\n\
+         The same methods as [`{}`], with the same names and types, each returning a `Send` \
+         future: implement them with `async fn`. Default bodies fail as unimplemented, errors \
+         and panics stop the guest, as in the sync trait. While a method awaits, the guest waits \
+         and the executor runs other tasks.\n\n\
+         Every type that implements the sync [`{}`] implements this trait too, each method \
+         calling the sync one with no await: a sync host works with [`{}`] as it is (so a type \
+         implements one of the two traits, not both). A raw method (the guest's memory as its \
+         first parameter) cannot allocate in the guest: `GuestMemory::alloc` fails there.",
+        g.name,
+        g.async_struct(),
+        g.host_trait(),
+        g.host_trait(),
+        g.async_struct()
+    ));
+    let methods = g.imports.iter().map(|i| trait_method(i, Flavor::Async));
+    let forwards = g.imports.iter().map(|i| {
+        let sig = signature::import_of(i, ident, Flavor::Async);
+        let method = ident(&i.func.method);
+        let args: Vec<Ident> = match &i.func.binding {
+            Binding::Typed(l) => l.params.iter().map(|p| ident(&p.name)).collect(),
+            Binding::Raw { names } => std::iter::once("memory").chain(names.iter().map(String::as_str)).map(ident).collect(),
+        };
+        quote! {
+            #sig {
+                ::std::future::ready(#host::#method(self, #(#args),*))
+            }
+        }
+    });
+    let links = g.imports.iter().map(|i| link_import(i, Flavor::Async));
+    quote! {
+        #trait_doc
+        pub trait #async_host: Send + 'static {
+            #(#methods)*
+        }
+
+        /// A sync host is an async one whose methods never wait.
+        impl<T: #host> #async_host for T {
+            #(#forwards)*
+        }
+
+        /// Defines every import as an async call of its method on the host of type `H`.
+        fn link_async<H: #async_host>(linker: &mut tinybind_runtime::__private::Linker) -> tinybind_runtime::__private::LinkResult {
             #(#links)*
             ::std::result::Result::Ok(())
         }
@@ -109,11 +165,11 @@ fn import_doc(i: &ImportModel) -> TokenStream {
     doc(text.trim_end())
 }
 
-fn trait_method(i: &ImportModel) -> TokenStream {
+fn trait_method(i: &ImportModel, flavor: Flavor) -> TokenStream {
     let docs = import_doc(i);
     // The default body uses no parameter; they keep their names for the
     // docs and for implementors' editors.
-    let sig = signature::import(i, ident);
+    let sig = signature::import_of(i, ident, flavor);
     let has_params = match &i.func.binding {
         Binding::Typed(l) => !l.params.is_empty(),
         // A raw import takes the guest's memory first.
@@ -125,146 +181,291 @@ fn trait_method(i: &ImportModel) -> TokenStream {
         quote!()
     };
     let qualified = i.qualified();
+    let unimplemented = quote!(::std::result::Result::Err(tinybind_runtime::HostError::unimplemented(#qualified)));
+    let body = match flavor {
+        Flavor::Sync => unimplemented,
+        Flavor::Async => quote!(::std::future::ready(#unimplemented)),
+    };
     quote! {
         #docs
         #allow
         #sig {
-            ::std::result::Result::Err(tinybind_runtime::HostError::unimplemented(#qualified))
+            #body
         }
     }
 }
 
-/// `linker.func_wrap(module, name, closure)?;` for one import.
-fn link_import(i: &ImportModel) -> TokenStream {
+/// The parts of a typed import's closure: its wasm parameters, the reads
+/// of the arguments that live in guest memory, and the method's arguments.
+struct TypedParts {
+    /// Each wasm parameter's name and type, the retptr first if any.
+    wasm: Vec<(Ident, TokenStream)>,
+    retptr: Option<Ident>,
+    /// `(local, read)`: a `view` expression reading the argument `local`
+    /// (borrowed from guest memory).
+    reads: Vec<(Ident, TokenStream, ReadKind)>,
+    /// The method's arguments, in order.
+    args: Vec<Arg>,
+}
+
+/// What an in-memory argument is, for the async path's owned copy.
+#[derive(Clone, Copy)]
+enum ReadKind {
+    Str,
+    Bytes,
+    Strings,
+    /// `view.slice::<T>` gives an owned `Vec<T>` already.
+    Slice,
+}
+
+/// One argument of the host method.
+enum Arg {
+    /// A value computed from the wasm parameters.
+    Value(TokenStream),
+    /// The argument read from memory into `local`.
+    Read(Ident),
+}
+
+fn typed_parts(l: &crate::abi::lower::Lowered, locals: &mut Scope) -> TypedParts {
+    let mut wasm = Vec::new();
+    let retptr = match &l.results {
+        Results::Retptr { .. } => {
+            let r = ident(&locals.unique("retptr".into()));
+            wasm.push((r.clone(), quote!(i32)));
+            Some(r)
+        }
+        _ => None,
+    };
+    let mut reads = Vec::new();
+    let mut args = Vec::new();
+    for p in &l.params {
+        let local = ident(&locals.unique(p.name.clone()));
+        let part = |suffix: &str, locals: &mut Scope| {
+            ident(&locals.unique(format!("{}_{suffix}", p.name.trim_start_matches("r#"))))
+        };
+        match &p.value {
+            // The model refuses these for host functions; should that
+            // change without this, the generated code must not compile.
+            Repr::Struct(_) | Repr::Array(..) | Repr::List(_) => {
+                args.push(Arg::Value(quote!(compile_error!("a host function's struct parameter has no binding"))));
+            }
+            Repr::Scalar(s) => {
+                let s = *s;
+                wasm.push((local.clone(), wasm_ty(s.wasm().into())));
+                args.push(Arg::Value(wasm_to_scalar(s, quote!(#local))));
+            }
+            Repr::Interface => {
+                let (t, v) = (part("typecode", locals), part("value", locals));
+                wasm.push((t.clone(), quote!(i32)));
+                wasm.push((v.clone(), quote!(i32)));
+                args.push(Arg::Value(quote! {
+                    tinybind_runtime::GoInterface { typecode: #t as u32, value: #v as u32 }
+                }));
+            }
+            Repr::String | Repr::Slice(_) | Repr::Strings => {
+                let (ptr, len) = (part("ptr", locals), part("len", locals));
+                wasm.push((ptr.clone(), quote!(i32)));
+                wasm.push((len.clone(), quote!(i32)));
+                if matches!(p.value, Repr::Slice(_) | Repr::Strings) {
+                    let cap = part("cap", locals);
+                    wasm.push((format_ident!("_{}", cap), quote!(i32)));
+                }
+                let (read, kind) = match p.value {
+                    Repr::String => (quote!(view.str(#ptr, #len)?), ReadKind::Str),
+                    Repr::Slice(Scalar::U8) => (quote!(view.bytes(#ptr, #len)?), ReadKind::Bytes),
+                    Repr::Strings => (quote!(view.strings(#ptr, #len)?), ReadKind::Strings),
+                    Repr::Slice(s) => {
+                        let t = scalar_ty(s);
+                        (quote!(view.slice::<#t>(#ptr, #len)?), ReadKind::Slice)
+                    }
+                    _ => (quote!(), ReadKind::Slice),
+                };
+                reads.push((local.clone(), read, kind));
+                args.push(Arg::Read(local));
+            }
+        }
+    }
+    TypedParts { wasm, retptr, reads, args }
+}
+
+/// `linker.func_wrap(module, name, closure)?;` for one import, or
+/// `func_wrap_async` for the async host trait.
+fn link_import(i: &ImportModel, flavor: Flavor) -> TokenStream {
     let module = &i.module;
     let name = &i.name;
     let qualified = i.qualified();
     let method = ident(&i.func.method);
     // Locals of the closure; parameters are renamed around them.
-    let mut locals = Scope::with_reserved(&["caller", "host", "view", "memory", "results", "H"]);
-    match &i.func.binding {
+    let mut locals = Scope::with_reserved(&["caller", "host", "view", "memory", "results", "lent", "outcome", "H"]);
+    let (params, tys, body) = match &i.func.binding {
         Binding::Raw { names } => {
             let params: Vec<Ident> = names.iter().map(|n| ident(&locals.unique(n.clone()))).collect();
-            let tys = i.func.wasm.params.iter().map(|t| wasm_ty(*t));
-            quote! {
-                linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::__private::Caller<'_>, #(#params: #tys),*| {
+            let tys: Vec<TokenStream> = i.func.wasm.params.iter().map(|t| wasm_ty(*t)).collect();
+            let body = match flavor {
+                Flavor::Sync => quote! {
                     tinybind_runtime::__private::call_raw(&mut caller, #qualified, |host: &mut H, memory| {
                         host.#method(memory, #(#params),*)
                     })
-                })?;
-            }
+                },
+                Flavor::Async => quote! {
+                    let mut lent = tinybind_runtime::__private::lend(&mut caller, #qualified)?;
+                    let outcome = match lent.host::<H>(#qualified) {
+                        ::std::result::Result::Ok(host) => {
+                            let mut memory = tinybind_runtime::__private::memory(&mut caller, #qualified);
+                            tinybind_runtime::__private::run(#qualified, host.#method(&mut memory, #(#params),*)).await
+                        }
+                        ::std::result::Result::Err(e) => ::std::result::Result::Err(e),
+                    };
+                    lent.give_back(&mut caller);
+                    outcome
+                },
+            };
+            (params, tys, body)
         }
         Binding::Typed(l) => {
-            let mut wasm_params: Vec<TokenStream> = Vec::new();
-            let retptr = match &l.results {
-                Results::Retptr { .. } => {
-                    let r = ident(&locals.unique("retptr".into()));
-                    wasm_params.push(quote!(#r: i32));
-                    Some(r)
-                }
-                _ => None,
+            let parts = typed_parts(l, &mut locals);
+            let call = match flavor {
+                Flavor::Sync => sync_call(&qualified, &method, &parts),
+                Flavor::Async => async_call(&qualified, &method, &parts, &mut locals),
             };
-            let mut reads = Vec::new();
-            let mut args = Vec::new();
-            for p in &l.params {
-                let local = ident(&locals.unique(p.name.clone()));
-                let part = |suffix: &str, locals: &mut Scope| {
-                    ident(&locals.unique(format!("{}_{suffix}", p.name.trim_start_matches("r#"))))
-                };
-                match &p.value {
-                    // The model refuses these for host functions; should that
-                    // change without this, the generated code must not compile.
-                    Repr::Struct(_) | Repr::Array(..) | Repr::List(_) => {
-                        args.push(quote!(compile_error!("a host function's struct parameter has no binding")));
-                    }
-                    Repr::Scalar(s) => {
-                        let s = *s;
-                        let w = wasm_ty(s.wasm().into());
-                        wasm_params.push(quote!(#local: #w));
-                        args.push(wasm_to_scalar(s, quote!(#local)));
-                    }
-                    Repr::Interface => {
-                        let (t, v) = (part("typecode", &mut locals), part("value", &mut locals));
-                        wasm_params.push(quote!(#t: i32, #v: i32));
-                        args.push(quote! {
-                            tinybind_runtime::GoInterface { typecode: #t as u32, value: #v as u32 }
-                        });
-                    }
-                    Repr::String | Repr::Slice(_) | Repr::Strings => {
-                        let (ptr, len) = (part("ptr", &mut locals), part("len", &mut locals));
-                        wasm_params.push(quote!(#ptr: i32, #len: i32));
-                        if matches!(p.value, Repr::Slice(_) | Repr::Strings) {
-                            let cap = part("cap", &mut locals);
-                            let cap = format_ident!("_{}", cap);
-                            wasm_params.push(quote!(#cap: i32));
-                        }
-                        let read = match p.value {
-                            Repr::String => quote!(view.str(#ptr, #len)?),
-                            Repr::Slice(Scalar::U8) => quote!(view.bytes(#ptr, #len)?),
-                            Repr::Strings => quote!(&view.strings(#ptr, #len)?),
-                            Repr::Slice(s) => {
-                                let t = scalar_ty(s);
-                                quote!(&view.slice::<#t>(#ptr, #len)?)
-                            }
-                            _ => quote!(),
-                        };
-                        reads.push(quote!(let #local = #read;));
-                        args.push(quote!(#local));
-                    }
-                }
-            }
-            let uses_view = l
-                .params
-                .iter()
-                .any(|p| matches!(p.value, Repr::String | Repr::Slice(_) | Repr::Strings));
-            let view = if uses_view { quote!(view) } else { quote!(_view) };
-            let call = quote! {
-                tinybind_runtime::__private::call(&mut caller, #qualified, |host: &mut H, #view| {
-                    #(#reads)*
-                    ::std::result::Result::Ok(host.#method(#(#args),*)?)
-                })
-            };
-            let body = match &l.results {
-                Results::None => call,
-                Results::Direct(s) => {
-                    let r = ident(&locals.unique("result".into()));
-                    let conv = scalar_to_wasm(*s, &r);
-                    quote! {
-                        let #r = #call?;
-                        ::std::result::Result::Ok(#conv)
-                    }
-                }
-                Results::Leaf { .. } => {
-                    quote!(compile_error!("a host function's struct result has no binding"))
-                }
-                Results::Retptr { fields, size } => {
-                    let outs: Vec<Ident> = match fields.len() {
-                        1 => vec![ident(&locals.unique("result".into()))],
-                        n => (0..n).map(|k| ident(&locals.unique(format!("r{k}")))).collect(),
-                    };
-                    let pattern = match outs.as_slice() {
-                        [one] => quote!(#one),
-                        many => quote!((#(#many),*)),
-                    };
-                    let writes = fields.iter().zip(&outs).map(|(f, o)| {
-                        let off = Literal::u32_unsuffixed(f.offset);
-                        let out = out_value(&f.value, o);
-                        quote!((#off, #out))
-                    });
-                    let size = Literal::u32_unsuffixed(*size);
-                    quote! {
-                        let #pattern = #call?;
-                        tinybind_runtime::__private::write_results(&mut caller, #qualified, #retptr, #size, &[#(#writes),*])
-                    }
-                }
-            };
-            quote! {
-                linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::__private::Caller<'_>, #(#wasm_params),*| {
+            let body = typed_results(l, &qualified, &parts, call.0, call.1, flavor, &mut locals);
+            let (params, tys) = parts.wasm.into_iter().unzip();
+            (params, tys, body)
+        }
+    };
+    match flavor {
+        Flavor::Sync => quote! {
+            linker.func_wrap(#module, #name, |mut caller: tinybind_runtime::__private::Caller<'_>, #(#params: #tys),*| {
+                #body
+            })?;
+        },
+        Flavor::Async => quote! {
+            linker.func_wrap_async(#module, #name, |mut caller: tinybind_runtime::__private::Caller<'_>, (#(#params,)*): (#(#tys,)*)| {
+                ::std::boxed::Box::new(async move {
                     #body
-                })?;
+                })
+            })?;
+        },
+    }
+}
+
+/// The sync call of a typed method: no statements before it, and the
+/// expression that gives its `HostResult`.
+fn sync_call(qualified: &str, method: &Ident, parts: &TypedParts) -> (TokenStream, TokenStream) {
+    let reads = parts.reads.iter().map(|(local, read, kind)| match kind {
+        ReadKind::Strings | ReadKind::Slice => quote!(let #local = &#read;),
+        ReadKind::Str | ReadKind::Bytes => quote!(let #local = #read;),
+    });
+    let args = parts.args.iter().map(|a| match a {
+        Arg::Value(v) => v.clone(),
+        Arg::Read(local) => quote!(#local),
+    });
+    let view = if parts.reads.is_empty() { quote!(_view) } else { quote!(view) };
+    let call = quote! {
+        tinybind_runtime::__private::call(&mut caller, #qualified, |host: &mut H, #view| {
+            #(#reads)*
+            ::std::result::Result::Ok(host.#method(#(#args),*)?)
+        })
+    };
+    (quote!(), call)
+}
+
+/// The async call of a typed method: the statements that copy the
+/// arguments out of guest memory, and the awaited call.
+fn async_call(qualified: &str, method: &Ident, parts: &TypedParts, locals: &mut Scope) -> (TokenStream, TokenStream) {
+    let mut before = Vec::new();
+    if !parts.reads.is_empty() {
+        let names = parts.reads.iter().map(|(local, ..)| local);
+        let owned = parts.reads.iter().map(|(_, read, kind)| match kind {
+            ReadKind::Str => quote!(#read.to_owned()),
+            ReadKind::Bytes => quote!(#read.to_vec()),
+            ReadKind::Strings => quote!(#read.into_iter().map(::std::borrow::ToOwned::to_owned).collect::<::std::vec::Vec<::std::string::String>>()),
+            ReadKind::Slice => quote!(#read),
+        });
+        before.push(quote! {
+            let (#(#names,)*) = tinybind_runtime::__private::read_args(&mut caller, #qualified, |view| {
+                ::std::result::Result::Ok((#(#owned,)*))
+            })?;
+        });
+    }
+    let mut args = Vec::new();
+    for a in &parts.args {
+        match a {
+            Arg::Value(v) => args.push(v.clone()),
+            Arg::Read(local) => {
+                let strings = parts
+                    .reads
+                    .iter()
+                    .any(|(l, _, kind)| l == local && matches!(kind, ReadKind::Strings));
+                if strings {
+                    let refs = ident(&locals.unique(format!("{local}_refs")));
+                    before.push(quote! {
+                        let #refs: ::std::vec::Vec<&str> = #local.iter().map(::std::string::String::as_str).collect();
+                    });
+                    args.push(quote!(&#refs));
+                } else {
+                    args.push(quote!(&#local));
+                }
             }
         }
     }
+    let call = quote! {
+        tinybind_runtime::__private::run(#qualified, tinybind_runtime::__private::host::<H>(&mut caller, #qualified)?.#method(#(#args),*)).await
+    };
+    (quote!(#(#before)*), call)
+}
+
+/// A typed import's closure body: `before`, then `call`, then its results
+/// converted or written through the retptr.
+fn typed_results(
+    l: &crate::abi::lower::Lowered,
+    qualified: &str,
+    parts: &TypedParts,
+    before: TokenStream,
+    call: TokenStream,
+    flavor: Flavor,
+    locals: &mut Scope,
+) -> TokenStream {
+    let tail = match &l.results {
+        Results::None => call,
+        Results::Direct(s) => {
+            let r = ident(&locals.unique("result".into()));
+            let conv = scalar_to_wasm(*s, &r);
+            quote! {
+                let #r = #call?;
+                ::std::result::Result::Ok(#conv)
+            }
+        }
+        Results::Leaf { .. } => {
+            quote!(compile_error!("a host function's struct result has no binding"))
+        }
+        Results::Retptr { fields, size } => {
+            let outs: Vec<Ident> = match fields.len() {
+                1 => vec![ident(&locals.unique("result".into()))],
+                n => (0..n).map(|k| ident(&locals.unique(format!("r{k}")))).collect(),
+            };
+            let pattern = match outs.as_slice() {
+                [one] => quote!(#one),
+                many => quote!((#(#many),*)),
+            };
+            let writes = fields.iter().zip(&outs).map(|(f, o)| {
+                let off = Literal::u32_unsuffixed(f.offset);
+                let out = out_value(&f.value, o);
+                quote!((#off, #out))
+            });
+            let size = Literal::u32_unsuffixed(*size);
+            let retptr = &parts.retptr;
+            let write = match flavor {
+                Flavor::Sync => quote!(tinybind_runtime::__private::write_results(&mut caller, #qualified, #retptr, #size, &[#(#writes),*])),
+                Flavor::Async => quote!(tinybind_runtime::__private::write_results_async(&mut caller, #qualified, #retptr, #size, &[#(#writes),*]).await),
+            };
+            quote! {
+                let #pattern = #call?;
+                #write
+            }
+        }
+    };
+    quote!(#before #tail)
 }
 
 /// A result as the `Out` the runtime writes to the retptr.

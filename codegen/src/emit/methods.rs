@@ -8,7 +8,7 @@ use tinybind_abi::Scalar;
 use crate::abi::lower::{Field, Lowered, Results};
 use crate::abi::repr::{part_name, Repr, Step};
 use crate::emit::go_doc;
-use crate::emit::signature;
+use crate::emit::signature::{self, Flavor};
 use crate::emit::tokens::{doc, ident, scalar_to_wasm, wasm_to_scalar};
 use crate::model::guest::{Binding, Evidence, FunctionModel};
 use crate::names::Scope;
@@ -58,19 +58,20 @@ fn method_doc(f: &FunctionModel) -> TokenStream {
     doc(text.trim_end())
 }
 
-/// The method of one export: its docs, its signature, and a body that
-/// lowers the arguments, calls, and reads the results back.
-pub fn method(f: &FunctionModel) -> TokenStream {
+/// The method of one export, of the sync or the async API: its docs, its
+/// signature, and a body that lowers the arguments, calls, and reads the
+/// results back.
+pub fn method(f: &FunctionModel, flavor: Flavor) -> TokenStream {
     let field = ident(&f.method);
     let export = &f.export;
     let docs = method_doc(f);
-    let sig = signature::export(f);
+    let sig = signature::export_of(f, flavor);
     let body = match &f.binding {
         Binding::Raw { names } => {
             let params: Vec<Ident> = names.iter().map(|n| ident(n)).collect();
-            quote!(self.instance.call(#export, &self.exports.#field, (#(#params,)*)))
+            invoke(flavor, quote!(#export, &self.exports.#field, (#(#params,)*)))
         }
-        Binding::Typed(l) => typed_body(f, l),
+        Binding::Typed(l) => typed_body(f, l, flavor),
     };
     quote! {
         #docs
@@ -81,16 +82,24 @@ pub fn method(f: &FunctionModel) -> TokenStream {
     }
 }
 
+/// `self.instance.call(ARGS)`, or `call_async(ARGS).await`.
+fn invoke(flavor: Flavor, args: TokenStream) -> TokenStream {
+    match flavor {
+        Flavor::Sync => quote!(self.instance.call(#args)),
+        Flavor::Async => quote!(self.instance.call_async(#args).await),
+    }
+}
+
 /// A typed method's body: the arguments written and flattened, the call,
 /// and the results read.
-fn typed_body(f: &FunctionModel, l: &Lowered) -> TokenStream {
+fn typed_body(f: &FunctionModel, l: &Lowered, flavor: Flavor) -> TokenStream {
     let field = ident(&f.method);
     let export = &f.export;
     let mut locals = Scope::with_reserved(&[]);
     for p in &l.params {
         locals.unique(p.name.clone());
     }
-    let mut args = lower_params(l, export, &mut locals);
+    let mut args = lower_params(l, export, &mut locals, flavor);
     let retptr = match &l.results {
         Results::Retptr { .. } => {
             let r = format_ident!("{}", locals.unique("retptr".to_string()));
@@ -101,7 +110,7 @@ fn typed_body(f: &FunctionModel, l: &Lowered) -> TokenStream {
         _ => None,
     };
     let wasm_args = &args.wasm;
-    let invoke = quote!(self.instance.call(#export, &self.exports.#field, (#(#wasm_args,)*)));
+    let invoke = invoke(flavor, quote!(#export, &self.exports.#field, (#(#wasm_args,)*)));
     let tail = read_results(l, export, invoke, retptr.as_ref(), &mut locals);
     let body = &args.body;
     quote! {
@@ -117,7 +126,7 @@ struct LoweredArgs {
     wasm: Vec<TokenStream>,
 }
 
-fn lower_params(l: &Lowered, export: &str, locals: &mut Scope) -> LoweredArgs {
+fn lower_params(l: &Lowered, export: &str, locals: &mut Scope, flavor: Flavor) -> LoweredArgs {
     let params: Vec<Ident> = l.params.iter().map(|p| ident(&p.name)).collect();
     let mut body = Vec::new();
     // Every part of every parameter, structs and arrays flattened:
@@ -173,8 +182,12 @@ fn lower_params(l: &Lowered, export: &str, locals: &mut Scope) -> LoweredArgs {
             }
         }
         let slot_pat = slots.iter();
+        let write = match flavor {
+            Flavor::Sync => quote!(self.instance.write_args(#export, [#(#views),*])?),
+            Flavor::Async => quote!(self.instance.write_args_async(#export, [#(#views),*]).await?),
+        };
         body.push(quote! {
-            let [#(#slot_pat),*] = self.instance.write_args(#export, [#(#views),*])?;
+            let [#(#slot_pat),*] = #write;
         });
         for (slot, blob) in slots.iter().zip(&blobs) {
             if let Some(blob) = blob {

@@ -9,6 +9,14 @@ use crate::abi::lower::{Lowered, Results};
 use crate::emit::tokens::{ident, param_ty, result_ty, scalar_ty, wasm_ty};
 use crate::model::guest::{Binding, FunctionModel, ImportModel};
 
+/// Which API a method belongs to: the sync one, or the async one of a
+/// runtime built with `async_support` (`<Guest>Async`, `<Guest>AsyncHost`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    Sync,
+    Async,
+}
+
 /// The `TypedFunc<Params, Results>` type arguments of an export: its exact
 /// wasm types.
 pub fn typed_func_types(f: &FunctionModel) -> (TokenStream, TokenStream) {
@@ -80,20 +88,48 @@ pub fn export(f: &FunctionModel) -> TokenStream {
     quote!(fn #method(&mut self, #(#params),*) -> ::std::result::Result<#result, tinybind_runtime::Error>)
 }
 
+/// [`export`] of the sync or the async API (`async fn greet(...)`).
+pub fn export_of(f: &FunctionModel, flavor: Flavor) -> TokenStream {
+    let sig = export(f);
+    match flavor {
+        Flavor::Sync => sig,
+        Flavor::Async => quote!(async #sig),
+    }
+}
+
+/// [`import`] of the sync or the async host trait: an async one returns
+/// `impl Future<Output = Result<..>> + Send`, which an `async fn` of the
+/// same parameters implements.
+pub fn import_of(i: &ImportModel, name: impl Fn(&str) -> Ident, flavor: Flavor) -> TokenStream {
+    if flavor == Flavor::Sync {
+        return import(i, name);
+    }
+    let (method, params, result) = import_parts(i, name);
+    quote! {
+        fn #method(&mut self, #(#params),*) -> impl ::std::future::Future<
+            Output = ::std::result::Result<#result, tinybind_runtime::HostError>,
+        > + ::std::marker::Send
+    }
+}
+
 /// `fn log(&mut self, message: &str) -> Result<(), HostError>`, the
 /// signature of a host trait method, its parameters named by `name` (the
 /// trait's default bodies use none of them). A raw import's first
 /// parameter is the guest's memory.
 pub fn import(i: &ImportModel, name: impl Fn(&str) -> Ident) -> TokenStream {
+    let (method, params, result) = import_parts(i, name);
+    quote!(fn #method(&mut self, #(#params),*) -> ::std::result::Result<#result, tinybind_runtime::HostError>)
+}
+
+/// A host trait method's name, parameters and result type.
+fn import_parts(i: &ImportModel, name: impl Fn(&str) -> Ident) -> (Ident, Vec<TokenStream>, TokenStream) {
     let f = &i.func;
-    let method = ident(&f.method);
     let mut params = params(f, &name);
     if matches!(f.binding, Binding::Raw { .. }) {
         let memory = name("memory");
         params.insert(0, quote!(#memory: &mut tinybind_runtime::GuestMemory<'_>));
     }
-    let result = result(f);
-    quote!(fn #method(&mut self, #(#params),*) -> ::std::result::Result<#result, tinybind_runtime::HostError>)
+    (ident(&f.method), params, result(f))
 }
 
 /// An export method's signature as text, for `INFO.rust` and reports.

@@ -213,6 +213,16 @@ impl GuestModel {
         self.item_name("Host")
     }
 
+    /// The async host trait's name: `GreeterAsyncHost`.
+    pub fn async_host_trait(&self) -> String {
+        self.item_name("AsyncHost")
+    }
+
+    /// The name of its struct of the async API: `GreeterAsync`.
+    pub fn async_struct(&self) -> String {
+        self.item_name("Async")
+    }
+
     /// The name of its `Pre`, which makes instances of a module.
     pub fn pre_struct(&self) -> String {
         self.item_name("Pre")
