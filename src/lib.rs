@@ -10,7 +10,9 @@
 //! # Ok::<(), tinybind::Error>(())
 //! ```
 
-pub use tinybind_runtime::{Error, GoError, GuestMemory, HostError, NoHost, Pool, PoolStats, Pooled, Runtime};
+pub use tinybind_runtime::{
+    AsyncBindings, Error, GoError, GuestMemory, HostError, NoHost, Pool, PoolStats, Pooled, Runtime, YIELD_INTERVAL,
+};
 
 /// The generated bindings, one module per guest.
 pub mod guests {

@@ -54,7 +54,7 @@ pub use mem::guest_memory::GuestMemory;
 pub use module::{FunctionInfo, GuestInfo, GuestModule};
 /// How a guest is started (TinyGo's conventions, from `tinybind-abi`).
 pub use tinybind_abi::Startup;
-pub use pool::{Bindings, Pool, PoolItem, PoolStats, Pooled};
+pub use pool::{AsyncBindings, Bindings, Pool, PoolItem, PoolStats, Pooled};
 pub use preinit::PreinitStatus;
 pub use deadline::yielding::YIELD_INTERVAL;
 pub use runtime::{Runtime, RuntimeBuilder};

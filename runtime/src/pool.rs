@@ -2,9 +2,14 @@
 //! single-threaded, so each caller borrows an instance of its own. The
 //! factory can be replaced while the pool is in use (hot swap), and an
 //! instance is recycled when its memory or its number of uses passes a limit.
+//! Async guests (`<Guest>Async`) are pooled the same way, borrowed with
+//! [`Pool::get_async`] from a pool made by [`Pool::new_async`] or
+//! [`Pool::with_async_factory`].
 
+use std::future::Future;
 use std::ops::{Deref, DerefMut};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crate::error::Error;
@@ -24,9 +29,40 @@ pub trait Bindings: PoolItem + Sized {
     fn instantiate(runtime: &Runtime) -> Result<Self, Error>;
 }
 
+/// The async guest structs (`<Guest>Async`) with an embedded module:
+/// instantiable from an async runtime alone, for [`Pool::new_async`].
+pub trait AsyncBindings: PoolItem + Sized {
+    fn instantiate_async(runtime: &Runtime) -> impl Future<Output = Result<Self, Error>> + Send;
+}
+
+/// What an async factory's call gives.
+type Making<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
+
 /// Makes one instance of a pool: `Bindings::instantiate`, or a factory
-/// that gives each instance its own host value or module.
-type Factory<T> = Arc<dyn Fn(&Runtime) -> Result<T, Error> + Send + Sync>;
+/// that gives each instance its own host value or module; for async
+/// guests, one whose instances are made by a future.
+enum Factory<T> {
+    Sync(Arc<dyn Fn(&Runtime) -> Result<T, Error> + Send + Sync>),
+    Async(Arc<dyn Fn(Runtime) -> Making<T> + Send + Sync>),
+}
+
+impl<T> Clone for Factory<T> {
+    fn clone(&self) -> Self {
+        match self {
+            Factory::Sync(f) => Factory::Sync(f.clone()),
+            Factory::Async(f) => Factory::Async(f.clone()),
+        }
+    }
+}
+
+impl<T: 'static> Factory<T> {
+    fn of_async<F>(make: impl Fn(Runtime) -> F + Send + Sync + 'static) -> Self
+    where
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        Factory::Async(Arc::new(move |rt| Box::pin(make(rt))))
+    }
+}
 
 /// What became of a pool's instances, counted since it was made.
 ///
@@ -90,6 +126,9 @@ pub struct Pool<T: PoolItem> {
     max_uses: Option<u64>,
     /// The current factory.
     make: RwLock<Factory<T>>,
+    /// Whether the factory is async (its instances are borrowed with
+    /// `get_async` only).
+    is_async: AtomicBool,
     /// How many times the factory was replaced: the generation of the
     /// instances it makes. Changed only under `make`'s write lock.
     generation: AtomicU64,
@@ -105,6 +144,16 @@ impl<T: Bindings> Pool<T> {
     }
 }
 
+impl<T: AsyncBindings> Pool<T> {
+    /// A pool of async guests (`<Guest>Async`, on a runtime built with
+    /// `async_support(true)`), each made with
+    /// [`AsyncBindings::instantiate_async`]; borrow them with
+    /// [`Pool::get_async`].
+    pub fn new_async(runtime: &Runtime, max_idle: usize) -> Self {
+        Self::with_async_factory(runtime, max_idle, |rt| async move { T::instantiate_async(&rt).await })
+    }
+}
+
 impl<T: PoolItem> Pool<T> {
     /// A pool whose instances are made by `make`, e.g.
     /// `|rt| Greeter::with_host(rt, MyHost::new())`, or
@@ -115,13 +164,29 @@ impl<T: PoolItem> Pool<T> {
         max_idle: usize,
         make: impl Fn(&Runtime) -> Result<T, Error> + Send + Sync + 'static,
     ) -> Self {
+        Self::with(runtime, max_idle, Factory::Sync(Arc::new(make)))
+    }
+
+    /// A pool of async guests whose instances are made by the future
+    /// `make` gives, e.g.
+    /// `|rt| async move { GreeterAsync::with_host(&rt, MyHost::new()).await }`;
+    /// borrow them with [`Pool::get_async`].
+    pub fn with_async_factory<F>(runtime: &Runtime, max_idle: usize, make: impl Fn(Runtime) -> F + Send + Sync + 'static) -> Self
+    where
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        Self::with(runtime, max_idle, Factory::of_async(make))
+    }
+
+    fn with(runtime: &Runtime, max_idle: usize, make: Factory<T>) -> Self {
         Pool {
             runtime: runtime.clone(),
             idle: Mutex::new(Vec::new()),
             max_idle,
             max_memory: None,
             max_uses: None,
-            make: RwLock::new(Arc::new(make)),
+            is_async: AtomicBool::new(matches!(make, Factory::Async(_))),
+            make: RwLock::new(make),
             generation: AtomicU64::new(0),
             counters: Counters::default(),
         }
@@ -149,9 +214,22 @@ impl<T: PoolItem> Pool<T> {
     /// only if the load succeeded, e.g.
     /// `let pre = PlugPre::load_file(&rt, path)?; pool.set_factory(move |_| pre.instantiate());`.
     pub fn set_factory(&self, make: impl Fn(&Runtime) -> Result<T, Error> + Send + Sync + 'static) {
+        self.swap(Factory::Sync(Arc::new(make)));
+    }
+
+    /// [`Self::set_factory`] for a pool of async guests.
+    pub fn set_async_factory<F>(&self, make: impl Fn(Runtime) -> F + Send + Sync + 'static)
+    where
+        F: Future<Output = Result<T, Error>> + Send + 'static,
+    {
+        self.swap(Factory::of_async(make));
+    }
+
+    fn swap(&self, make: Factory<T>) {
         let generation = {
             let mut current = self.make.write().unwrap_or_else(|p| p.into_inner());
-            *current = Arc::new(make);
+            self.is_async.store(matches!(make, Factory::Async(_)), Ordering::Release);
+            *current = make;
             self.generation.fetch_add(1, Ordering::AcqRel) + 1
         };
         let stale: Vec<Slot<T>> = {
@@ -164,7 +242,81 @@ impl<T: PoolItem> Pool<T> {
     }
 
     /// An instance for the caller alone, back to the pool when dropped.
+    ///
+    /// A pool of async guests is borrowed from with [`Self::get_async`]:
+    /// here it gives [`Error::WrongMode`].
     pub fn get(&self) -> Result<Pooled<'_, T>, Error> {
+        if self.is_async.load(Ordering::Acquire) {
+            return Err(self.wrong_mode());
+        }
+        let slot = match self.take_idle() {
+            Some(slot) => slot,
+            None => {
+                let (make, generation) = self.factory();
+                let item = match make {
+                    Factory::Sync(make) => make(&self.runtime)?,
+                    Factory::Async(_) => return Err(self.wrong_mode()),
+                };
+                self.made(item, generation)
+            }
+        };
+        Ok(self.lend(slot))
+    }
+
+    /// [`Self::get`] for async code: an instance for the caller's task
+    /// alone, made by the pool's async factory when none is idle. Hold it
+    /// within one task; it goes back to the pool when dropped.
+    pub async fn get_async(&self) -> Result<Pooled<'_, T>, Error> {
+        let slot = match self.take_idle() {
+            Some(slot) => slot,
+            None => {
+                let (make, generation) = self.factory();
+                let item = match make {
+                    Factory::Sync(make) => make(&self.runtime)?,
+                    Factory::Async(make) => make(self.runtime.clone()).await?,
+                };
+                self.made(item, generation)
+            }
+        };
+        Ok(self.lend(slot))
+    }
+
+    #[cold]
+    fn wrong_mode(&self) -> Error {
+        Error::WrongMode {
+            guest: "(pool)".into(),
+            export: "Pool::get".into(),
+            runtime_async: true,
+        }
+    }
+
+    /// The factory and its generation, read together (a swap changes both
+    /// under the write lock).
+    fn factory(&self) -> (Factory<T>, u64) {
+        let current = self.make.read().unwrap_or_else(|p| p.into_inner());
+        (current.clone(), self.generation.load(Ordering::Acquire))
+    }
+
+    /// A new instance of `generation`.
+    fn made(&self, item: T, generation: u64) -> Slot<T> {
+        Counters::add(&self.counters.created, 1);
+        Slot {
+            item,
+            generation,
+            uses: 0,
+        }
+    }
+
+    fn lend(&self, mut slot: Slot<T>) -> Pooled<'_, T> {
+        slot.uses += 1;
+        Pooled {
+            pool: self,
+            slot: Some(slot),
+        }
+    }
+
+    /// An idle instance of the current factory, if any.
+    fn take_idle(&self) -> Option<Slot<T>> {
         let generation = self.generation.load(Ordering::Acquire);
         let mut stale = 0;
         let idle = loop {
@@ -176,32 +328,10 @@ impl<T: PoolItem> Pool<T> {
             }
         };
         Counters::add(&self.counters.dropped_stale, stale);
-        let mut slot = match idle {
-            Some(slot) => {
-                Counters::add(&self.counters.reused, 1);
-                slot
-            }
-            None => {
-                // The factory and its generation, read together (a swap
-                // changes both under the write lock).
-                let (make, generation) = {
-                    let current = self.make.read().unwrap_or_else(|p| p.into_inner());
-                    (current.clone(), self.generation.load(Ordering::Acquire))
-                };
-                let item = make(&self.runtime)?;
-                Counters::add(&self.counters.created, 1);
-                Slot {
-                    item,
-                    generation,
-                    uses: 0,
-                }
-            }
-        };
-        slot.uses += 1;
-        Ok(Pooled {
-            pool: self,
-            slot: Some(slot),
-        })
+        if idle.is_some() {
+            Counters::add(&self.counters.reused, 1);
+        }
+        idle
     }
 
     /// What became of the pool's instances so far.

@@ -259,3 +259,43 @@ fn every_wasi_path_works_from_async_code() {
         });
     }
 }
+
+#[test]
+fn async_guests_are_pooled_and_borrowed_per_task() {
+    let rt = async_runtime();
+    let pool = Arc::new(tinybind::Pool::<HostcallsAsync<Store>>::with_async_factory(&rt, 8, |rt| async move {
+        let store = Store {
+            delay: Duration::from_millis(5),
+            ..Store::default()
+        };
+        HostcallsAsync::with_host(&rt, store).await
+    }));
+    multi_thread().block_on(async {
+        let tasks: Vec<_> = (0..64)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut g = pool.get_async().await?;
+                    g.describe(&format!("k{i}")).await
+                })
+            })
+            .collect();
+        for (i, t) in tasks.into_iter().enumerate() {
+            assert_eq!(t.await.expect("task").expect("call"), format!("k{i}=v:k{i}"));
+        }
+    });
+    let stats = pool.stats();
+    assert_eq!(stats.created + stats.reused, 64, "{stats:?}");
+    assert!(stats.idle <= 8, "{stats:?}");
+    // The sync borrow of an async pool is refused, not served.
+    assert!(matches!(pool.get().err(), Some(Error::WrongMode { .. })));
+    // `Pool::new_async` uses the host's `Default`, and the pool reuses.
+    let pool = tinybind::Pool::<HostileAsync>::new_async(&rt, 2);
+    current_thread().block_on(async {
+        for _ in 0..3 {
+            let mut g = pool.get_async().await.unwrap();
+            assert_eq!(g.divide(7, 2).await.unwrap(), 3);
+        }
+    });
+    assert_eq!((pool.stats().created, pool.stats().reused), (1, 2));
+}

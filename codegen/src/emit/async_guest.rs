@@ -45,15 +45,18 @@ pub fn async_struct(g: &GuestModel, tables: &Tables, embedded: bool) -> TokenStr
         #(#methods)*
     };
     if !g.has_host() {
-        let new = if embedded {
-            quote! {
-                /// Instantiates the embedded module and runs its start-up.
-                pub async fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
-                    #pre::embedded(runtime)?.instantiate_async().await
-                }
-            }
+        let (new, bindings) = if embedded {
+            (
+                quote! {
+                    /// Instantiates the embedded module and runs its start-up.
+                    pub async fn new(runtime: &tinybind_runtime::Runtime) -> ::std::result::Result<Self, tinybind_runtime::Error> {
+                        #pre::embedded(runtime)?.instantiate_async().await
+                    }
+                },
+                async_bindings(quote!(), quote!(#name), quote!(Self::new(runtime))),
+            )
         } else {
-            quote!()
+            (quote!(), quote!())
         };
         return quote! {
             #struct_doc
@@ -73,9 +76,20 @@ pub fn async_struct(g: &GuestModel, tables: &Tables, embedded: bool) -> TokenStr
                     &mut self.instance
                 }
             }
+
+            #bindings
         };
     }
     let host = ident(&g.async_host_trait());
+    let bindings = if embedded {
+        let bindings = async_bindings(quote!(<H: #host + Default>), quote!(#name<H>), quote!(Self::with_host(runtime, H::default())));
+        quote! {
+            /// Pooled instances get a fresh `H::default()` each.
+            #bindings
+        }
+    } else {
+        quote!()
+    };
     let (new, with_host) = if embedded {
         (
             quote! {
@@ -125,6 +139,19 @@ pub fn async_struct(g: &GuestModel, tables: &Tables, embedded: bool) -> TokenStr
         impl<H: #host> tinybind_runtime::PoolItem for #name<H> {
             fn instance(&mut self) -> &mut tinybind_runtime::Instance {
                 &mut self.instance
+            }
+        }
+
+        #bindings
+    }
+}
+
+/// `AsyncBindings` for `Pool::new_async`: `ty` instantiated by `make`.
+fn async_bindings(generics: TokenStream, ty: TokenStream, make: TokenStream) -> TokenStream {
+    quote! {
+        impl #generics tinybind_runtime::AsyncBindings for #ty {
+            fn instantiate_async(runtime: &tinybind_runtime::Runtime) -> impl ::std::future::Future<Output = ::std::result::Result<Self, tinybind_runtime::Error>> + ::std::marker::Send {
+                #make
             }
         }
     }
