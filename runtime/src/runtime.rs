@@ -119,6 +119,7 @@ pub struct RuntimeBuilder {
     settings: Settings,
     cache: bool,
     pooling: Option<u32>,
+    async_stack_size: Option<usize>,
 }
 
 impl RuntimeBuilder {
@@ -193,6 +194,17 @@ impl RuntimeBuilder {
     /// on a sync runtime, fail with [`Error::WrongMode`]. Off by default.
     pub fn async_support(mut self, on: bool) -> Self {
         self.settings.async_support = on;
+        self
+    }
+
+    /// The stack of each async call's fiber, in bytes (wasmtime's
+    /// `async_stack_size`; 2 MiB by default). It holds the guest's wasm
+    /// stack (at most 512 KiB, wasmtime's `max_wasm_stack`) and the host
+    /// functions' frames, so it must be larger than 512 KiB; only the pages
+    /// a call touches take memory. A smaller one saves address space per
+    /// call in flight; a guest that recurses deeply needs the default.
+    pub fn async_stack_size(mut self, bytes: usize) -> Self {
+        self.async_stack_size = Some(bytes);
         self
     }
 
@@ -309,6 +321,9 @@ impl RuntimeBuilder {
         let async_support = self.settings.async_support;
         // Where a busy async guest yields (see `deadline::yielding`).
         config.epoch_interruption(async_support);
+        if let Some(bytes) = self.async_stack_size {
+            config.async_stack_size(bytes);
+        }
         if async_support && self.settings.tracer.is_some() {
             return Err(Error::Engine(
                 "the import tracer answers imports synchronously: build the runtime without `async_support`".into(),

@@ -222,6 +222,15 @@ fn the_api_of_the_other_mode_is_refused_with_a_typed_error() {
         assert!(matches!(err, Error::WrongMode { runtime_async: false, .. }), "{err:?}");
         assert!(err.to_string().contains("async_support(true)"), "{err}");
     });
+    // A fiber stack too small for the wasm stack is refused when built.
+    let err = Runtime::builder().async_support(true).async_stack_size(64 << 10).build().unwrap_err();
+    assert!(matches!(err, Error::Engine(_)), "{err:?}");
+    // A smaller stack than the default, still above the wasm stack, works.
+    let small = Runtime::builder().async_support(true).async_stack_size(1 << 20).build().unwrap();
+    current_thread().block_on(async {
+        let mut g = HostileAsync::new(&small).await.unwrap();
+        assert_eq!(g.divide(9, 3).await.unwrap(), 3);
+    });
     // The tracer answers imports synchronously: not on an async runtime.
     let tracer = tinybind_runtime::ImportTracer::new(|_| {});
     let err = Runtime::builder().async_support(true).trace_imports(tracer).build().unwrap_err();
