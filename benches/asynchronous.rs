@@ -1,14 +1,14 @@
 //! The async API against the sync one, on the same guest (`hostcalls`), per
 //! call (criterion's throughput: `CALLS` calls per iteration):
 //!
-//! - `async/export_sum64`: the scalar export `sum64(a, b)`, called `CALLS`
-//!   times: `sync` on `Runtime::new()`, `async` awaited on a runtime built
-//!   with `async_support(true)`, all inside one `block_on` of a
-//!   current-thread tokio runtime (so the figure is the call, not tokio's
-//!   start-up);
+//! - `async/export_divide`: the scalar export `divide(a, b)` of the
+//!   `hostile` guest (no host call), called `CALLS` times: `sync` on
+//!   `Runtime::new()`, `async` awaited on a runtime built with
+//!   `async_support(true)`, all inside one `block_on` of a current-thread
+//!   tokio runtime (so the figure is the call, not tokio's start-up);
 //! - `async/export_describe`: `describe(key)`, a string in, a host call
 //!   (`lookup`, whose string result the host places in guest memory), a
-//!   string out;
+//!   string out; `async_pooled` on a runtime with `pooling(4)`;
 //! - `async/host_log`: one call of `log_many(msg, CALLS)`, whose guest calls
 //!   the string import `env.log` `CALLS` times: per host call, a
 //!   `HostcallsHost` against a `HostcallsAsyncHost` whose `async fn log`
@@ -18,6 +18,7 @@ use std::hint::black_box;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 use tinybind::guests::hostcalls::{Hostcalls, HostcallsAsync, HostcallsAsyncHost, HostcallsHost};
+use tinybind::guests::hostile::{Hostile, HostileAsync};
 use tinybind::{HostError, Runtime};
 
 const CALLS: i32 = 1000;
@@ -64,12 +65,14 @@ fn async_calls(c: &mut Criterion) {
         .block_on(HostcallsAsync::with_host(&async_rt, Async::default()))
         .expect("instantiate");
 
-    let mut g = c.benchmark_group("async/export_sum64");
+    let mut sync_plain = Hostile::new(&sync_rt).expect("instantiate");
+    let mut async_plain = tokio_rt.block_on(HostileAsync::new(&async_rt)).expect("instantiate");
+    let mut g = c.benchmark_group("async/export_divide");
     g.throughput(Throughput::Elements(CALLS as u64));
     g.bench_function("sync", |b| {
         b.iter(|| {
             for i in 0..CALLS {
-                black_box(sync_guest.sum64(black_box(i.into()), 2).expect("call"));
+                black_box(sync_plain.divide(black_box(i), 3).expect("call"));
             }
         })
     });
@@ -77,7 +80,7 @@ fn async_calls(c: &mut Criterion) {
         b.iter(|| {
             tokio_rt.block_on(async {
                 for i in 0..CALLS {
-                    black_box(async_guest.sum64(black_box(i.into()), 2).await.expect("call"));
+                    black_box(async_plain.divide(black_box(i), 3).await.expect("call"));
                 }
             })
         })
@@ -102,15 +105,37 @@ fn async_calls(c: &mut Criterion) {
             })
         })
     });
+    // The host's `malloc` and `free` from inside the async host function
+    // each run on a fiber of their own; with pooling, its stack comes from
+    // the pool instead of a new mapping.
+    let pooled_rt = Runtime::builder()
+        .async_support(true)
+        .pooling(4)
+        .build()
+        .expect("async runtime");
+    let mut pooled_guest = tokio_rt
+        .block_on(HostcallsAsync::with_host(&pooled_rt, Async::default()))
+        .expect("instantiate");
+    g.bench_function("async_pooled", |b| {
+        b.iter(|| {
+            tokio_rt.block_on(async {
+                for _ in 0..CALLS {
+                    black_box(pooled_guest.describe(black_box("key")).await.expect("call"));
+                }
+            })
+        })
+    });
     g.finish();
 
     let mut g = c.benchmark_group("async/host_log");
     g.throughput(Throughput::Elements(CALLS as u64));
-    g.bench_function("sync", |b| {
-        b.iter(|| sync_guest.log_many(black_box(MESSAGE), black_box(CALLS)).expect("call"))
-    });
+    g.bench_function("sync", |b| b.iter(|| sync_guest.log_many(black_box(MESSAGE), black_box(CALLS)).expect("call")));
     g.bench_function("async", |b| {
-        b.iter(|| tokio_rt.block_on(async_guest.log_many(black_box(MESSAGE), black_box(CALLS))).expect("call"))
+        b.iter(|| {
+            tokio_rt
+                .block_on(async_guest.log_many(black_box(MESSAGE), black_box(CALLS)))
+                .expect("call")
+        })
     });
     g.finish();
     assert!(sync_guest.host().bytes > 0 && async_guest.host().bytes > 0);

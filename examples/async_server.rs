@@ -49,7 +49,10 @@ async fn handle(guests: &Guests, key: &str) -> Result<String, Error> {
 }
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let server = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_time().build()?;
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_time()
+        .build()?;
     let runtime = Runtime::builder().async_support(true).build()?;
     let store = Store::default();
     let guests: Arc<Guests> = Arc::new(Pool::with_async_factory(&runtime, 64, {

@@ -40,12 +40,17 @@ fn inside_tokio<R: Send>(handle: Handle, f: impl FnOnce() -> wasmtime::Result<R>
     }
     // A thread of its own has no ambient runtime: the sync WASI uses its
     // own, as outside tokio.
-    std::thread::scope(|scope| match std::thread::Builder::new().name("tinybind-guest".into()).spawn_scoped(scope, f) {
-        Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        Err(e) => Err(wasmtime::Error::msg(format!(
-            "cannot start a thread to run the guest outside the current-thread tokio runtime ({e}); \
+    std::thread::scope(|scope| {
+        match std::thread::Builder::new()
+            .name("tinybind-guest".into())
+            .spawn_scoped(scope, f)
+        {
+            Ok(thread) => thread.join().unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            Err(e) => Err(wasmtime::Error::msg(format!(
+                "cannot start a thread to run the guest outside the current-thread tokio runtime ({e}); \
              call it from tokio::task::spawn_blocking"
-        ))),
+            ))),
+        }
     })
 }
 

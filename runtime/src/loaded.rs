@@ -141,7 +141,11 @@ impl LoadedModule {
 
     /// [`Self::instantiate_with_host`] on an async runtime, `link` being the
     /// generated async host trait's.
-    pub async fn instantiate_with_host_async<H: Send + 'static>(&self, host: H, link: HostLink) -> Result<Instance, Error> {
+    pub async fn instantiate_with_host_async<H: Send + 'static>(
+        &self,
+        host: H,
+        link: HostLink,
+    ) -> Result<Instance, Error> {
         Instance::new_async(self.runtime.compiler().clone(), self.guest.clone(), Some(link), Some(Box::new(host)))
             .await
             .map_err(|(e, _)| e)

@@ -171,7 +171,11 @@ impl<T: PoolItem> Pool<T> {
     /// `make` gives, e.g.
     /// `|rt| async move { GreeterAsync::with_host(&rt, MyHost::new()).await }`;
     /// borrow them with [`Pool::get_async`].
-    pub fn with_async_factory<F>(runtime: &Runtime, max_idle: usize, make: impl Fn(Runtime) -> F + Send + Sync + 'static) -> Self
+    pub fn with_async_factory<F>(
+        runtime: &Runtime,
+        max_idle: usize,
+        make: impl Fn(Runtime) -> F + Send + Sync + 'static,
+    ) -> Self
     where
         F: Future<Output = Result<T, Error>> + Send + 'static,
     {
@@ -228,7 +232,8 @@ impl<T: PoolItem> Pool<T> {
     fn swap(&self, make: Factory<T>) {
         let generation = {
             let mut current = self.make.write().unwrap_or_else(|p| p.into_inner());
-            self.is_async.store(matches!(make, Factory::Async(_)), Ordering::Release);
+            self.is_async
+                .store(matches!(make, Factory::Async(_)), Ordering::Release);
             *current = make;
             self.generation.fetch_add(1, Ordering::AcqRel) + 1
         };

@@ -316,7 +316,9 @@ impl RuntimeBuilder {
         config.memory_init_cow(self.pooling.is_some() || !self.settings.preinitialize);
         config.consume_fuel(self.settings.fuel.is_some());
         // Only the component model's concurrent calls need it, which
-        // tinybind does not use; off, stores set nothing up for them.
+        // tinybind does not use. This build of wasmtime does not compile it
+        // in (asking for it fails); off, it stays off should another crate
+        // of the program turn on wasmtime's `component-model-async`.
         config.concurrency_support(false);
         let async_support = self.settings.async_support;
         // Where a busy async guest yields (see `deadline::yielding`).

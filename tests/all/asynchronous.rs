@@ -25,7 +25,10 @@ fn multi_thread() -> tokio::runtime::Runtime {
 }
 
 fn current_thread() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread().enable_time().build().expect("tokio runtime")
+    tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()
+        .expect("tokio runtime")
 }
 
 /// A store whose lookups await a timer, as a database or cache would, and
@@ -92,11 +95,17 @@ fn exports_and_host_functions_are_awaited() {
         // A failing or panicking async host function stops the guest with
         // a typed error naming the import; reset makes it usable again.
         let err = g.checked(0).await.unwrap_err();
-        assert!(matches!(&err, Error::Host { import, reason, .. } if import == "env.check" && reason.contains("down")), "{err:?}");
+        assert!(
+            matches!(&err, Error::Host { import, reason, .. } if import == "env.check" && reason.contains("down")),
+            "{err:?}"
+        );
         assert!(matches!(g.checked(7).await, Err(Error::Poisoned { .. })));
         g.reset().await.unwrap();
         let err = g.checked(1).await.unwrap_err();
-        assert!(matches!(&err, Error::Host { reason, .. } if reason.contains("panicked: the store panicked")), "{err:?}");
+        assert!(
+            matches!(&err, Error::Host { reason, .. } if reason.contains("panicked: the store panicked")),
+            "{err:?}"
+        );
         g.reset().await.unwrap();
         // An import the host leaves unimplemented fails as in the sync API.
         let err = g.scaled(1.5).await.unwrap_err();
@@ -203,7 +212,9 @@ fn a_busy_guest_yields_to_the_executor_and_still_meets_its_deadline() {
         ticker.abort();
         assert!(matches!(&err, Error::Timeout { export, .. } if export == "spin"), "{err:?}");
         let (ticks, worst) = (ticks.load(Ordering::SeqCst), *worst.lock().unwrap());
-        eprintln!("a 1 s spin on a current-thread runtime: {spun:?}; the ticker ran {ticks} times, worst stall {worst:?}");
+        eprintln!(
+            "a 1 s spin on a current-thread runtime: {spun:?}; the ticker ran {ticks} times, worst stall {worst:?}"
+        );
         // On this one thread the ticker runs only when the guest yields:
         // without yields it would not have run once in that second.
         assert!(ticks >= 20, "the ticker ran {ticks} times while the guest spun");
@@ -215,25 +226,58 @@ fn the_api_of_the_other_mode_is_refused_with_a_typed_error() {
     let sync_rt = Runtime::new().unwrap();
     let async_rt = async_runtime();
     let err = Hostile::new(&async_rt).err().expect("the sync API on an async runtime");
-    assert!(matches!(err, Error::WrongMode { runtime_async: true, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::WrongMode {
+                runtime_async: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("Async"), "{err}");
     current_thread().block_on(async {
-        let err = HostileAsync::new(&sync_rt).await.err().expect("the async API on a sync runtime");
-        assert!(matches!(err, Error::WrongMode { runtime_async: false, .. }), "{err:?}");
+        let err = HostileAsync::new(&sync_rt)
+            .await
+            .err()
+            .expect("the async API on a sync runtime");
+        assert!(
+            matches!(
+                err,
+                Error::WrongMode {
+                    runtime_async: false,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
         assert!(err.to_string().contains("async_support(true)"), "{err}");
     });
     // A fiber stack too small for the wasm stack is refused when built.
-    let err = Runtime::builder().async_support(true).async_stack_size(64 << 10).build().unwrap_err();
+    let err = Runtime::builder()
+        .async_support(true)
+        .async_stack_size(64 << 10)
+        .build()
+        .unwrap_err();
     assert!(matches!(err, Error::Engine(_)), "{err:?}");
     // A smaller stack than the default, still above the wasm stack, works.
-    let small = Runtime::builder().async_support(true).async_stack_size(1 << 20).build().unwrap();
+    let small = Runtime::builder()
+        .async_support(true)
+        .async_stack_size(1 << 20)
+        .build()
+        .unwrap();
     current_thread().block_on(async {
         let mut g = HostileAsync::new(&small).await.unwrap();
         assert_eq!(g.divide(9, 3).await.unwrap(), 3);
     });
     // The tracer answers imports synchronously: not on an async runtime.
     let tracer = tinybind_runtime::ImportTracer::new(|_| {});
-    let err = Runtime::builder().async_support(true).trace_imports(tracer).build().unwrap_err();
+    let err = Runtime::builder()
+        .async_support(true)
+        .trace_imports(tracer)
+        .build()
+        .unwrap_err();
     assert!(err.to_string().contains("async_support"), "{err}");
 }
 
@@ -340,4 +384,46 @@ fn async_guests_are_pooled_and_borrowed_per_task() {
         }
     });
     assert_eq!((pool.stats().created, pool.stats().reused), (1, 2));
+}
+
+#[test]
+fn every_limit_applies_to_async_guests() {
+    // Pooling and pre-initialisation.
+    let rt = Runtime::builder()
+        .async_support(true)
+        .pooling(8)
+        .preinitialize(true)
+        .build()
+        .unwrap();
+    current_thread().block_on(async {
+        let mut g = HostcallsAsync::with_host(&rt, Store::default()).await.unwrap();
+        assert!(g.instance().preinitialized(), "{:?}", rt.preinit_status(&tinybind::guests::hostcalls::MODULE));
+        assert_eq!(g.pair_of(2).await.unwrap(), "pp:4");
+    });
+    // Fuel.
+    let rt = Runtime::builder()
+        .async_support(true)
+        .fuel(Some(5_000_000))
+        .build()
+        .unwrap();
+    current_thread().block_on(async {
+        let mut g = HostileAsync::new(&rt).await.unwrap();
+        let err = g.spin(1).await.unwrap_err();
+        assert!(matches!(&err, Error::OutOfFuel { export, .. } if export == "spin"), "{err:?}");
+    });
+    // The memory cap: growth past it fails inside the guest, a trap.
+    let cap = 32 << 20;
+    let rt = Runtime::builder()
+        .async_support(true)
+        .memory_limit(cap)
+        .build()
+        .unwrap();
+    current_thread().block_on(async {
+        let mut g = HostileAsync::new(&rt).await.unwrap();
+        let err = g.hog().await.unwrap_err();
+        assert!(matches!(err, Error::Trap { .. }), "{err:?}");
+        assert!(g.instance().memory_size() <= cap);
+        g.reset().await.unwrap();
+        assert_eq!(g.divide(8, 2).await.unwrap(), 4);
+    });
 }

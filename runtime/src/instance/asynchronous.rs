@@ -18,7 +18,12 @@ impl Instance {
     /// A call whose future is dropped before it completes leaves the guest
     /// half-way through: the instance is then poisoned, as after a trap.
     #[inline]
-    pub async fn call_async<P, R>(&mut self, export: &'static str, func: &TypedFunc<P, R>, params: P) -> Result<R, Error>
+    pub async fn call_async<P, R>(
+        &mut self,
+        export: &'static str,
+        func: &TypedFunc<P, R>,
+        params: P,
+    ) -> Result<R, Error>
     where
         P: WasmParams + Send + Sync,
         R: WasmResults + Send + Sync,

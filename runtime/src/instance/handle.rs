@@ -148,14 +148,26 @@ impl Instance {
         self.check(export)?;
         let total: u64 = args.iter().map(|a| bounds::padded(a.len())).sum();
         if total > u64::from(self.arena.size) {
-            ready_now(self.grow_arena(export, total, Exec::Sync))?;
+            self.grow_arena_now(export, total)?;
         }
         self.copy_args(export, args, out)
     }
 
+    /// [`Self::grow_arena`] for the sync API, out of the hot path.
+    #[cold]
+    #[inline(never)]
+    fn grow_arena_now(&mut self, export: &'static str, needed: u64) -> Result<(), Error> {
+        ready_now(self.grow_arena(export, needed, Exec::Sync))
+    }
+
     /// Copies `args` into the arena, which holds them all.
     #[inline(always)]
-    pub(super) fn copy_args(&mut self, export: &'static str, args: &[&[u8]], out: &mut [GuestSlice]) -> Result<(), Error> {
+    pub(super) fn copy_args(
+        &mut self,
+        export: &'static str,
+        args: &[&[u8]],
+        out: &mut [GuestSlice],
+    ) -> Result<(), Error> {
         let memory = self.memory_or(export)?;
         let data = memory.data_mut(&mut self.store);
         let mut offset = self.arena.ptr;
