@@ -35,6 +35,9 @@ pub trait AsyncBindings: PoolItem + Sized {
     fn instantiate_async(runtime: &Runtime) -> impl Future<Output = Result<Self, Error>> + Send;
 }
 
+/// A factory of instances.
+type Make<T> = dyn Fn(&Runtime) -> Result<T, Error> + Send + Sync;
+
 /// What an async factory's call gives.
 type Making<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
 
@@ -42,7 +45,7 @@ type Making<T> = Pin<Box<dyn Future<Output = Result<T, Error>> + Send>>;
 /// that gives each instance its own host value or module; for async
 /// guests, one whose instances are made by a future.
 enum Factory<T> {
-    Sync(Arc<dyn Fn(&Runtime) -> Result<T, Error> + Send + Sync>),
+    Sync(Arc<Make<T>>),
     Async(Arc<dyn Fn(Runtime) -> Making<T> + Send + Sync>),
 }
 

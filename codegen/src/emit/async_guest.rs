@@ -5,6 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
+use crate::emit::guest::host_accessors;
 use crate::emit::methods::method;
 use crate::emit::pre::Tables;
 use crate::emit::signature::Flavor;
@@ -81,6 +82,7 @@ pub fn async_struct(g: &GuestModel, tables: &Tables, embedded: bool) -> TokenStr
         };
     }
     let host = ident(&g.async_host_trait());
+    let accessors = host_accessors();
     let bindings = if embedded {
         let bindings = async_bindings(quote!(<H: #host + Default>), quote!(#name<H>), quote!(Self::with_host(runtime, H::default())));
         quote! {
@@ -123,15 +125,7 @@ pub fn async_struct(g: &GuestModel, tables: &Tables, embedded: bool) -> TokenStr
         impl<H: #host> #name<H> {
             #with_host
 
-            /// The host value.
-            pub fn host(&self) -> &H {
-                self.instance.host::<H>()
-            }
-
-            /// The host value, mutably.
-            pub fn host_mut(&mut self) -> &mut H {
-                self.instance.host_mut::<H>()
-            }
+            #accessors
 
             #common
         }

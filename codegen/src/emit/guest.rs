@@ -121,21 +121,14 @@ pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
         } else {
             (quote!(), quote!())
         };
+        let accessors = host_accessors();
         let impls = quote! {
             #new
 
             impl<H: #host> #guest_struct<H> {
                 #with_host
 
-                /// The host value.
-                pub fn host(&self) -> &H {
-                    self.instance.host::<H>()
-                }
-
-                /// The host value, mutably.
-                pub fn host_mut(&mut self) -> &mut H {
-                    self.instance.host_mut::<H>()
-                }
+                #accessors
 
                 #common
             }
@@ -245,6 +238,22 @@ pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
             #trait_impls
 
             #async_struct
+        }
+    }
+}
+
+/// `host()` and `host_mut()` of a guest struct with a host `H`, sync or
+/// async.
+pub fn host_accessors() -> TokenStream {
+    quote! {
+        /// The host value.
+        pub fn host(&self) -> &H {
+            self.instance.host::<H>()
+        }
+
+        /// The host value, mutably.
+        pub fn host_mut(&mut self) -> &mut H {
+            self.instance.host_mut::<H>()
         }
     }
 }
