@@ -5,11 +5,10 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-use crate::emit::guest::host_accessors;
 use crate::emit::methods::method;
 use crate::emit::pre::Tables;
 use crate::emit::signature::Flavor;
-use crate::emit::tokens::{doc, ident};
+use crate::emit::tokens::{doc, host_accessors, ident};
 use crate::model::guest::GuestModel;
 
 /// The struct and its impls.

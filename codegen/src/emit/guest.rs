@@ -7,11 +7,11 @@ use quote::quote;
 use crate::emit::dynamic::dynamic_arm;
 use crate::emit::host;
 use crate::emit::info::{function_info, import_info};
-use crate::emit::async_guest;
+use crate::emit::async_guest::{async_struct, pre_methods};
 use crate::emit::methods::method;
 use crate::emit::signature::Flavor;
 use crate::emit::pre;
-use crate::emit::tokens::{doc, ident, inner_doc};
+use crate::emit::tokens::{doc, host_accessors, ident, inner_doc};
 use crate::emit::types;
 use crate::model::guest::GuestModel;
 use tinybind_abi::Startup;
@@ -183,9 +183,9 @@ pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
         };
         (quote!(), struct_def, impls, instantiate)
     };
-    let instantiate_async = async_guest::pre_methods(g, &tables, &instance_mut);
+    let instantiate_async = pre_methods(g, &tables, &instance_mut);
     let pre_items = pre::pre(g, &tables, embedded, quote!(#instantiate #instantiate_async));
-    let async_struct = async_guest::async_struct(g, &tables, embedded);
+    let async_struct = async_struct(g, &tables, embedded);
     let table_defs = &tables.defs;
 
     let trait_impls = trait_impls(g, embedded);
@@ -238,22 +238,6 @@ pub fn guest_module(g: &GuestModel, bytes: Option<&BytesPath>) -> TokenStream {
             #trait_impls
 
             #async_struct
-        }
-    }
-}
-
-/// `host()` and `host_mut()` of a guest struct with a host `H`, sync or
-/// async.
-pub fn host_accessors() -> TokenStream {
-    quote! {
-        /// The host value.
-        pub fn host(&self) -> &H {
-            self.instance.host::<H>()
-        }
-
-        /// The host value, mutably.
-        pub fn host_mut(&mut self) -> &mut H {
-            self.instance.host_mut::<H>()
         }
     }
 }

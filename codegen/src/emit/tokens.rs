@@ -114,3 +114,19 @@ pub fn wasm_to_scalar(s: Scalar, x: TokenStream) -> TokenStream {
         Scalar::I32 | Scalar::I64 | Scalar::F32 | Scalar::F64 => x,
     }
 }
+
+/// `host()` and `host_mut()` of a guest struct with a host `H`, sync or
+/// async.
+pub fn host_accessors() -> TokenStream {
+    quote! {
+        /// The host value.
+        pub fn host(&self) -> &H {
+            self.instance.host::<H>()
+        }
+
+        /// The host value, mutably.
+        pub fn host_mut(&mut self) -> &mut H {
+            self.instance.host_mut::<H>()
+        }
+    }
+}
