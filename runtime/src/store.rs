@@ -17,6 +17,8 @@ pub struct State {
     pub(crate) free: Option<TypedFunc<i32, ()>>,
     /// The host value of the guest's host trait (see [`crate::host`]).
     pub(crate) host: Option<Box<dyn Any + Send>>,
+    /// Of an async runtime (see `RuntimeBuilder::async_support`).
+    pub(crate) is_async: bool,
 }
 
 impl State {
@@ -28,6 +30,7 @@ impl State {
             malloc: None,
             free: None,
             host,
+            is_async: false,
         }
     }
 }

@@ -427,3 +427,61 @@ fn every_limit_applies_to_async_guests() {
         assert_eq!(g.divide(8, 2).await.unwrap(), 4);
     });
 }
+
+/// The host of the hand-written `badhost` guest, sync (served to the async
+/// bindings by the blanket impl).
+#[derive(Default)]
+struct Bad {
+    logs: Vec<String>,
+}
+
+impl tinybind::guests::badhost::BadhostHost for Bad {
+    fn log(&mut self, message: &str) -> Result<(), HostError> {
+        self.logs.push(message.to_string());
+        Ok(())
+    }
+
+    fn lookup(&mut self, key: &str) -> Result<String, HostError> {
+        Ok(format!("value of {key}"))
+    }
+
+    fn fill(&mut self, memory: &mut tinybind::GuestMemory<'_>, out: i32) -> Result<(), HostError> {
+        let ptr = memory.alloc_bytes(b"filled by the host")?;
+        memory.write_u32(out as u32, ptr)?;
+        Ok(())
+    }
+}
+
+#[test]
+fn bad_guest_arguments_come_back_as_typed_errors_through_the_async_api() {
+    use tinybind::guests::badhost::BadhostAsync;
+    let rt = async_runtime();
+    current_thread().block_on(async {
+        let mut g = BadhostAsync::with_host(&rt, Bad::default()).await.unwrap();
+        assert_eq!(g.lookup_len().await.unwrap(), "value of key".len() as i32);
+        // Re-entered from the guest's malloc while the result is placed.
+        g.lookup_reentrant().await.unwrap();
+        assert_eq!(g.host_mut().logs.drain(..).collect::<Vec<_>>(), vec!["key"]);
+        let cases: [(&str, &str); 4] = [
+            ("log_out_of_bounds", "outside its memory"),
+            ("log_not_utf8", "not UTF-8"),
+            ("lookup_bad_retptr", "result area of 8 bytes at 0xfffc"),
+            // A raw async method cannot allocate in the guest: a typed
+            // error, not a panic.
+            ("fill_len", "a raw host method of an async runtime cannot call the guest's `malloc`"),
+        ];
+        for (export, says) in cases {
+            g.reset().await.unwrap();
+            let err = match export {
+                "log_out_of_bounds" => g.log_out_of_bounds().await.unwrap_err(),
+                "log_not_utf8" => g.log_not_utf8().await.unwrap_err(),
+                "lookup_bad_retptr" => g.lookup_bad_retptr().await.unwrap_err(),
+                _ => g.fill_len().await.unwrap_err(),
+            };
+            let text = err.to_string();
+            assert!(matches!(err, Error::Host { .. }), "{export}: {err:?}");
+            assert!(text.contains(says) && text.contains(&format!("`{export}`")), "{export}: {text}");
+        }
+        assert!(g.host().logs.is_empty(), "no bad call reached the host method");
+    });
+}

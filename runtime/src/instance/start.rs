@@ -74,6 +74,7 @@ impl Instance {
         store.limiter(|s| &mut s.limits);
         if is_async {
             yield_at_each_tick(&mut store);
+            store.data_mut().is_async = true;
         }
         let deadline = Deadline::new(compiler.clock.clone(), settings.timeout);
         let fuel = settings.fuel;

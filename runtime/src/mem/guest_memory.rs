@@ -130,7 +130,12 @@ impl<'a> GuestMemory<'a> {
     ///
     /// Who frees the block is the import's ABI: with TinyGo 0.26 and later a
     /// block stays allocated until the guest's `free` ([`Self::free`]).
+    ///
+    /// On an async runtime it fails: a raw async host method cannot call
+    /// into the guest (declare the import in Go for a typed method, whose
+    /// string and slice results the runtime places).
     pub fn alloc(&mut self, size: u32) -> Result<u32, HostError> {
+        self.sync_only("malloc")?;
         let Some(malloc) = self.store.data().malloc.clone() else {
             return Err(HostError::new("the guest exports no `malloc`"));
         };
@@ -157,9 +162,22 @@ impl<'a> GuestMemory<'a> {
 
     /// The guest's `free(ptr)` (nothing when it exports none).
     pub fn free(&mut self, ptr: u32) -> Result<(), HostError> {
+        self.sync_only("free")?;
         if let Some(free) = self.store.data().free.clone() {
             free.call(&mut self.store, ptr as i32)
                 .map_err(|e| HostError::new(format!("the guest's `free` failed: {e:#}")))?;
+        }
+        Ok(())
+    }
+
+    /// Refuses a call into the guest from a raw host method of an async
+    /// runtime, which runs on a fiber where only `call_async` is allowed.
+    fn sync_only(&self, export: &str) -> Result<(), HostError> {
+        if self.store.data().is_async {
+            return Err(HostError::new(format!(
+                "a raw host method of an async runtime cannot call the guest's `{export}`: declare the \
+                 import in Go beside the module for a typed method, whose results the runtime places"
+            )));
         }
         Ok(())
     }
