@@ -12,14 +12,14 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use wasmtime::{AsContext, AsContextMut, FuncType, Val};
+use wasmtime::{AsContext, FuncType, Val};
 
 use crate::config::UnlinkedImports;
 use crate::dynamic::aggregate;
 use crate::dynamic::lowered::{scalar_to_wasm, Lowering, ResultShape};
 use crate::host::call::{Args, Caller};
 use crate::host::failure::fault;
-use crate::host::results::write_blob;
+use crate::host::results::{result_area, write_blob};
 use crate::runtime::RuntimeBuilder;
 use crate::store::State;
 use crate::value::{scalar_from_wasm, zero_wasm_value, GoInterface, Value, ValueType};
@@ -295,20 +295,10 @@ fn typed_call<'a>(
 
 /// Zeroes the retptr area of `size` bytes at `retptr`.
 fn zero_area(caller: &mut Caller<'_>, import: &str, retptr: u32, size: u32) -> wasmtime::Result<()> {
-    let memory = caller.data().memory;
-    let written = memory.and_then(|m| {
-        let data = m.data_mut(caller.as_context_mut());
-        let area = data.get_mut(retptr as usize..(retptr as usize).checked_add(size as usize)?)?;
-        area.fill(0);
-        Some(())
-    });
-    match written {
-        Some(()) => Ok(()),
-        None => Err(fault(
-            import,
-            format!("the guest passed a result area of {size} bytes at {retptr:#x}, outside its memory"),
-        )),
-    }
+    let data = result_area(caller, import, retptr, size)?;
+    // `result_area` checked the area.
+    data[retptr as usize..retptr as usize + size as usize].fill(0);
+    Ok(())
 }
 
 /// The arguments of a typed import, decoded from its wasm values from

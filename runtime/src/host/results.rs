@@ -9,7 +9,7 @@ use wasmtime::{AsContext, AsContextMut, TypedFunc};
 use crate::host::call::{Caller, HostResult};
 use crate::host::failure::fault;
 use crate::mem::bounds::{self, Primitive};
-use crate::mem::layout::Blob;
+use crate::mem::layout::{relocate, Blob};
 use crate::value::GoInterface;
 
 /// One result a host method gives back through the retptr.
@@ -192,33 +192,34 @@ fn place(
 /// the same reasons.
 pub(crate) fn write_blob(caller: &mut Caller<'_>, import: &str, retptr: i32, size: u32, blob: &Blob) -> HostResult<()> {
     let retptr = retptr as u32;
-    let mut bytes = blob.bytes().to_vec();
-    let block = if blob.relocations().is_empty() {
-        None
-    } else {
-        // The whole blob goes to the block, so its offsets are the block's.
-        let block = allocate(caller, import, bytes.len() as u64)?;
-        for &at in blob.relocations() {
-            let at = at as usize;
-            let word = u32::from_le_bytes([bytes[at], bytes[at + 1], bytes[at + 2], bytes[at + 3]]);
-            bytes[at..at + 4].copy_from_slice(&word.wrapping_add(block).to_le_bytes());
-        }
-        Some(block)
-    };
+    let bytes = blob.bytes();
+    if blob.relocations().is_empty() {
+        let data = result_area(caller, import, retptr, size)?;
+        put(data, retptr, &bytes[..size as usize]);
+        return Ok(());
+    }
+    // The whole blob goes to the block, and is relocated there; the area
+    // at its start is then copied to the retptr.
+    let block = allocate(caller, import, bytes.len() as u64)?;
     let data = result_area(caller, import, retptr, size)?;
-    if let Some(block) = block {
-        put(data, block, &bytes);
+    // Inside the block `allocate` checked against memory.
+    put(data, block, bytes);
+    if relocate(data, block, blob.relocations()).is_none() {
+        return Err(fault(import, "the results' pointers lie outside the block the guest gave".into()));
     }
-    put(data, retptr, &bytes[..size as usize]);
-    if let Some(ptr) = block {
-        release(caller, ptr)?;
-    }
-    Ok(())
+    let area = block as usize..block as usize + size as usize;
+    data.copy_within(area, retptr as usize);
+    release(caller, block)
 }
 
 /// Guest memory, with the retptr area of `size` bytes at `retptr` checked
 /// to lie inside it.
-fn result_area<'c>(caller: &'c mut Caller<'_>, import: &str, retptr: u32, size: u32) -> HostResult<&'c mut [u8]> {
+pub(crate) fn result_area<'c>(
+    caller: &'c mut Caller<'_>,
+    import: &str,
+    retptr: u32,
+    size: u32,
+) -> HostResult<&'c mut [u8]> {
     let Some(mem) = caller.data().memory else {
         return Err(fault(import, "the guest exports no memory".into()));
     };
