@@ -222,8 +222,8 @@ enum ReadKind {
 enum Arg {
     /// A value computed from the wasm parameters.
     Value(TokenStream),
-    /// The argument read from memory into `local`.
-    Read(Ident),
+    /// The argument read from memory into `local`, of that kind.
+    Read(Ident, ReadKind),
 }
 
 fn typed_parts(l: &crate::abi::lower::Lowered, locals: &mut Scope) -> TypedParts {
@@ -281,7 +281,7 @@ fn typed_parts(l: &crate::abi::lower::Lowered, locals: &mut Scope) -> TypedParts
                     _ => (quote!(), ReadKind::Slice),
                 };
                 reads.push((local.clone(), read, kind));
-                args.push(Arg::Read(local));
+                args.push(Arg::Read(local, kind));
             }
         }
     }
@@ -358,7 +358,7 @@ fn sync_call(qualified: &str, method: &Ident, parts: &TypedParts) -> (TokenStrea
     });
     let args = parts.args.iter().map(|a| match a {
         Arg::Value(v) => v.clone(),
-        Arg::Read(local) => quote!(#local),
+        Arg::Read(local, _) => quote!(#local),
     });
     let view = if parts.reads.is_empty() { quote!(_view) } else { quote!(view) };
     let call = quote! {
@@ -392,21 +392,14 @@ fn async_call(qualified: &str, method: &Ident, parts: &TypedParts, locals: &mut 
     for a in &parts.args {
         match a {
             Arg::Value(v) => args.push(v.clone()),
-            Arg::Read(local) => {
-                let strings = parts
-                    .reads
-                    .iter()
-                    .any(|(l, _, kind)| l == local && matches!(kind, ReadKind::Strings));
-                if strings {
-                    let refs = ident(&locals.unique(format!("{local}_refs")));
-                    before.push(quote! {
-                        let #refs: ::std::vec::Vec<&str> = #local.iter().map(::std::string::String::as_str).collect();
-                    });
-                    args.push(quote!(&#refs));
-                } else {
-                    args.push(quote!(&#local));
-                }
+            Arg::Read(local, ReadKind::Strings) => {
+                let refs = ident(&locals.unique(format!("{local}_refs")));
+                before.push(quote! {
+                    let #refs: ::std::vec::Vec<&str> = #local.iter().map(::std::string::String::as_str).collect();
+                });
+                args.push(quote!(&#refs));
             }
+            Arg::Read(local, _) => args.push(quote!(&#local)),
         }
     }
     let call = quote! {
