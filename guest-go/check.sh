@@ -1,15 +1,18 @@
 #!/usr/bin/env bash
-# Checks that the committed TinyGo guests match their Go sources.
+# Checks that the committed Go guests (TinyGo and standard Go) match their
+# Go sources.
 #
 #     bash guest-go/check.sh            # rebuild all guests and compare
 #     bash guest-go/check.sh --show F   # print the export signature of F.wasm
 #
-# Every guest-go/NAME.go that declares `// tinybind:build FLAGS` on its first
-# line must have a committed guest-go/NAME.wasm, and rebuilding NAME.go (with
-# build.sh, into a temporary directory) must give a module with the same
-# exports: the same names, kinds and wasm function types. Byte-identical
-# output is not required (paths in debug info, TinyGo or wasm-opt versions
-# may differ). Guests written as .wat have no Go build and are not checked.
+# Every guest-go/NAME.go that declares `// tinybind:build FLAGS` (TinyGo) or
+# `// tinybind:go-build FLAGS PACKAGE` (standard Go, the program in
+# guest-go/PACKAGE) on its first line must have a committed
+# guest-go/NAME.wasm, and rebuilding it (with build.sh, into a temporary
+# directory) must give a module with the same exports: the same names, kinds
+# and wasm function types. Byte-identical output is not required (paths in
+# debug info, TinyGo, Go or wasm-opt versions may differ). Guests written as
+# .wat have no Go build and are not checked.
 # Exits non-zero with a diff when a guest is missing or stale.
 set -euo pipefail
 
@@ -57,7 +60,7 @@ fi
 guests=()
 for f in "$HERE"/*.go; do
 	[ -e "$f" ] || continue
-	sed -n '1{/^\/\/ tinybind:build[[:space:]]/q0;q1}' "$f" && guests+=("$(basename "$f" .go)")
+	sed -n '1{/^\/\/ tinybind:\(go-\)\{0,1\}build[[:space:]]/q0;q1}' "$f" && guests+=("$(basename "$f" .go)")
 done
 [ ${#guests[@]} -gt 0 ] || { echo "check.sh: no Go guests in $HERE" >&2; exit 1; }
 
@@ -91,7 +94,7 @@ for name in "${guests[@]}"; do
 		problems=$((problems + 1))
 	elif ! diff -u --label "guest-go/$name.wasm (committed)" --label "guest-go/$name.go (rebuilt)" \
 		"$TMP/$name.committed" "$TMP/$name.rebuilt" >"$TMP/$name.diff"; then
-		echo "check.sh: FAIL $name: guest-go/$name.wasm is stale, its exports differ from what $name.go builds (run: bash guest-go/build.sh $name):" >&2
+		echo "check.sh: FAIL $name: guest-go/$name.wasm is stale, its exports differ from what $name.go's build gives (run: bash guest-go/build.sh guest-go $name):" >&2
 		cat "$TMP/$name.diff" >&2
 		problems=$((problems + 1))
 	else
