@@ -225,6 +225,9 @@ pub enum Type {
     String,
     /// `[]byte`.
     Bytes,
+    /// `[]byte` as `(ptr, len)`, without a capacity: standard Go's, or a
+    /// packed result's.
+    BytesPtrLen,
     /// `[]T` of any other `T`.
     SliceOf(Box<Type>),
     /// `[N]T`.
@@ -242,7 +245,7 @@ impl Type {
     /// values alone.
     pub fn in_memory(&self) -> bool {
         match self {
-            Type::String | Type::Bytes | Type::SliceOf(_) | Type::Error => true,
+            Type::String | Type::Bytes | Type::BytesPtrLen | Type::SliceOf(_) | Type::Error => true,
             Type::Struct(s) => s.fields.iter().any(|f| f.ty.in_memory()),
             Type::ArrayOf(elem, _) => elem.in_memory(),
             Type::Scalar(_) | Type::Interface => false,
@@ -306,7 +309,25 @@ pub enum Results {
         fields: Vec<(Type, u32)>,
         size: u32,
     },
+    /// A [`Type::String`] or [`Type::BytesPtrLen`] packed into the one
+    /// `i64` result, `ptr << 32 | len`, in a block from the guest's `malloc`
+    /// that the reader frees with its `free`.
+    Packed(Type),
 }
+
+/// The exports a host allocates guest memory with, in the order they are
+/// looked for, each `(malloc, free)`, with wasm types `(i32) -> i32` and
+/// `(i32) -> ()`:
+/// - `malloc`/`free`: TinyGo's own (0.26 and later keep each block until
+///   `free`), and the de facto convention of standard Go guests (wazero's
+///   and go-plugin's examples), whose `malloc` keeps its blocks in a map
+///   until `free`;
+/// - `proxy_on_memory_allocate`, with no `free`: proxy-wasm's, whose Go
+///   SDKs return `&make([]byte, size)[0]`, memory the guest's GC owns.
+///
+/// With no `free` the blocks are the guest GC's: a host must not keep one
+/// across calls, since nothing in the guest refers to it.
+pub const ALLOCATORS: &[(&str, Option<&str>)] = &[("malloc", Some("free")), ("proxy_on_memory_allocate", None)];
 
 #[cfg(test)]
 mod tests {

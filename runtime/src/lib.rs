@@ -67,7 +67,7 @@ pub use value::{FromValue, GoInterface, StructType, Value, ValueType};
 pub mod __private {
     pub use crate::host::call::{call, call_raw, Args, Caller, HostCallError, HostResult, LinkResult, Linker};
     pub use crate::host::asynchronous::{host, lend, memory, read_args, run, Lent};
-    pub use crate::host::results::{write_results, write_results_async, Returned};
+    pub use crate::host::results::{write_packed, write_packed_async, write_results, write_results_async, Returned};
     pub use crate::mem::bounds::{to_le_bytes, GuestSlice, Primitive};
     pub use crate::mem::layout::{Blob, GoLayout, Lift, Lower};
     pub use crate::mem::reader::GuestReader;

@@ -30,6 +30,9 @@ pub enum ValueType {
     F64,
     String,
     Bytes,
+    /// A `[]byte` passed as `(ptr, len)`, without a capacity: a standard Go
+    /// parameter, or a packed result. Its values are [`Value::Bytes`].
+    BytesPtrLen,
     SliceOf(&'static ValueType),
     /// `[N]T`.
     ArrayOf(&'static ValueType, u32),
@@ -55,7 +58,7 @@ impl ValueType {
             ValueType::F32 => "f32",
             ValueType::F64 => "f64",
             ValueType::String => "string",
-            ValueType::Bytes => "bytes",
+            ValueType::Bytes | ValueType::BytesPtrLen => "bytes",
             ValueType::SliceOf(_) => "slice",
             ValueType::ArrayOf(..) => "array",
             ValueType::Struct(s) => s.name,
@@ -122,7 +125,7 @@ impl ValueType {
     /// array its elements one after another.
     pub fn layout(self) -> (u32, u32) {
         let layout = match self {
-            ValueType::String => STRING,
+            ValueType::String | ValueType::BytesPtrLen => STRING,
             ValueType::Interface | ValueType::Error => INTERFACE,
             ValueType::Bytes | ValueType::SliceOf(_) => SLICE,
             ValueType::ArrayOf(elem, n) => {

@@ -93,7 +93,7 @@ fn sample(ty: ValueType, index: usize) -> Value {
         ValueType::F32 => Value::F32(n as f32 * 1.5),
         ValueType::F64 => Value::F64(n as f64),
         ValueType::String => Value::String(WORDS[index % WORDS.len()].to_string()),
-        ValueType::Bytes => Value::Bytes(b"tinybind".to_vec()),
+        ValueType::Bytes | ValueType::BytesPtrLen => Value::Bytes(b"tinybind".to_vec()),
         ValueType::SliceOf(elem) => Value::List(vec![sample(*elem, 0), sample(*elem, 1)]),
         ValueType::ArrayOf(elem, n) => Value::List((0..n as usize).map(|i| sample(*elem, i)).collect()),
         ValueType::Struct(s) => Value::Record(

@@ -79,6 +79,9 @@ fn interface_of(go: &[PathBuf]) -> Result<Expectation, String> {
                 match r {
                     Results::Retptr { fields, .. } => fields.iter().any(|(t, _)| t.in_memory()),
                     Results::Leaf(t) => t.in_memory(),
+                    // A host function's packed result is written into a
+                    // block from the guest's `malloc`.
+                    Results::Packed(_) => true,
                     Results::None | Results::Direct(_) => false,
                 }
             } else {

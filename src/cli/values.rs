@@ -59,7 +59,7 @@ pub fn parse_value(ty: ValueType, text: &str) -> Result<Value, String> {
         ValueType::F32 => Value::F32(num(text, ty)?),
         ValueType::F64 => Value::F64(num(text, ty)?),
         ValueType::String => Value::String(text.to_string()),
-        ValueType::Bytes => match text.strip_prefix("0x") {
+        ValueType::Bytes | ValueType::BytesPtrLen => match text.strip_prefix("0x") {
             Some(hex) => Value::Bytes(parse_hex(hex)?),
             None => Value::Bytes(text.as_bytes().to_vec()),
         },

@@ -20,4 +20,5 @@ mod plugins;
 mod pool;
 mod preinit;
 mod sandbox;
+mod standard_go;
 mod structs;

@@ -19,8 +19,18 @@
 //!   pointer, the retptr, inserted as the FIRST wasm parameter, laid out as a
 //!   struct of the results; the function then returns nothing.
 //!
-//! Standard Go (`GOOS=wasip1`, `//go:wasmexport`) passes scalars only, has a
-//! 64-bit `int`, and never uses a retptr.
+//! Standard Go (`GOOS=wasip1`, `//go:wasmexport`) passes scalars and
+//! strings as `(ptr, len)`, has a 64-bit `int`, never uses a retptr, and
+//! returns at most one scalar.
+//!
+//! A packed result is the de facto convention of both compilers where the
+//! ABI has no string result (wazero's and go-plugin's examples): the Go
+//! source returns a `uint64`, `ptr << 32 | len`, of a block from the guest's
+//! `malloc`, and the host reads it, then frees it with the guest's `free`. A
+//! declaration beside the module that says `string` or `[]byte` for such a
+//! result types it ([`lower_matching`]): for standard Go that is the only
+//! way a string comes back; for TinyGo, whose own string result is a retptr,
+//! the module's wasm type tells the two apart.
 
 use tinybind_abi::{Scalar, MAX_WASM_VALUES};
 
@@ -45,6 +55,10 @@ pub enum Results {
     Leaf { value: Repr, leaf: Scalar },
     /// Written to memory at the retptr (the first wasm parameter).
     Retptr { fields: Vec<Field>, size: u32 },
+    /// A `string` ([`Repr::String`]) or `[]byte` ([`Repr::Bytes`]) packed
+    /// into the one `i64` result, `ptr << 32 | len`, in a block from the
+    /// guest's `malloc` that the reader frees with its `free`.
+    Packed(Repr),
 }
 
 /// A parameter after lowering.
@@ -71,7 +85,7 @@ impl Lowered {
     pub fn result_values(&self) -> Vec<&Repr> {
         match &self.results {
             Results::None | Results::Direct(_) => Vec::new(),
-            Results::Leaf { value, .. } => vec![value],
+            Results::Leaf { value, .. } | Results::Packed(value) => vec![value],
             Results::Retptr { fields, .. } => fields.iter().map(|f| &f.value).collect(),
         }
     }
@@ -87,7 +101,7 @@ impl Lowered {
             p.value = p.value.renamed(renamed);
         }
         match &mut self.results {
-            Results::None | Results::Direct(_) => {}
+            Results::None | Results::Direct(_) | Results::Packed(_) => {}
             Results::Leaf { value, .. } => *value = value.renamed(renamed),
             Results::Retptr { fields, .. } => {
                 for f in fields {
@@ -103,11 +117,20 @@ impl Lowered {
         if let Results::Retptr { size, .. } = &self.results {
             parts.push(format!("results through a retptr (first wasm parameter, {size} bytes)"));
         }
+        if let Results::Packed(value) = &self.results {
+            parts.push(format!(
+                "the {} result packed into an i64 (ptr << 32 | len), freed with the guest's `free`",
+                value.describe()
+            ));
+        }
         if self.params.iter().any(|p| matches!(p.value, Repr::Struct(_) | Repr::Array(..))) {
             parts.push("structs and arrays flattened to their fields".to_string());
         }
         if self.params.iter().any(|p| p.value == Repr::String) {
             parts.push("strings as (ptr, len)".to_string());
+        }
+        if self.params.iter().any(|p| p.value == Repr::Bytes) {
+            parts.push("byte slices as (ptr, len)".to_string());
         }
         if self.params.iter().any(|p| matches!(p.value, Repr::Slice(_) | Repr::Strings | Repr::List(_))) {
             parts.push("slices as (ptr, len, cap)".to_string());
@@ -156,8 +179,14 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
             wasm.results.push(s.wasm().into());
             Results::Direct(*s)
         }
+        [one @ (Repr::String | Repr::Bytes)] if flavour == Flavour::StandardGo => {
+            wasm.results.push(WasmType::I64);
+            Results::Packed(one.clone())
+        }
         _ if flavour == Flavour::StandardGo => {
-            return Err("standard Go's //go:wasmexport returns at most one scalar".into())
+            return Err("standard Go returns at most one scalar, or a string or []byte packed \
+                        into a uint64 (ptr << 32 | len)"
+                .into())
         }
         [one @ (Repr::Struct(_) | Repr::Array(..))] if one.flat().len() <= 1 => {
             let Some(leaf) = single_leaf(one) else {
@@ -190,6 +219,45 @@ pub fn lower(func: &GoFunc, flavour: Flavour) -> Result<Lowered, String> {
         results,
         wasm,
         go_error,
+    })
+}
+
+/// Lowers a signature as the module's wasm type `actual` shows it: the
+/// compiler's own convention, or, where that does not match and the one
+/// result is a `string` or `[]byte`, the packed one ([`Results::Packed`]).
+/// The caller still compares the result's `wasm` with `actual`.
+pub fn lower_matching(func: &GoFunc, flavour: Flavour, actual: &FuncSig) -> Result<Lowered, String> {
+    let own = lower(func, flavour)?;
+    if own.wasm == *actual {
+        return Ok(own);
+    }
+    Ok(packed(&own).filter(|p| p.wasm == *actual).unwrap_or(own))
+}
+
+/// `l`, whose one result is a string or `[]byte` through the retptr, with
+/// that result packed into an `i64` instead.
+fn packed(l: &Lowered) -> Option<Lowered> {
+    let Results::Retptr { fields, .. } = &l.results else {
+        return None;
+    };
+    let value = match fields.as_slice() {
+        [Field {
+            value: Repr::String, ..
+        }] => Repr::String,
+        [Field {
+            value: Repr::Slice(Scalar::U8),
+            ..
+        }] => Repr::Bytes,
+        _ => return None,
+    };
+    let mut wasm = l.wasm.clone();
+    wasm.params.remove(0);
+    wasm.results = vec![WasmType::I64];
+    Some(Lowered {
+        params: l.params.clone(),
+        results: Results::Packed(value),
+        wasm,
+        go_error: false,
     })
 }
 
@@ -281,8 +349,45 @@ mod tests {
     fn standard_go_has_a_64_bit_int_and_no_retptr() {
         let l = lowered("func f(x int, y int32) bool", Flavour::StandardGo).expect("lowers");
         assert_eq!(l.wasm.to_string(), "(i64, i32) -> (i32)");
-        assert!(lowered("func f(s string)", Flavour::StandardGo).is_err());
         assert!(lowered("func f() (int32, int32)", Flavour::StandardGo).is_err());
+        assert!(lowered("func f() (string, error)", Flavour::StandardGo).is_err());
+        assert!(lowered("func f(xs []int32)", Flavour::StandardGo).is_err());
+    }
+
+    #[test]
+    fn standard_go_passes_strings_and_bytes_as_ptr_len_and_packs_their_results() {
+        let l = lowered("func f(s string, b []byte) string", Flavour::StandardGo).expect("lowers");
+        assert_eq!(l.wasm.to_string(), "(i32, i32, i32, i32) -> (i64)");
+        assert_eq!(l.params[1].value, Repr::Bytes);
+        assert_eq!(l.results, Results::Packed(Repr::String));
+        let l = lowered("func f() []byte", Flavour::StandardGo).expect("lowers");
+        assert_eq!(l.results, Results::Packed(Repr::Bytes));
+    }
+
+    #[test]
+    fn a_tinygo_string_result_is_packed_where_the_module_says_so() {
+        let text = "//export f\nfunc f(name string) string\n".to_string();
+        let src = GoSource::parse(&[("t.go".into(), text)]).expect("parses");
+        let f = src.find("f").expect("declared");
+        let packed: FuncSig = FuncSig {
+            params: vec![I32, I32],
+            results: vec![I64],
+        };
+        let l = lower_matching(f, Flavour::TinyGo, &packed).expect("lowers");
+        assert_eq!(l.results, Results::Packed(Repr::String));
+        assert_eq!(l.wasm, packed);
+        // The module's own retptr convention wins where it matches.
+        let retptr = lower(f, Flavour::TinyGo).expect("lowers");
+        let l = lower_matching(f, Flavour::TinyGo, &retptr.wasm).expect("lowers");
+        assert!(matches!(l.results, Results::Retptr { .. }));
+        // A type that is neither stays the retptr lowering, for the caller's
+        // mismatch message.
+        let other = FuncSig {
+            params: vec![I32],
+            results: vec![I64],
+        };
+        let l = lower_matching(f, Flavour::TinyGo, &other).expect("lowers");
+        assert_ne!(l.wasm, other);
     }
 
     #[test]

@@ -16,6 +16,12 @@
 //!   `{ptr, len, cap}`, an interface 8 `{typecode, value}`; a struct's
 //!   alignment is its largest field's, and its size is rounded up to it; an
 //!   array is its elements one after another.
+//!
+//! Standard Go's `//go:wasmexport` and `//go:wasmimport` pass scalars, and a
+//! `string` as `(ptr, len)`; nothing else in memory. Its `int` is 64 bits
+//! (the compiler refuses `int` there anyway). A declaration beside the
+//! module may say `[]byte` for a `(ptr, len)` pair (`Repr::Bytes`): standard
+//! Go has no slice header at the boundary.
 
 use std::rc::Rc;
 
@@ -57,6 +63,9 @@ pub enum Repr {
     /// `[]T` of any other `T` (structs, arrays, `bool`, slices):
     /// `(ptr, len, cap)` of elements laid out one after another.
     List(Box<Repr>),
+    /// `[]byte` as `(ptr, len)`, without a capacity: a parameter of a
+    /// standard Go declaration, or a packed result.
+    Bytes,
 }
 
 /// A Go struct type, laid out.
@@ -92,7 +101,7 @@ impl Repr {
     fn flatten_into(&self, out: &mut Vec<WasmType>) {
         match self {
             Repr::Scalar(s) => out.push(s.wasm().into()),
-            Repr::String | Repr::Interface => out.extend([WasmType::I32; 2]),
+            Repr::String | Repr::Bytes | Repr::Interface => out.extend([WasmType::I32; 2]),
             Repr::Slice(_) | Repr::Strings | Repr::List(_) => out.extend([WasmType::I32; 3]),
             Repr::Struct(s) => s.fields.iter().for_each(|f| f.value.flatten_into(out)),
             Repr::Array(elem, n) => (0..*n).for_each(|_| elem.flatten_into(out)),
@@ -103,7 +112,7 @@ impl Repr {
     fn leaf_count(&self) -> u64 {
         match self {
             Repr::Scalar(_) => 1,
-            Repr::String | Repr::Interface => 2,
+            Repr::String | Repr::Bytes | Repr::Interface => 2,
             Repr::Slice(_) | Repr::Strings | Repr::List(_) => 3,
             Repr::Struct(s) => s.fields.iter().map(|f| f.value.leaf_count()).sum(),
             Repr::Array(elem, n) => elem.leaf_count().saturating_mul(u64::from(*n)),
@@ -114,7 +123,7 @@ impl Repr {
     pub fn layout(&self) -> Layout {
         match self {
             Repr::Scalar(s) => s.layout(),
-            Repr::String => tinybind_abi::STRING,
+            Repr::String | Repr::Bytes => tinybind_abi::STRING,
             Repr::Interface => tinybind_abi::INTERFACE,
             Repr::Slice(_) | Repr::Strings | Repr::List(_) => tinybind_abi::SLICE,
             Repr::Struct(s) => Layout {
@@ -147,6 +156,7 @@ impl Repr {
         match self {
             Repr::Scalar(s) => s.go_name().to_string(),
             Repr::Slice(s) => format!("[]{}", s.go_name()),
+            Repr::Bytes => "[]uint8".into(),
             Repr::Array(e, n) => format!("[{n}]{}", e.go_type()),
             Repr::List(e) => format!("[]{}", e.go_type()),
             other => other.describe(),
@@ -161,6 +171,7 @@ impl Repr {
             Repr::Slice(s) => format!("[]{}", s.name()),
             Repr::Interface => "interface".into(),
             Repr::Strings => "[]string".into(),
+            Repr::Bytes => "[]u8".into(),
             Repr::Struct(s) => s.go_name.clone(),
             Repr::Array(e, n) => format!("[{n}]{}", e.describe()),
             Repr::List(e) => format!("[]{}", e.describe()),
@@ -285,14 +296,21 @@ fn lower_inner(ty: &GoType, flavour: Flavour, depth: u32) -> Result<Repr, String
         GoType::Uint64 => Scalar::U64,
         GoType::Float32 => Scalar::F32,
         GoType::Float64 => Scalar::F64,
-        GoType::String
-        | GoType::Slice(_)
-        | GoType::Interface(_)
-        | GoType::Struct { .. }
-        | GoType::Array(..)
-            if flavour == Flavour::StandardGo =>
-        {
-            return Err("standard Go's //go:wasmexport passes scalars only".into())
+        GoType::String if flavour == Flavour::StandardGo && depth > 0 => {
+            return Err("standard Go passes a string only as a parameter of its own".into())
+        }
+        GoType::Slice(elem) if flavour == Flavour::StandardGo => {
+            return match (**elem == GoType::Uint8, depth) {
+                (true, 0) => Ok(Repr::Bytes),
+                _ => Err("standard Go's //go:wasmexport and //go:wasmimport pass no slices; a \
+                          declaration may say `[]byte` for a (ptr, len) pair"
+                    .into()),
+            }
+        }
+        GoType::Interface(_) | GoType::Struct { .. } | GoType::Array(..) if flavour == Flavour::StandardGo => {
+            return Err("standard Go's //go:wasmexport and //go:wasmimport pass scalars and \
+                        strings only (no interfaces, structs or arrays)"
+                .into())
         }
         GoType::String => return Ok(Repr::String),
         GoType::Interface(_) => return Ok(Repr::Interface),

@@ -54,7 +54,7 @@ pub fn dynamic_arm(f: &FunctionModel, method_names: &[&str]) -> TokenStream {
     let result_count = match &f.binding {
         Binding::Typed(l) => match &l.results {
             Results::None => 0,
-            Results::Direct(_) | Results::Leaf { .. } => 1,
+            Results::Direct(_) | Results::Leaf { .. } | Results::Packed(_) => 1,
             Results::Retptr { fields, .. } => fields.len().saturating_sub(usize::from(l.go_error)),
         },
         Binding::Raw { .. } => f.wasm.results.len(),
@@ -92,7 +92,7 @@ fn result_values(f: &FunctionModel) -> Vec<bool> {
     match &f.binding {
         Binding::Typed(l) => match &l.results {
             Results::None => Vec::new(),
-            Results::Direct(_) | Results::Leaf { .. } => vec![false],
+            Results::Direct(_) | Results::Leaf { .. } | Results::Packed(_) => vec![false],
             Results::Retptr { fields, .. } => fields[..fields.len().saturating_sub(usize::from(l.go_error))]
                 .iter()
                 .map(|f| matches!(f.value, Repr::List(_)))

@@ -262,7 +262,7 @@ fn typed_parts(l: &crate::abi::lower::Lowered, locals: &mut Scope) -> TypedParts
                     tinybind_runtime::GoInterface { typecode: #t as u32, value: #v as u32 }
                 }));
             }
-            Repr::String | Repr::Slice(_) | Repr::Strings => {
+            Repr::String | Repr::Bytes | Repr::Slice(_) | Repr::Strings => {
                 let (ptr, len) = (part("ptr", locals), part("len", locals));
                 wasm.push((ptr.clone(), quote!(i32)));
                 wasm.push((len.clone(), quote!(i32)));
@@ -272,7 +272,7 @@ fn typed_parts(l: &crate::abi::lower::Lowered, locals: &mut Scope) -> TypedParts
                 }
                 let (read, kind) = match p.value {
                     Repr::String => (quote!(view.str(#ptr, #len)?), ReadKind::Str),
-                    Repr::Slice(Scalar::U8) => (quote!(view.bytes(#ptr, #len)?), ReadKind::Bytes),
+                    Repr::Slice(Scalar::U8) | Repr::Bytes => (quote!(view.bytes(#ptr, #len)?), ReadKind::Bytes),
                     Repr::Strings => (quote!(view.strings(#ptr, #len)?), ReadKind::Strings),
                     Repr::Slice(s) => {
                         let t = scalar_ty(s);
@@ -432,6 +432,25 @@ fn typed_results(
         Results::Leaf { .. } => {
             quote!(compile_error!("a host function's struct result has no binding"))
         }
+        // Written into a block from the guest's `malloc`, which the guest
+        // then owns (and frees).
+        Results::Packed(value) => {
+            let r = ident(&locals.unique("result".into()));
+            let bytes = match value {
+                Repr::String => quote!(#r.as_bytes()),
+                _ => quote!(&#r),
+            };
+            let write = match flavor {
+                Flavor::Sync => quote!(tinybind_runtime::__private::write_packed(&mut caller, #qualified, #bytes)),
+                Flavor::Async => {
+                    quote!(tinybind_runtime::__private::write_packed_async(&mut caller, #qualified, #bytes).await)
+                }
+            };
+            quote! {
+                let #r = #call?;
+                #write
+            }
+        }
         Results::Retptr { fields, size } => {
             let outs: Vec<Ident> = match fields.len() {
                 1 => vec![ident(&locals.unique("result".into()))],
@@ -465,6 +484,8 @@ fn typed_results(
 fn out_value(v: &Repr, x: &Ident) -> TokenStream {
     match v {
         Repr::String => quote!(tinybind_runtime::__private::Returned::String(&#x)),
+        // Only ever a packed result, never a retptr field.
+        Repr::Bytes => quote!(compile_error!("a []byte as (ptr, len) is a parameter or a packed result only")),
         Repr::Slice(Scalar::U8) => quote!(tinybind_runtime::__private::Returned::Bytes(&#x)),
         Repr::Slice(_) => quote!(tinybind_runtime::__private::Returned::slice(&#x)),
         // The model refuses a host function's []string result; should that

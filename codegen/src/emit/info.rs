@@ -74,7 +74,7 @@ fn value_types(f: &FunctionModel) -> (Vec<TokenStream>, Vec<TokenStream>) {
             match &l.results {
                 Results::None => Vec::new(),
                 Results::Direct(s) => vec![scalar_value_type(*s)],
-                Results::Leaf { value, .. } => vec![value_type(value)],
+                Results::Leaf { value, .. } | Results::Packed(value) => vec![value_type(value)],
                 Results::Retptr { fields, .. } => fields
                     .iter()
                     .enumerate()
@@ -121,7 +121,7 @@ fn value_type(v: &Repr) -> TokenStream {
     match v {
         Repr::Scalar(s) => scalar_value_type(*s),
         Repr::String => quote!(tinybind_runtime::ValueType::String),
-        Repr::Slice(Scalar::U8) => quote!(tinybind_runtime::ValueType::Bytes),
+        Repr::Slice(Scalar::U8) | Repr::Bytes => quote!(tinybind_runtime::ValueType::Bytes),
         Repr::Strings => quote!(tinybind_runtime::ValueType::SliceOf(&tinybind_runtime::ValueType::String)),
         Repr::Slice(s) => {
             let inner = scalar_value_type(*s);

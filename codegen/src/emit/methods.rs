@@ -111,7 +111,7 @@ fn typed_body(f: &FunctionModel, l: &Lowered, flavor: Flavor) -> TokenStream {
     };
     let wasm_args = &args.wasm;
     let invoke = invoke(flavor, quote!(#export, &self.exports.#field, (#(#wasm_args,)*)));
-    let tail = read_results(l, export, invoke, retptr.as_ref(), &mut locals);
+    let tail = read_results(l, export, invoke, retptr.as_ref(), &mut locals, flavor);
     let body = &args.body;
     quote! {
         #(#body)*
@@ -167,6 +167,10 @@ fn lower_params(l: &Lowered, export: &str, locals: &mut Scope, flavor: Flavor) -
                     views.push(quote!(#place.as_bytes()));
                     blobs.push(None);
                 }
+                Repr::Bytes => {
+                    views.push(quote!(#place));
+                    blobs.push(None);
+                }
                 Repr::Slice(Scalar::U8) if part.top => {
                     views.push(quote!(#place));
                     blobs.push(None);
@@ -205,7 +209,7 @@ fn lower_params(l: &Lowered, export: &str, locals: &mut Scope, flavor: Flavor) -
                 wasm.push(quote!(#place.typecode as i32));
                 wasm.push(quote!(#place.value as i32));
             }
-            Repr::String => {
+            Repr::String | Repr::Bytes => {
                 let slot = slot_iter.next();
                 wasm.push(quote!(#slot.ptr));
                 wasm.push(quote!(#slot.len));
@@ -243,6 +247,7 @@ fn read_results(
     invoke: TokenStream,
     retptr: Option<&Ident>,
     locals: &mut Scope,
+    flavor: Flavor,
 ) -> TokenStream {
     let call = quote!(#invoke?);
     match &l.results {
@@ -259,6 +264,17 @@ fn read_results(
             let r = format_ident!("{}", locals.unique("result".to_string()));
             let built = around_leaf(value, wasm_to_scalar(*leaf, quote!(#r)));
             quote! { let #r = #call; ::std::result::Result::Ok(#built) }
+        }
+        // Read from the block it names, which is then freed.
+        Results::Packed(value) => {
+            let r = format_ident!("{}", locals.unique("packed".to_string()));
+            let take = match (value, flavor) {
+                (Repr::String, Flavor::Sync) => quote!(self.instance.take_packed_string(#export, #r)),
+                (Repr::String, Flavor::Async) => quote!(self.instance.take_packed_string_async(#export, #r).await),
+                (_, Flavor::Sync) => quote!(self.instance.take_packed_bytes(#export, #r)),
+                (_, Flavor::Async) => quote!(self.instance.take_packed_bytes_async(#export, #r).await),
+            };
+            quote! { let #r = #call; #take }
         }
         Results::Retptr { fields, size } if l.go_error && !fields.is_empty() => {
             let out = format_ident!("{}", locals.unique("out".to_string()));
@@ -361,6 +377,8 @@ fn read_tail(out: &Ident, field: &Field) -> TokenStream {
         }
         Repr::String => quote!(#out.string(#off)),
         Repr::Slice(Scalar::U8) => quote!(#out.bytes(#off)),
+        // Only ever a parameter or a packed result, never a retptr field.
+        Repr::Bytes => quote!(compile_error!("a []byte as (ptr, len) is a parameter or a packed result only")),
         Repr::Strings => quote!(#out.strings(#off)),
         Repr::Slice(_) => quote!(#out.slice(#off)),
         Repr::Interface => quote!(#out.interface(#off)),

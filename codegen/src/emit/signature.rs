@@ -40,7 +40,7 @@ pub fn typed_result(l: &Lowered) -> TokenStream {
     match &l.results {
         Results::None => quote!(()),
         Results::Direct(s) => scalar_ty(*s),
-        Results::Leaf { value, .. } => result_ty(value),
+        Results::Leaf { value, .. } | Results::Packed(value) => result_ty(value),
         Results::Retptr { fields, .. } if l.go_error && !fields.is_empty() => {
             let value = tuple(fields[..fields.len() - 1].iter().map(|f| result_ty(&f.value)).collect());
             quote!(::std::result::Result<#value, tinybind_runtime::GoError>)

@@ -49,6 +49,7 @@ pub fn param_ty(v: &Repr) -> TokenStream {
         Repr::Strings => quote!(&[&str]),
         Repr::Scalar(s) => scalar_ty(*s),
         Repr::String => quote!(&str),
+        Repr::Bytes => quote!(&[u8]),
         Repr::Slice(s) => {
             let s = scalar_ty(*s);
             quote!(&[#s])
@@ -70,6 +71,7 @@ pub fn result_ty(v: &Repr) -> TokenStream {
         Repr::Strings => quote!(::std::vec::Vec<::std::string::String>),
         Repr::Scalar(s) => scalar_ty(*s),
         Repr::String => quote!(::std::string::String),
+        Repr::Bytes => quote!(::std::vec::Vec<u8>),
         Repr::Slice(s) => {
             let s = scalar_ty(*s);
             quote!(::std::vec::Vec<#s>)

@@ -22,6 +22,7 @@ pub fn lowering(f: &FunctionModel) -> Lowering {
         lower::Results::None => Results::None,
         lower::Results::Direct(s) => Results::Direct(*s),
         lower::Results::Leaf { value, .. } => Results::Leaf(ty(value)),
+        lower::Results::Packed(value) => Results::Packed(ty(value)),
         lower::Results::Retptr { fields, size } => {
             let last = fields.len().saturating_sub(1);
             Results::Retptr {
@@ -52,6 +53,7 @@ fn ty(v: &Repr) -> Type {
     match v {
         Repr::Scalar(s) => Type::Scalar(*s),
         Repr::String => Type::String,
+        Repr::Bytes => Type::BytesPtrLen,
         Repr::Slice(tinybind_abi::Scalar::U8) => Type::Bytes,
         Repr::Slice(s) => Type::SliceOf(Box::new(Type::Scalar(*s))),
         Repr::Strings => Type::SliceOf(Box::new(Type::String)),

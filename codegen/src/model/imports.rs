@@ -51,6 +51,7 @@ pub fn infer_imports(
     info: &ModuleInfo,
     go: Option<&GoSource>,
     flavour: Flavour,
+    malloc: bool,
     warnings: &mut Vec<String>,
 ) -> (Vec<ImportModel>, Vec<String>) {
     let mut scope = Scope::with_reserved(&[]);
@@ -103,6 +104,7 @@ pub fn infer_imports(
             name: &import.name,
             qualified: &qualified,
             sig,
+            malloc,
         };
         let func = bind_import(&site, method, declared, flavour, warnings);
         if func.evidence == Evidence::WasmOnly {
@@ -150,6 +152,8 @@ struct ImportSite<'a> {
     name: &'a str,
     qualified: &'a str,
     sig: &'a FuncSig,
+    /// The module exports an allocator (`tinybind_abi::ALLOCATORS`).
+    malloc: bool,
 }
 
 /// The binding of one import: typed when its Go declaration lowers to the
@@ -181,7 +185,7 @@ fn bind_import(
     f.go_location = Some(go.location.clone());
     f.go_doc = go.doc.clone();
     f.evidence = Evidence::GoSource;
-    let l = match lower::lower(go, flavour) {
+    let l = match lower::lower_matching(go, flavour, sig) {
         Ok(l) => l,
         Err(reason) => {
             warnings.push(format!(
@@ -200,6 +204,9 @@ fn bind_import(
     let aggregate = |v: &&Repr| matches!(v, Repr::Struct(_) | Repr::Array(..) | Repr::List(_));
     let unsupported = if l.result_values().iter().any(|v| **v == Repr::Strings) {
         Some("a []string result")
+    } else if matches!(l.results, lower::Results::Packed(_)) && !site.malloc {
+        Some("a packed string or []byte result, which the host writes into a block from the \
+              guest's `malloc`, in a module that exports none,")
     } else if l.values().iter().any(aggregate) {
         Some("a struct, array or slice of structs")
     } else {

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use tinybind_abi::{Scalar, Startup, MAX_WASM_VALUES};
 
 use crate::abi::lower::{self, Results};
-use crate::abi::repr::{Flavour, Struct};
+use crate::abi::repr::{Flavour, Repr, Struct};
 use crate::dwarf::{self, DwarfFunc};
 use crate::go::{GoFunc, GoParam, GoSource, GoType};
 use crate::model::guest::{
@@ -24,6 +24,7 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
     let (compiler, flavour) = compiler(info);
     let startup = startup(info);
     let dwarf_funcs = dwarf::subprograms(info);
+    let allocator = allocator(info);
     let mut warnings = Vec::new();
     let mut functions: Vec<FunctionModel> = Vec::new();
     let mut runtime_exports = Vec::new();
@@ -74,7 +75,10 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
         }
         let dwarf = dwarf::for_export(info, &dwarf_funcs, &export.name, export.func_index);
         let declared = go.and_then(|g| g.find(&export.name));
-        let f = bind(name, export, declared, dwarf, flavour, &mut scope, &mut warnings);
+        let mut f = bind(name, export, declared, dwarf, flavour, &mut scope, &mut warnings);
+        if flavour == Flavour::StandardGo && !allocator.0 {
+            require_allocator(name, &mut f, &mut warnings);
+        }
         if f.evidence == Evidence::WasmOnly {
             wasm_only.push(export.name.clone());
         }
@@ -82,7 +86,7 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
         functions.push(f);
     }
 
-    let (imports, legacy_imports) = infer_imports(name, info, go, flavour, &mut warnings);
+    let (imports, legacy_imports) = infer_imports(name, info, go, flavour, allocator.0, &mut warnings);
 
     if let Some(go) = go {
         warnings.extend(go.stray_pragmas.iter().map(|p| format!("guest `{name}`: {p}")));
@@ -136,8 +140,8 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
         compiler,
         flavour,
         startup,
-        has_malloc: info.exports_func("malloc"),
-        has_free: info.exports_func("free"),
+        has_malloc: allocator.0,
+        has_free: allocator.1,
         functions,
         imports,
         runtime_exports,
@@ -266,6 +270,47 @@ fn compiler(info: &ModuleInfo) -> (String, Flavour) {
     )
 }
 
+/// Whether the module exports an allocator the host can write through
+/// (`tinybind_abi::ALLOCATORS`, with its wasm type), and its `free`.
+fn allocator(info: &ModuleInfo) -> (bool, bool) {
+    let func = |name: &str, params: &[WasmType], results: &[WasmType]| {
+        info.exports
+            .iter()
+            .any(|e| e.name == name && e.sig.params == params && e.sig.results == results)
+    };
+    for (malloc, free) in tinybind_abi::ALLOCATORS {
+        if func(malloc, &[WasmType::I32], &[WasmType::I32]) {
+            return (true, free.is_some_and(|f| func(f, &[WasmType::I32], &[])));
+        }
+    }
+    (false, false)
+}
+
+/// A standard Go export whose arguments go into guest memory, in a module
+/// that exports no allocator to put them in: the host cannot pass them, so
+/// the binding is raw, with a warning that says what to add.
+fn require_allocator(guest: &str, f: &mut FunctionModel, warnings: &mut Vec<String>) {
+    let Binding::Typed(l) = &f.binding else {
+        return;
+    };
+    if !l.params.iter().any(|p| matches!(p.value, Repr::String | Repr::Bytes)) {
+        return;
+    }
+    warnings.push(format!(
+        "guest `{guest}`: export `{}`: `{}` takes strings or byte slices, which the host writes \
+         into guest memory through an allocator the guest exports, and this module exports \
+         none; the binding uses the raw wasm types {}. Export one from the Go code: \
+         `//go:wasmexport malloc` on `func malloc(size uint32) uintptr` that keeps each block in \
+         a map until `//go:wasmexport free` on `func free(ptr uintptr)` deletes it",
+        f.export,
+        f.go.as_deref().unwrap_or_default(),
+        f.wasm
+    ));
+    let names = flat_names(l);
+    f.binding = Binding::Raw { names };
+    sanitize_params(f);
+}
+
 fn startup(info: &ModuleInfo) -> Startup {
     Startup::of_module(info.exports_func("_initialize"), info.exports_func("_start"), info.imports_module("gojs"))
 }
@@ -297,7 +342,7 @@ fn bind(
     };
 
     if let Some(go) = declared {
-        let lowered = lower::lower(go, flavour).map(|l| {
+        let lowered = lower::lower_matching(go, flavour, &export.sig).map(|l| {
             let check = results_check::check(&l, export);
             (l, check)
         });

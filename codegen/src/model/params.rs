@@ -30,7 +30,7 @@ pub fn flat_names(l: &Lowered) -> Vec<String> {
         for (path, part) in p.value.parts() {
             let name = part_name(&p.name, &path);
             let suffixes: &[&str] = match part {
-                Repr::String => &["_ptr", "_len"],
+                Repr::String | Repr::Bytes => &["_ptr", "_len"],
                 Repr::Interface => &["_typecode", "_value"],
                 Repr::Slice(_) | Repr::Strings | Repr::List(_) => &["_ptr", "_len", "_cap"],
                 Repr::Scalar(_) | Repr::Struct(_) | Repr::Array(..) => &[""],

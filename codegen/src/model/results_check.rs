@@ -46,7 +46,7 @@ fn leaves(value: &Repr, at: u32, out: &mut Vec<(u32, u32)>) {
     let words = |n: u32, out: &mut Vec<(u32, u32)>| out.extend((0..n).map(|i| (at + 4 * i, 4)));
     match value {
         Repr::Scalar(s) => out.push((at, s.layout().size)),
-        Repr::String | Repr::Interface => words(2, out),
+        Repr::String | Repr::Bytes | Repr::Interface => words(2, out),
         Repr::Slice(_) | Repr::Strings | Repr::List(_) => words(3, out),
         Repr::Struct(s) => {
             for f in &s.fields {

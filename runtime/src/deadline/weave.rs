@@ -396,9 +396,14 @@ impl Weaver {
         }
     }
 
+    /// `if clock >= deadline { unreachable }`. The clock is read with an
+    /// atomic load: another thread writes it, and a plain load in a loop
+    /// that stores nothing may be merged with the one before the loop by the
+    /// compiler's redundant-load elimination (it was, in standard Go's
+    /// `for {}`, which then spun past its deadline for ever).
     fn check(&self, f: &mut wasm_encoder::Function) {
         f.instruction(&Instruction::I32Const(0));
-        f.instruction(&Instruction::I64Load(MemArg {
+        f.instruction(&Instruction::I64AtomicLoad(MemArg {
             offset: 0,
             align: 3,
             memory_index: self.clock(),

@@ -25,6 +25,7 @@ impl Lowering {
                     abi::Results::None => ResultShape::None,
                     abi::Results::Direct(s) => ResultShape::Direct(*ValueType::of_scalar(*s)),
                     abi::Results::Leaf(t) => ResultShape::Leaf(value_type(t)),
+                    abi::Results::Packed(t) => ResultShape::Packed(value_type(t)),
                     abi::Results::Retptr { fields, size } => ResultShape::Retptr {
                         fields: fields.iter().map(|(t, offset)| (value_type(t), *offset)).collect(),
                         size: *size,
@@ -40,6 +41,7 @@ fn value_type(t: &abi::Type) -> ValueType {
         abi::Type::Scalar(s) => *ValueType::of_scalar(*s),
         abi::Type::String => ValueType::String,
         abi::Type::Bytes => ValueType::Bytes,
+        abi::Type::BytesPtrLen => ValueType::BytesPtrLen,
         abi::Type::SliceOf(elem) => ValueType::SliceOf(static_type(elem)),
         abi::Type::ArrayOf(elem, n) => ValueType::ArrayOf(static_type(elem), *n),
         abi::Type::Struct(s) => ValueType::Struct(Box::leak(Box::new(StructType {

@@ -44,6 +44,10 @@ pub enum ResultShape {
         fields: Vec<(ValueType, u32)>,
         size: u32,
     },
+    /// A [`ValueType::String`] or [`ValueType::BytesPtrLen`] packed into
+    /// the one `i64` result, `ptr << 32 | len`, in a block the guest's
+    /// `free` takes back once it is read.
+    Packed(ValueType),
 }
 
 impl Lowering {
@@ -61,7 +65,7 @@ impl Lowering {
             Lowering::Raw { results, .. } => results.clone(),
             Lowering::Typed { results, .. } => match results {
                 ResultShape::None => Vec::new(),
-                ResultShape::Direct(t) | ResultShape::Leaf(t) => vec![*t],
+                ResultShape::Direct(t) | ResultShape::Leaf(t) | ResultShape::Packed(t) => vec![*t],
                 ResultShape::Retptr { fields, .. } => fields.iter().map(|(t, _)| *t).collect(),
             },
         }
@@ -132,6 +136,15 @@ pub fn call_lowered(
                     }
                     None => Err(missing_result(instance.guest(), export)),
                 },
+                ResultShape::Packed(t) => {
+                    let Some(Val::I64(packed)) = out.first() else {
+                        return Err(missing_result(instance.guest(), export));
+                    };
+                    Ok(vec![match t {
+                        ValueType::String => Value::String(instance.take_packed_string(export, *packed)?),
+                        _ => Value::Bytes(instance.take_packed_bytes(export, *packed)?),
+                    }])
+                }
                 ResultShape::Retptr { fields, size } => {
                     let retptr = match vals.first() {
                         Some(Val::I32(p)) => *p,
@@ -170,7 +183,7 @@ fn lower_args(
     for (t, v) in parts.iter().copied() {
         match (&t, v) {
             (ValueType::String, Value::String(s)) => blobs.push((s.as_bytes().to_vec(), Vec::new())),
-            (ValueType::Bytes, Value::Bytes(b)) => blobs.push((b.clone(), Vec::new())),
+            (ValueType::Bytes | ValueType::BytesPtrLen, Value::Bytes(b)) => blobs.push((b.clone(), Vec::new())),
             // Slices of strings, structs, arrays or bools: laid out as in
             // memory, pointers and all.
             (ValueType::SliceOf(elem), Value::List(items)) if **elem == ValueType::String || needs_blob(**elem) => {
@@ -184,7 +197,7 @@ fn lower_args(
                 }
                 blobs.push((bytes, Vec::new()));
             }
-            (ValueType::String | ValueType::Bytes | ValueType::SliceOf(_), other) => {
+            (ValueType::String | ValueType::Bytes | ValueType::BytesPtrLen | ValueType::SliceOf(_), other) => {
                 return Err(Error::ArgumentType {
                     expected: t.name(),
                     got: other.type_name(),
@@ -214,7 +227,7 @@ fn lower_args(
     };
     for (t, v) in parts.iter().copied() {
         match (&t, v) {
-            (ValueType::String, _) => {
+            (ValueType::String | ValueType::BytesPtrLen, _) => {
                 let (s, _) = next_slot()?;
                 vals.extend([Val::I32(s.ptr), Val::I32(s.len)]);
             }

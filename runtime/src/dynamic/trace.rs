@@ -19,7 +19,7 @@ use crate::dynamic::aggregate;
 use crate::dynamic::lowered::{scalar_to_wasm, Lowering, ResultShape};
 use crate::host::call::{Args, Caller};
 use crate::host::failure::fault;
-use crate::host::results::{result_area, write_blob};
+use crate::host::results::{result_area, write_blob, write_packed};
 use crate::runtime::RuntimeBuilder;
 use crate::store::State;
 use crate::value::{scalar_from_wasm, zero_wasm_value, GoInterface, Value, ValueType};
@@ -156,7 +156,7 @@ fn fits(shape: &ImportShape, ty: &FuncType) -> bool {
 
 fn flat_len(t: ValueType) -> usize {
     match t {
-        ValueType::String | ValueType::Interface | ValueType::Error => 2,
+        ValueType::String | ValueType::BytesPtrLen | ValueType::Interface | ValueType::Error => 2,
         ValueType::Bytes | ValueType::SliceOf(_) => 3,
         _ => 1,
     }
@@ -269,6 +269,23 @@ fn typed_call<'a>(
             }
             values.to_vec()
         }
+        // Zero is the empty value.
+        (ResultShape::Packed(t), None) => vec![zero_value(*t)],
+        (ResultShape::Packed(t), Some(values)) => {
+            answered(import, &[*t], values)?;
+            let packed = match &values[0] {
+                Value::String(s) => write_packed(caller, import, s.as_bytes())?,
+                Value::Bytes(b) => write_packed(caller, import, b)?,
+                other => return Err(fits(crate::error::Error::ArgumentType {
+                    expected: t.name(),
+                    got: other.type_name(),
+                })),
+            };
+            if let Some(slot) = results.first_mut() {
+                *slot = Val::I64(packed);
+            }
+            values.to_vec()
+        }
         (ResultShape::Retptr { fields, size }, answer) => {
             let retptr = i32_at(0);
             match answer {
@@ -329,7 +346,7 @@ fn typed_args(
                     .map(|b| Value::String(String::from_utf8_lossy(b).into_owned()))
                     .map_err(|f| f.into_reason())
             }
-            ValueType::Bytes => args
+            ValueType::Bytes | ValueType::BytesPtrLen => args
                 .bytes(i32_at(at), i32_at(at + 1))
                 .map(|b| Value::Bytes(b.to_vec()))
                 .map_err(|f| f.into_reason()),
@@ -391,7 +408,7 @@ fn zero_value(t: ValueType) -> Value {
         ValueType::F32 => Value::F32(0.0),
         ValueType::F64 => Value::F64(0.0),
         ValueType::String => Value::String(String::new()),
-        ValueType::Bytes => Value::Bytes(Vec::new()),
+        ValueType::Bytes | ValueType::BytesPtrLen => Value::Bytes(Vec::new()),
         ValueType::SliceOf(_) => Value::List(Vec::new()),
         ValueType::Interface | ValueType::Error => Value::Interface(GoInterface::default()),
         #[allow(unreachable_patterns)]

@@ -130,6 +130,40 @@ pub async fn write_results_async(
     Ok(())
 }
 
+/// Writes a host method's packed result (a `string` or `[]byte` as one
+/// `i64`, `ptr << 32 | len`; see `instance::packed`) into a block from the
+/// guest's `malloc`, and returns it packed. The guest owns the block: its
+/// `malloc` keeps it (in its map) until the guest hands it to its own
+/// `free`, which is the convention's. An empty value is `0`, no block.
+pub fn write_packed(caller: &mut Caller<'_>, import: &str, bytes: &[u8]) -> HostResult<i64> {
+    if bytes.is_empty() {
+        return Ok(0);
+    }
+    let ptr = allocate(caller, import, bytes.len() as u64)?;
+    put_packed(caller, import, ptr, bytes)
+}
+
+/// [`write_packed`] from an async host function.
+pub async fn write_packed_async(caller: &mut Caller<'_>, import: &str, bytes: &[u8]) -> HostResult<i64> {
+    if bytes.is_empty() {
+        return Ok(0);
+    }
+    let ptr = allocate_async(caller, import, bytes.len() as u64).await?;
+    put_packed(caller, import, ptr, bytes)
+}
+
+/// Copies `bytes` to the block at `ptr` (checked by `usable`) and packs it.
+fn put_packed(caller: &mut Caller<'_>, import: &str, ptr: u32, bytes: &[u8]) -> HostResult<i64> {
+    let Some(memory) = caller.data().memory else {
+        return Err(fault(import, "the guest exports no memory".into()));
+    };
+    let data = memory.data_mut(caller.as_context_mut());
+    if bounds::write(data, ptr, bytes).is_none() {
+        return Err(fault(import, format!("the block at {ptr:#x} does not hold {} bytes", bytes.len())));
+    }
+    Ok(((u64::from(ptr) << 32) | bytes.len() as u64) as i64)
+}
+
 /// The bytes of guest memory the strings and slices among `fields` take.
 fn payload_size(fields: &[(u32, Returned<'_>)]) -> u64 {
     fields

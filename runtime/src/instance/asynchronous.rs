@@ -42,7 +42,7 @@ impl Instance {
     ) -> Result<[GuestSlice; N], Error> {
         self.check_async(export)?;
         let total: u64 = args.iter().map(|a| bounds::padded(a.len())).sum();
-        if total > u64::from(self.arena.size) {
+        if self.needs_arena(total) {
             self.grow_arena(export, total, Exec::Async).await?;
         }
         let mut out = [GuestSlice::default(); N];

@@ -147,10 +147,20 @@ impl Instance {
     ) -> Result<(), Error> {
         self.check(export)?;
         let total: u64 = args.iter().map(|a| bounds::padded(a.len())).sum();
-        if total > u64::from(self.arena.size) {
+        if self.needs_arena(total) {
             self.grow_arena_now(export, total)?;
         }
         self.copy_args(export, args, out)
+    }
+
+    /// Whether arguments of `total` bytes need a new arena: a larger one,
+    /// or, where the guest exports no `free`, a fresh one for every call.
+    /// Such a guest's blocks are its GC's (`tinybind_abi::ALLOCATORS`), and
+    /// nothing in the guest refers to a block once the call that used it
+    /// has returned, so a later collection may reuse it.
+    #[inline(always)]
+    pub(super) fn needs_arena(&self, total: u64) -> bool {
+        total > u64::from(self.arena.size) || (total > 0 && self.store.data().free.is_none())
     }
 
     /// [`Self::grow_arena`] for the sync API, out of the hot path.
@@ -430,10 +440,12 @@ impl Instance {
                 len: needed,
             });
         }
-        let size = needed
-            .max(u64::from(self.arena.size) * 2)
-            .max(256)
-            .min(limit.min(u64::from(u32::MAX))) as u32;
+        // A block the guest's GC owns serves one call: no room to spare.
+        let spare = match self.store.data().free {
+            Some(_) => (u64::from(self.arena.size) * 2).max(256),
+            None => 0,
+        };
+        let size = needed.max(spare).min(limit.min(u64::from(u32::MAX))) as u32;
         self.release_arena(exec).await;
         self.arena = self.allocate(export, size, exec).await?;
         Ok(())

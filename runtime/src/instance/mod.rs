@@ -4,6 +4,7 @@
 
 mod asynchronous;
 mod failure;
+pub(crate) mod packed;
 pub(crate) mod handle;
 mod start;
 mod untyped;

@@ -135,8 +135,7 @@ impl Instance {
         // Host functions may run from the start function on: they find the
         // guest's memory and allocator in the store.
         let memory = instance.get_memory(&mut inst.store, "memory");
-        let malloc = instance.get_typed_func(&mut inst.store, "malloc").ok();
-        let free = instance.get_typed_func(&mut inst.store, "free").ok();
+        let (malloc, free) = allocator(&mut inst.store, &instance);
         let state = inst.store.data_mut();
         state.memory = memory;
         state.malloc = malloc;
@@ -258,6 +257,23 @@ impl Instance {
         }
     }
 }
+
+/// The guest's allocator, `malloc` and `free` (`tinybind_abi::ALLOCATORS`,
+/// the first one it exports with the wasm types `(i32) -> i32` and
+/// `(i32) -> ()`). With no `free`, the blocks are the guest GC's: the arena
+/// is then allocated anew for each call (`Instance::write_args`).
+fn allocator(store: &mut Store<State>, instance: &wasmtime::Instance) -> (Option<Malloc>, Option<Free>) {
+    for (malloc, free) in tinybind_abi::ALLOCATORS {
+        if let Ok(malloc) = instance.get_typed_func(&mut *store, malloc) {
+            let free = free.and_then(|f| instance.get_typed_func(&mut *store, f).ok());
+            return (Some(malloc), free);
+        }
+    }
+    (None, None)
+}
+
+type Malloc = wasmtime::TypedFunc<i32, i32>;
+type Free = wasmtime::TypedFunc<i32, ()>;
 
 /// Whether instantiation failed in the guest's code rather than in
 /// linking or allocation.

@@ -1,0 +1,170 @@
+//! Standard Go guests (Go 1.24+ `GOOS=wasip1 -buildmode=c-shared`, built
+//! with Go 1.26.8 by `guest-go/build.sh`): `stdgreet` exports its own
+//! `malloc`/`free` (a map keeps every block until `free`) and returns
+//! strings packed into a `uint64`, `ptr << 32 | len`, which its
+//! declarations (`guest-go/stdgreet.go`) type as `string`; `stdnoalloc`
+//! exports no allocator, so its string function stays raw.
+
+use std::time::{Duration, Instant};
+
+use tinybind::guests::stdgreet::{Stdgreet, StdgreetHost};
+use tinybind::guests::stdnoalloc::Stdnoalloc;
+use tinybind::{Error, HostError, Runtime};
+
+fn runtime() -> Runtime {
+    Runtime::new().expect("runtime")
+}
+
+/// Records the guest's log lines and answers its lookups.
+#[derive(Default)]
+struct Recorder {
+    logs: Vec<String>,
+}
+
+impl StdgreetHost for Recorder {
+    fn log(&mut self, message: &str) -> Result<(), HostError> {
+        self.logs.push(message.to_string());
+        Ok(())
+    }
+
+    fn lookup(&mut self, key: &str) -> Result<String, HostError> {
+        match key {
+            "missing" => Err(HostError::new("no such key")),
+            "big" => Ok("v".repeat(200_000)),
+            _ => Ok(format!("value-of-{key}")),
+        }
+    }
+}
+
+#[test]
+fn strings_go_in_and_packed_strings_come_back() {
+    let rt = runtime();
+    let mut g = Stdgreet::new(&rt).expect("instantiate");
+    assert_eq!(g.greet("Ada").expect("greet"), "Hello, Ada!");
+    assert_eq!(g.concatenate("foo", "bar").expect("concatenate"), "foobar");
+    assert_eq!(g.concatenate("", "").expect("empty"), "");
+    assert_eq!(g.count("a,b,,c", ",").expect("count"), 3);
+    assert_eq!(g.add(40, 2).expect("add"), 42);
+    assert_eq!(g.reverse(&[1, 2, 3, 250]).expect("reverse"), vec![250, 3, 2, 1]);
+    assert_eq!(g.greet("żółw 🐢").expect("utf-8"), "Hello, żółw 🐢!");
+    // Every result block went back to the guest's `free`, and the arena is
+    // the one block the host keeps.
+    assert!(g.pinned().expect("pinned") <= 1);
+}
+
+#[test]
+fn two_hundred_kilobytes_in_and_out() {
+    let rt = runtime();
+    let mut g = Stdgreet::with_host(&rt, Recorder::default()).expect("instantiate");
+    let big = "x".repeat(200_000);
+    let out = g.concatenate(&big, "!").expect("concatenate");
+    assert_eq!(out.len(), 200_001);
+    assert!(out.ends_with("x!"));
+    let out = g.repeat("ab", 100_000).expect("repeat");
+    assert_eq!(out.len(), 200_000);
+    let data: Vec<u8> = (0..200_000u32).map(|i| i as u8).collect();
+    let mut expected = data.clone();
+    expected.reverse();
+    assert_eq!(g.reverse(&data).expect("reverse"), expected);
+    // The host's answer of 200 KB, into a block from the guest's malloc.
+    let out = g.describe("big").expect("describe");
+    assert_eq!(out.len(), "big=".len() + 200_000);
+    assert!(g.pinned().expect("pinned") <= 1);
+}
+
+#[test]
+fn typed_host_functions_take_and_return_strings() {
+    let rt = runtime();
+    let mut g = Stdgreet::with_host(&rt, Recorder::default()).expect("instantiate");
+    g.shout("hello").expect("shout");
+    assert_eq!(g.host().logs, vec!["HELLO!".to_string()]);
+    assert_eq!(g.describe("k").expect("describe"), "k=value-of-k");
+    // The guest freed the host's block itself.
+    assert!(g.pinned().expect("pinned") <= 1);
+    let err = g.describe("missing").expect_err("the host fails");
+    assert!(err.to_string().contains("no such key"), "{err}");
+}
+
+#[test]
+fn forty_thousand_calls_keep_memory_flat_and_free_every_block() {
+    let rt = runtime();
+    let mut g = Stdgreet::with_host(&rt, Recorder::default()).expect("instantiate");
+    // Names of about 100 bytes: a block kept per call would pin 2.5 MB and
+    // more over the second half, well past the bound below.
+    let pad = "x".repeat(100);
+    let mut halfway = 0;
+    for i in 0..40_000u32 {
+        let name = format!("guest-{i}-{pad}");
+        let out = g.greet(&name).expect("greet");
+        assert_eq!(out, format!("Hello, {name}!"));
+        if i % 3 == 0 {
+            assert_eq!(g.describe(&name).expect("describe"), format!("{name}=value-of-{name}"));
+        }
+        if i == 20_000 {
+            halfway = g.instance().memory_size();
+        }
+    }
+    let pinned = g.pinned().expect("pinned");
+    assert!(pinned <= 1, "{pinned} blocks still pinned");
+    // Go's heap settles in the first half; after that memory stays within
+    // a page or so of where it was.
+    let end = g.instance().memory_size();
+    assert!(end <= halfway + (1 << 20), "memory grew from {halfway} to {end} bytes in the second half");
+}
+
+#[test]
+fn a_spinning_export_is_stopped_at_its_deadline_and_poisons() {
+    let rt = Runtime::builder()
+        .timeout(Some(Duration::from_millis(500)))
+        .build()
+        .expect("runtime");
+    let mut g = Stdgreet::new(&rt).expect("instantiate");
+    let start = Instant::now();
+    let err = g.spin().expect_err("spin never returns");
+    assert!(matches!(&err, Error::Timeout { export, .. } if export == "spin"), "{err:?}");
+    assert!(start.elapsed() < Duration::from_secs(5), "{:?}", start.elapsed());
+    assert!(g.instance().is_poisoned());
+    g.reset().expect("reset");
+    assert_eq!(g.greet("again").expect("greet"), "Hello, again!");
+}
+
+#[test]
+fn a_go_panic_is_a_typed_error_with_its_message() {
+    let rt = runtime();
+    let mut g = Stdgreet::new(&rt).expect("instantiate");
+    let err = g.boom("bang").expect_err("panics");
+    assert!(err.to_string().contains("bang"), "{err}");
+    assert!(g.instance().is_poisoned());
+}
+
+#[test]
+fn a_packed_result_outside_memory_is_an_error_not_a_read() {
+    // What the generated `greet` does with the i64 it gets back, given
+    // values no honest guest returns: a block past the end of memory, and
+    // bytes that are not UTF-8. Neither is freed (the first is no block).
+    let rt = runtime();
+    let mut g = Stdgreet::new(&rt).expect("instantiate");
+    let err = g.instance().take_packed_bytes("greet", i64::MAX).expect_err("out of bounds");
+    assert!(matches!(err, Error::OutOfBounds { ref export, .. } if export == "greet"), "{err:?}");
+    let beyond = ((g.instance().memory_size() as i64 - 4) << 32) | 8;
+    let err = g.instance().take_packed_string("greet", beyond).expect_err("out of bounds");
+    assert!(matches!(err, Error::OutOfBounds { .. }), "{err:?}");
+    assert_eq!(g.greet("still").expect("greet"), "Hello, still!");
+}
+
+#[test]
+fn a_module_without_an_allocator_keeps_raw_string_functions() {
+    let rt = runtime();
+    let mut g = Stdnoalloc::new(&rt).expect("instantiate");
+    assert_eq!(g.add(2, 3).expect("add"), 5);
+    // `size(s string)` is raw: (ptr, len) as i32s, read from memory the
+    // guest owns (its data at 0 is whatever is there; length 0 is safe).
+    assert_eq!(g.size(0, 0).expect("size"), 0);
+    let text = tinybind::guests::stdnoalloc::INFO
+        .functions
+        .iter()
+        .find(|f| f.name == "size")
+        .map(|f| f.convention)
+        .expect("size");
+    assert!(text.contains("raw"), "{text}");
+}
