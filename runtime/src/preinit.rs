@@ -23,7 +23,7 @@
 //!   answered with a reading that every later reading of an instance made
 //!   from the snapshot comes after (see "The clock" below):
 //!   - `realtime` (clock 0): the host's wall clock, read now;
-//!   - `monotonic` (clock 1): 0.
+//!   - `monotonic` (clock 1): 1 (one nanosecond).
 //!
 //!   The CPU-time clocks (2 and 3) and unknown ones are refused.
 //! - WASI's `fd_prestat_get`, when the runtime grants no directory: errno 8
@@ -77,10 +77,14 @@
 //! - The monotonic clock of wasmtime-wasi 48 (`MonotonicClock`) counts from
 //!   the creation of each WASI context, i.e. from 0 in each instance: a
 //!   reading from the probe store would be meaningless to an instance, and
-//!   could be later than the instance's own readings. 0 is the earliest
-//!   reading an instance's clock gives, so elapsed time from a start-up
-//!   reading is never negative and is measured from the instance's creation,
-//!   within microseconds of what its own start-up would have read.
+//!   could be later than the instance's own readings. One nanosecond is
+//!   the earliest reading an instance's clock gives once it has run at all
+//!   (0 would be the earliest, but standard Go's runtime refuses it at
+//!   start-up: "fatal error: nanotime returning zero"), so elapsed time from
+//!   a start-up reading is never negative and is measured from the
+//!   instance's creation, within microseconds of what its own start-up would
+//!   have read. Standard Go keeps such a reading (`runtimeInitTime`, the
+//!   scheduler's clocks); TinyGo reads only the realtime clock.
 
 use std::future::Future;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -340,7 +344,7 @@ fn clock_time_get(mut caller: Caller<'_, Probe>, id: i32, _precision: i64, time:
             .duration_since(UNIX_EPOCH)
             .ok()
             .and_then(|d| u64::try_from(d.as_nanos()).ok()),
-        MONOTONIC => Some(0),
+        MONOTONIC => Some(1),
         _ => None,
     };
     let Some(now) = now else {

@@ -657,7 +657,7 @@ fn sample(t: tinybind_runtime::ValueType) -> String {
         T::I8 | T::I16 => "-3".into(),
         T::F32 | T::F64 => "2.5".into(),
         T::String => "Ada".into(),
-        T::Bytes => "0x0a14ff".into(),
+        T::Bytes | T::BytesPtrLen => "0x0a14ff".into(),
         T::SliceOf(T::String) => "a,b".into(),
         T::SliceOf(_) => "1,2".into(),
         T::Interface => "0:0".into(),
@@ -676,7 +676,7 @@ fn sample_json(t: tinybind_runtime::ValueType) -> serde_json::Value {
         T::I8 | T::I16 => json!(-3),
         T::F32 | T::F64 => json!(2.5),
         T::String => json!("Ada"),
-        T::Bytes => json!("0x0a14ff"),
+        T::Bytes | T::BytesPtrLen => json!("0x0a14ff"),
         _ => json!(7),
     }
 }
@@ -832,4 +832,67 @@ fn fuel_spent_at_start_up_is_out_of_fuel_at_start_up() {
     let (o, v) = json_call(&["call", &guest("concat"), "concatenate", "a", "b", "--fuel", "100000000"]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert_eq!(v, json!(["ab"]));
+}
+
+/// wazero's TinyGo `greeting` (corpus, TinyGo 0.35.0) returns its string
+/// packed into a `uint64`, `ptr << 32 | len`, of a block from `malloc`:
+/// with a declaration beside the module that says `string`, the file is
+/// typed as packed, read, and the block freed; the Go source's own
+/// `(ptr, size uint32) uint64` stays raw numbers.
+#[test]
+fn a_declared_string_types_a_tinygo_packed_result() {
+    let Some(module) = corpus("tg0.35.0-wasip1-wazero-greet-cshared.wasm") else {
+        return;
+    };
+    let dir = TempDir::new("packed");
+    let wasm = dir.copy(&module);
+    dir.file(
+        "tg0.35.0-wasip1-wazero-greet-cshared.go",
+        b"package main\n\n//go:wasmexport greeting\nfunc greeting(name string) string\n",
+    );
+    let out = tinybind(&["call", &wasm, "greeting", "Ada"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "Hello, Ada!\n");
+    let out = tinybind(&["inspect", &wasm]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("packed into an i64"), "{text}");
+}
+
+/// A standard Go guest from its file: strings in, packed strings out,
+/// traced host functions, a deadline; and the warning of a module with
+/// string parameters and no allocator, from `inspect` as from the build.
+#[test]
+fn standard_go_guests_are_called_from_their_files() {
+    let stdgreet = format!("{ROOT}/guest-go/stdgreet.wasm");
+    let cases: &[(&[&str], &str)] = &[
+        (&["greet", "Ada"], "Hello, Ada!\n"),
+        (&["concatenate", "foo", "bar"], "foobar\n"),
+        (&["reverse", "0x010203"], "030201\n"),
+        (&["count", "a,b,c", ","], "2\n"),
+        (&["add", "40", "2"], "42\n"),
+    ];
+    for (args, expected) in cases {
+        let mut all = vec!["call", stdgreet.as_str()];
+        all.extend_from_slice(args);
+        let out = tinybind(&all);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), *expected, "{args:?}");
+    }
+    let out = tinybind(&["call", &stdgreet, "shout", "hi", "--trace-imports"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains(r#"env.log(message: "HI!")"#));
+    let answers = TempDir::new("std-answers");
+    let file = answers.file("answers.json", br#"{"lookup": "forty-two"}"#);
+    let out = tinybind(&["call", &stdgreet, "describe", "k", "--trace-imports", "--import-results", &file]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "k=forty-two\n");
+    let (o, v) = json_call(&["call", &stdgreet, "spin", "--timeout", "300ms"]);
+    assert_eq!(o.status.code(), Some(124), "{v}");
+    assert_error(&v, "timeout", "stdgreet", "spin");
+
+    let out = tinybind(&["inspect", &format!("{ROOT}/guest-go/stdnoalloc.wasm")]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("compiler: Go go1."), "{text}");
+    let all = format!("{text}{}", String::from_utf8_lossy(&out.stderr));
+    assert!(all.contains("exports none") && all.contains("//go:wasmexport malloc"), "{all}");
 }

@@ -168,3 +168,24 @@ fn a_module_without_an_allocator_keeps_raw_string_functions() {
         .expect("size");
     assert!(text.contains("raw"), "{text}");
 }
+
+#[test]
+fn the_go_runtime_start_up_is_snapshotted_and_each_instance_starts_clean() {
+    let rt = Runtime::builder().pooling(4).preinitialize(true).build().expect("runtime");
+    let mut first = Stdgreet::with_host(&rt, Recorder::default()).expect("instantiate");
+    let status = rt.preinit_status(&tinybind::guests::stdgreet::MODULE);
+    assert!(first.instance().preinitialized(), "{status:?}");
+    assert_eq!(first.greet("Ada").expect("greet"), "Hello, Ada!");
+    assert_eq!(first.describe("k").expect("describe"), "k=value-of-k");
+    // A block the first instance leaves pinned is not the next one's.
+    let leaked = first.instance().take_packed_bytes("pinned", 0).expect("nothing to take");
+    assert!(leaked.is_empty());
+    let before = first.pinned().expect("pinned");
+    drop(first);
+    for _ in 0..3 {
+        let mut next = Stdgreet::with_host(&rt, Recorder::default()).expect("instantiate");
+        assert!(next.instance().preinitialized());
+        assert_eq!(next.pinned().expect("pinned"), before.min(1), "a fresh instance starts clean");
+        assert_eq!(next.concatenate("ab", "cd").expect("concatenate"), "abcd");
+    }
+}

@@ -26,6 +26,14 @@ pub fn infer(name: &str, file: &str, info: &ModuleInfo, go: Option<&GoSource>) -
     let dwarf_funcs = dwarf::subprograms(info);
     let allocator = allocator(info);
     let mut warnings = Vec::new();
+    if allocator.0 && !allocator.1 && info.exports_func("free") {
+        warnings.push(format!(
+            "guest `{name}`: its `free` is not `free(ptr)` with wasm type (i32) -> (), the one \
+             the host calls; blocks from its `malloc` are taken as its GC's, so the argument \
+             block is not reused and packed results are not freed (a `malloc` that keeps blocks \
+             until `free` leaks them). Export `free(ptr uintptr)`"
+        ));
+    }
     let mut functions: Vec<FunctionModel> = Vec::new();
     let mut runtime_exports = Vec::new();
     let mut by_index: HashMap<u32, usize> = HashMap::new();
