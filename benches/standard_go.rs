@@ -5,7 +5,8 @@
 //!   and out. `tinygo` is `guest-go/concat.wasm` (TinyGo 0.41.1, result
 //!   through the retptr); `standard_go` is `guest-go/stdgreet.wasm` (result
 //!   packed into an `i64`, read, then given back to the guest's `free`),
-//!   both through the generated bindings on `Runtime::new()`.
+//!   both through the generated bindings on `Runtime::new()`;
+//!   `standard_go_no_deadline` on `Runtime::builder().timeout(None)`.
 //!   `standard_go_hand` is the same call written by hand on
 //!   `Engine::default()`: a kept argument block, `Memory::data_mut`, the
 //!   packed result read from `Memory::data`, then `free`: the guest's own
@@ -41,6 +42,11 @@ fn concatenate_8(c: &mut Criterion) {
     assert_eq!(std.concatenate("abcd", "efgh").expect("call"), "abcdefgh");
     g.bench_function("standard_go", |b| {
         b.iter(|| black_box(std.concatenate(black_box("abcd"), black_box("efgh")).expect("call")))
+    });
+    let rt0 = Runtime::builder().timeout(None).build().expect("runtime");
+    let mut std0 = Stdgreet::new(&rt0).expect("stdgreet");
+    g.bench_function("standard_go_no_deadline", |b| {
+        b.iter(|| black_box(std0.concatenate(black_box("abcd"), black_box("efgh")).expect("call")))
     });
     let engine = common::engine(EngineKind::Default);
     let mut hand = Hand::new(&engine, EngineKind::Default, STDGREET, 64);

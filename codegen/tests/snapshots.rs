@@ -91,6 +91,12 @@ fn shapes_structs_arrays_and_slices_of_structs() {
 }
 
 #[test]
+fn stdgreet_standard_go_packed_results_and_host_strings() {
+    let (wasm, go) = guest("stdgreet");
+    insta::assert_snapshot!(generate_one(&wasm, Some(&go)));
+}
+
+#[test]
 fn plug_interface_only() {
     // Declarations alone: no module is embedded, and there is no `new`.
     let dir = Path::new("/tmp").join(format!("tinybind-snap-{:010}-plug-interface", std::process::id()));

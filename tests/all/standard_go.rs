@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use tinybind::guests::stdgreet::{Stdgreet, StdgreetHost};
+use tinybind::guests::stdgreet::{Stdgreet, StdgreetAsync, StdgreetHost};
 use tinybind::guests::stdnoalloc::Stdnoalloc;
 use tinybind::{Error, HostError, Runtime};
 
@@ -188,4 +188,25 @@ fn the_go_runtime_start_up_is_snapshotted_and_each_instance_starts_clean() {
         assert_eq!(next.pinned().expect("pinned"), before.min(1), "a fresh instance starts clean");
         assert_eq!(next.concatenate("ab", "cd").expect("concatenate"), "abcd");
     }
+}
+
+#[test]
+fn the_async_api_calls_a_standard_go_guest_too() {
+    let tokio = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .expect("tokio runtime");
+    let rt = Runtime::builder().async_support(true).build().expect("async runtime");
+    tokio.block_on(async move {
+        let task = tokio::spawn(async move {
+            let mut g = StdgreetAsync::with_host(&rt, Recorder::default()).await.expect("instantiate");
+            assert_eq!(g.greet("Ada").await.expect("greet"), "Hello, Ada!");
+            assert_eq!(g.describe("k").await.expect("describe"), "k=value-of-k");
+            g.shout("hey").await.expect("shout");
+            assert_eq!(g.host().logs, vec!["HEY!".to_string()]);
+            assert_eq!(g.reverse(b"abc").await.expect("reverse"), b"cba".to_vec());
+            assert!(g.pinned().await.expect("pinned") <= 1);
+        });
+        task.await.expect("the task");
+    });
 }

@@ -61,8 +61,12 @@ impl Instance {
             });
         };
         let bytes = bytes.to_vec();
+        // `free` is part of the call that returned the block: it runs under
+        // that call's deadline and fuel, without arming them again.
         if let Some(free) = self.store.data().free.clone() {
-            self.call_in(export, &free, ptr as i32, exec).await?;
+            if let Err(e) = self.run(&free, ptr as i32, exec).await {
+                return Err(self.failed(export, e));
+            }
         }
         Ok(bytes)
     }
