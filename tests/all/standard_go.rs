@@ -144,10 +144,16 @@ fn a_packed_result_outside_memory_is_an_error_not_a_read() {
     // bytes that are not UTF-8. Neither is freed (the first is no block).
     let rt = runtime();
     let mut g = Stdgreet::new(&rt).expect("instantiate");
-    let err = g.instance().take_packed_bytes("greet", i64::MAX).expect_err("out of bounds");
+    let err = g
+        .instance()
+        .take_packed_bytes("greet", i64::MAX)
+        .expect_err("out of bounds");
     assert!(matches!(err, Error::OutOfBounds { ref export, .. } if export == "greet"), "{err:?}");
     let beyond = ((g.instance().memory_size() as i64 - 4) << 32) | 8;
-    let err = g.instance().take_packed_string("greet", beyond).expect_err("out of bounds");
+    let err = g
+        .instance()
+        .take_packed_string("greet", beyond)
+        .expect_err("out of bounds");
     assert!(matches!(err, Error::OutOfBounds { .. }), "{err:?}");
     assert_eq!(g.greet("still").expect("greet"), "Hello, still!");
 }
@@ -171,14 +177,21 @@ fn a_module_without_an_allocator_keeps_raw_string_functions() {
 
 #[test]
 fn the_go_runtime_start_up_is_snapshotted_and_each_instance_starts_clean() {
-    let rt = Runtime::builder().pooling(4).preinitialize(true).build().expect("runtime");
+    let rt = Runtime::builder()
+        .pooling(4)
+        .preinitialize(true)
+        .build()
+        .expect("runtime");
     let mut first = Stdgreet::with_host(&rt, Recorder::default()).expect("instantiate");
     let status = rt.preinit_status(&tinybind::guests::stdgreet::MODULE);
     assert!(first.instance().preinitialized(), "{status:?}");
     assert_eq!(first.greet("Ada").expect("greet"), "Hello, Ada!");
     assert_eq!(first.describe("k").expect("describe"), "k=value-of-k");
     // A block the first instance leaves pinned is not the next one's.
-    let leaked = first.instance().take_packed_bytes("pinned", 0).expect("nothing to take");
+    let leaked = first
+        .instance()
+        .take_packed_bytes("pinned", 0)
+        .expect("nothing to take");
     assert!(leaked.is_empty());
     let before = first.pinned().expect("pinned");
     drop(first);
@@ -199,7 +212,9 @@ fn the_async_api_calls_a_standard_go_guest_too() {
     let rt = Runtime::builder().async_support(true).build().expect("async runtime");
     tokio.block_on(async move {
         let task = tokio::spawn(async move {
-            let mut g = StdgreetAsync::with_host(&rt, Recorder::default()).await.expect("instantiate");
+            let mut g = StdgreetAsync::with_host(&rt, Recorder::default())
+                .await
+                .expect("instantiate");
             assert_eq!(g.greet("Ada").await.expect("greet"), "Hello, Ada!");
             assert_eq!(g.describe("k").await.expect("describe"), "k=value-of-k");
             g.shout("hey").await.expect("shout");
@@ -209,4 +224,67 @@ fn the_async_api_calls_a_standard_go_guest_too() {
         });
         task.await.expect("the task");
     });
+}
+
+/// A bump allocator that counts its calls, with or without a `free` (the
+/// shape of proxy-wasm's `proxy_on_memory_allocate` and of a Go `malloc`
+/// that only does `make([]byte, n)`). Hand-written `.wat`: no compiler here
+/// emits an allocator without `free` beside one with it.
+macro_rules! bump {
+    ($malloc:literal, $free:literal) => {
+        concat!(
+            r#"(module
+            (memory (export "memory") 1)
+            (global $next (mut i32) (i32.const 1024))
+            (global $mallocs (mut i32) (i32.const 0))
+            (func (export ""#,
+            $malloc,
+            r#"") (param $n i32) (result i32)
+                (global.set $mallocs (i32.add (global.get $mallocs) (i32.const 1)))
+                (global.get $next)
+                (global.set $next (i32.add (global.get $next) (i32.add (local.get $n) (i32.const 8)))))
+            (func (export "mallocs") (result i32) (global.get $mallocs))"#,
+            $free,
+            ")"
+        )
+    };
+}
+
+static GC_OWNED: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
+    name: "gc_owned",
+    file: "gc_owned.wat",
+    bytes: bump!("proxy_on_memory_allocate", "").as_bytes(),
+    startup: tinybind_runtime::Startup::None,
+    retptr_size: 0,
+};
+
+static PINNED: tinybind_runtime::GuestModule = tinybind_runtime::GuestModule {
+    name: "pinned",
+    file: "pinned.wat",
+    bytes: bump!("malloc", r#"(func (export "free") (param i32))"#).as_bytes(),
+    startup: tinybind_runtime::Startup::None,
+    retptr_size: 0,
+};
+
+#[test]
+fn an_allocator_without_free_gets_a_fresh_block_for_every_call() {
+    let rt = runtime();
+    let mallocs = |inst: &mut tinybind_runtime::Instance| match inst.call_untyped("mallocs", &[]).expect("mallocs")[..]
+    {
+        [wasmtime::Val::I32(n)] => n,
+        ref other => panic!("{other:?}"),
+    };
+    // Without `free` the guest's GC owns each block once the call is
+    // over: every call's arguments go to a new one.
+    let mut gc = rt.instantiate(&GC_OWNED).expect("instantiate");
+    let [first] = gc.write_args("f", [b"abc".as_slice()]).expect("write");
+    let [second] = gc.write_args("f", [b"abc".as_slice()]).expect("write");
+    assert_ne!(first.ptr, second.ptr);
+    assert_eq!(mallocs(&mut gc), 2);
+    // With `free` the block is the host's until it frees it: kept.
+    let mut pinned = rt.instantiate(&PINNED).expect("instantiate");
+    let [first] = pinned.write_args("f", [b"abc".as_slice()]).expect("write");
+    let [second] = pinned.write_args("f", [b"abc".as_slice()]).expect("write");
+    assert_eq!(first.ptr, second.ptr);
+    assert_eq!(mallocs(&mut pinned), 1);
 }
