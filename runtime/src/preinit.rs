@@ -443,5 +443,3 @@ impl InstanceState for ProbeState<'_> {
         std::future::ready(())
     }
 }
-
-

@@ -206,10 +206,12 @@ pub(super) fn read_field(out: &GuestReader<'_>, t: ValueType, off: u32) -> Resul
         ValueType::String => Value::String(out.string(off)?),
         ValueType::Bytes => Value::Bytes(out.bytes(off)?),
         // A parameter or a packed result, never in a retptr area.
-        ValueType::BytesPtrLen => return Err(Error::ArgumentType {
-            expected: "a []byte field with a capacity",
-            got: "a (ptr, len) []byte",
-        }),
+        ValueType::BytesPtrLen => {
+            return Err(Error::ArgumentType {
+                expected: "a []byte field with a capacity",
+                got: "a (ptr, len) []byte",
+            })
+        }
         ValueType::SliceOf(elem) => Value::List(match elem {
             ValueType::String => out.strings(off)?.into_iter().map(Value::String).collect(),
             ValueType::I8 => out.slice::<i8>(off)?.into_iter().map(Value::I8).collect(),

@@ -276,10 +276,12 @@ fn typed_call<'a>(
             let packed = match &values[0] {
                 Value::String(s) => write_packed(caller, import, s.as_bytes())?,
                 Value::Bytes(b) => write_packed(caller, import, b)?,
-                other => return Err(fits(crate::error::Error::ArgumentType {
-                    expected: t.name(),
-                    got: other.type_name(),
-                })),
+                other => {
+                    return Err(fits(crate::error::Error::ArgumentType {
+                        expected: t.name(),
+                        got: other.type_name(),
+                    }))
+                }
             };
             if let Some(slot) = results.first_mut() {
                 *slot = Val::I64(packed);

@@ -43,7 +43,12 @@ impl Instance {
     /// Copies the packed block out, then frees it. `0` (a null pointer and
     /// no bytes) is the empty value, with nothing to free. A block outside
     /// guest memory is an error, and is not freed: it is not a block.
-    pub(crate) async fn take_packed(&mut self, export: &'static str, packed: i64, exec: Exec) -> Result<Vec<u8>, Error> {
+    pub(crate) async fn take_packed(
+        &mut self,
+        export: &'static str,
+        packed: i64,
+        exec: Exec,
+    ) -> Result<Vec<u8>, Error> {
         let (ptr, len) = unpack(packed);
         if ptr == 0 && len == 0 {
             return Ok(Vec::new());
