@@ -21,7 +21,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::time::{Duration, Instant};
 
 use common::{EngineKind, Hand};
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -64,18 +63,6 @@ fn concatenate_8(c: &mut Criterion) {
     g.finish();
 }
 
-/// Times `make` alone; what it made is dropped outside the timing.
-fn ready<T>(iters: u64, mut make: impl FnMut() -> T) -> Duration {
-    let mut total = Duration::ZERO;
-    for _ in 0..iters {
-        let start = Instant::now();
-        let made = black_box(make());
-        total += start.elapsed();
-        drop(made);
-    }
-    total
-}
-
 fn fresh(c: &mut Criterion) {
     let b = Runtime::builder;
     let runtimes = [
@@ -91,7 +78,7 @@ fn fresh(c: &mut Criterion) {
         assert_eq!(first.concatenate("abcd", "efgh").expect("call"), "abcdefgh");
         drop(first);
         g.bench_function(format!("{name}/ready"), |b| {
-            b.iter_custom(|iters| ready(iters, || Stdgreet::new(rt).expect("new")))
+            b.iter_custom(|iters| common::ready(iters, || Stdgreet::new(rt).expect("new")))
         });
         g.bench_function(format!("{name}/new_call_drop"), |b| {
             b.iter(|| {
@@ -103,7 +90,7 @@ fn fresh(c: &mut Criterion) {
         });
         drop(Concat::new(rt).expect("compile once"));
         g.bench_function(format!("tinygo_{name}/ready"), |b| {
-            b.iter_custom(|iters| ready(iters, || Concat::new(rt).expect("new")))
+            b.iter_custom(|iters| common::ready(iters, || Concat::new(rt).expect("new")))
         });
         g.bench_function(format!("tinygo_{name}/new_call_drop"), |b| {
             b.iter(|| {

@@ -128,18 +128,6 @@ fn fresh_runtimes() -> Vec<(&'static str, Runtime)> {
     ]
 }
 
-/// Times `make` alone; what it made is dropped outside the timing.
-fn ready<T>(iters: u64, mut make: impl FnMut() -> T) -> Duration {
-    let mut total = Duration::ZERO;
-    for _ in 0..iters {
-        let start = std::time::Instant::now();
-        let made = black_box(make());
-        total += start.elapsed();
-        drop(made);
-    }
-    total
-}
-
 fn fresh(c: &mut Criterion) {
     let runtimes = fresh_runtimes();
     let mut g = c.benchmark_group("startup/fresh_concat");
@@ -148,7 +136,7 @@ fn fresh(c: &mut Criterion) {
         assert_eq!(first.instance().preinitialized(), name.contains("preinit"), "{name}");
         drop(first);
         g.bench_function(format!("{name}/ready"), |b| {
-            b.iter_custom(|iters| ready(iters, || Concat::new(rt).expect("new")))
+            b.iter_custom(|iters| common::ready(iters, || Concat::new(rt).expect("new")))
         });
         g.bench_function(format!("{name}/new_call_drop"), |b| {
             b.iter(|| {
@@ -162,7 +150,7 @@ fn fresh(c: &mut Criterion) {
         let loaded = ConcatPre::load(rt, CONCAT).expect("load");
         assert_eq!(loaded.instantiate().expect("new").instance().preinitialized(), name.contains("preinit"));
         g.bench_function(format!("{name}/loaded_ready"), |b| {
-            b.iter_custom(|iters| ready(iters, || loaded.instantiate().expect("new")))
+            b.iter_custom(|iters| common::ready(iters, || loaded.instantiate().expect("new")))
         });
     }
     g.finish();
@@ -176,7 +164,7 @@ fn fresh(c: &mut Criterion) {
         assert_eq!(first.instance().preinitialized(), name.contains("preinit"), "{name}: {status:?}");
         drop(first);
         g.bench_function(format!("{name}/ready"), |b| {
-            b.iter_custom(|iters| ready(iters, || Json::new(rt).expect("new")))
+            b.iter_custom(|iters| common::ready(iters, || Json::new(rt).expect("new")))
         });
         g.bench_function(format!("{name}/new_call_drop"), |b| {
             b.iter(|| {

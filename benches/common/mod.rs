@@ -20,6 +20,19 @@ pub fn criterion() -> Criterion {
         .noise_threshold(0.03)
 }
 
+/// Times `make` alone, `iters` times; what it made is dropped outside the
+/// timing (for `iter_custom`).
+pub fn ready<T>(iters: u64, mut make: impl FnMut() -> T) -> Duration {
+    let mut total = Duration::ZERO;
+    for _ in 0..iters {
+        let start = std::time::Instant::now();
+        let made = std::hint::black_box(make());
+        total += start.elapsed();
+        drop(made);
+    }
+    total
+}
+
 /// The engines the baselines run on.
 #[derive(Clone, Copy, Debug)]
 pub enum EngineKind {
