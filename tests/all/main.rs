@@ -19,6 +19,7 @@ mod interface;
 mod plugins;
 mod pool;
 mod preinit;
+mod reserved;
 mod sandbox;
 mod standard_go;
 mod structs;

@@ -40,7 +40,7 @@ const RUNTIME_EXPORTS: &[&str] = &[
 ];
 
 /// Method names the generated struct uses itself.
-pub const RESERVED_METHODS: &[&str] = &["new", "reset", "runtime", "guest", "instance"];
+pub const RESERVED_METHODS: &[&str] = &["new", "with_host", "host", "host_mut", "reset", "runtime", "guest", "instance"];
 
 pub fn is_runtime_export(name: &str) -> bool {
     RUNTIME_EXPORTS.contains(&name) || name.starts_with("asyncify_") || name.contains('.')
