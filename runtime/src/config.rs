@@ -15,6 +15,11 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default cap on one instance's linear memory.
 pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 
+/// The most bytes one string or slice a guest returns, or passes to a host
+/// function, may take by default (64 MiB); see
+/// [`crate::RuntimeBuilder::max_result_bytes`].
+pub const DEFAULT_MAX_RESULT_BYTES: usize = 64 << 20;
+
 /// A directory granted to guests.
 #[derive(Clone, Debug)]
 pub(crate) struct DirGrant {
@@ -29,6 +34,8 @@ pub(crate) struct Settings {
     pub timeout: Option<Duration>,
     pub fuel: Option<u64>,
     pub memory_limit: usize,
+    /// See [`crate::RuntimeBuilder::max_result_bytes`].
+    pub max_result_bytes: usize,
     /// Capture stdout and stderr into buffers of this many bytes each,
     /// instead of passing them through.
     pub capture_output: Option<usize>,
@@ -51,6 +58,7 @@ impl Default for Settings {
             timeout: Some(DEFAULT_TIMEOUT),
             fuel: None,
             memory_limit: DEFAULT_MEMORY_LIMIT,
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
             capture_output: None,
             tracer: None,
             env: Vec::new(),

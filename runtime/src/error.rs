@@ -119,6 +119,19 @@ pub enum Error {
         export: String,
         missing: &'static str,
     },
+    /// A string or slice larger than `max_result_bytes`
+    /// ([`crate::RuntimeBuilder::max_result_bytes`]): refused before any
+    /// copy.
+    #[error(
+        "guest `{guest}`: `{export}` returned {size} bytes in one value, more than the runtime's \
+         max_result_bytes ({limit}); nothing was copied"
+    )]
+    ResultTooLarge {
+        guest: String,
+        export: String,
+        size: u64,
+        limit: u64,
+    },
     /// Arguments larger than the guest can hold.
     #[error("guest `{guest}`: `{export}`: arguments of {len} bytes are too large for the guest")]
     ArgumentsTooLarge { guest: String, export: String, len: u64 },

@@ -40,7 +40,7 @@ mod sandbox;
 mod store;
 mod value;
 
-pub use config::{DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, MAX_TABLES, MAX_TABLE_ELEMENTS};
+pub use config::{DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, MAX_TABLES, MAX_TABLE_ELEMENTS};
 pub use dynamic::guest::{DynGuest, GuestEntry};
 pub use dynamic::lowered::{call_lowered, Lowering, ResultShape};
 pub use dynamic::trace::{ImportShape, ImportTracer, TracedCall};

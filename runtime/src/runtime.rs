@@ -145,6 +145,19 @@ impl RuntimeBuilder {
         self
     }
 
+    /// The most bytes the host copies out of guest memory for one value: a
+    /// string, `[]byte` or other slice an export returns (a `[]string` as a
+    /// whole, headers and strings), a packed result, or one that a guest
+    /// passes to a host function. A larger one is [`crate::Error::ResultTooLarge`]
+    /// (or, from a host function, a failed host call that says so), before
+    /// anything is copied: a guest cannot make the host allocate as much as
+    /// its memory holds. 64 MiB by default
+    /// ([`crate::DEFAULT_MAX_RESULT_BYTES`]).
+    pub fn max_result_bytes(mut self, bytes: usize) -> Self {
+        self.settings.max_result_bytes = bytes;
+        self
+    }
+
     /// Captures each instance's stdout and stderr into buffers of at most
     /// `bytes` bytes each, instead of passing them through. Once a buffer is
     /// full, the guest's writes to it fail (WASI returns an error; a Go

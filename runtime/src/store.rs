@@ -19,6 +19,8 @@ pub struct State {
     pub(crate) host: Option<Box<dyn Any + Send>>,
     /// Of an async runtime (see `RuntimeBuilder::async_support`).
     pub(crate) is_async: bool,
+    /// The runtime's `max_result_bytes`, for host functions' arguments.
+    pub(crate) max_bytes: u64,
 }
 
 impl State {
@@ -31,6 +33,7 @@ impl State {
             free: None,
             host,
             is_async: false,
+            max_bytes: crate::config::DEFAULT_MAX_RESULT_BYTES as u64,
         }
     }
 }

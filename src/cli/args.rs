@@ -173,6 +173,10 @@ pub struct Grants {
     /// `64MiB`, `64M`, `512KiB`, `1GiB` (default 1GiB).
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub memory_limit: Option<usize>,
+    /// The most bytes one string or slice the guest returns (or passes to a
+    /// host function) may take, such as `1MiB` (default 64MiB).
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub max_result_bytes: Option<usize>,
     /// Cap on the guest's memory in MiB (older spelling of --memory-limit).
     #[arg(long, hide = true, conflicts_with = "memory_limit")]
     pub memory_limit_mib: Option<usize>,

@@ -83,6 +83,11 @@ impl Failure {
             Error::InvalidUtf8 { .. } => "invalid-utf8",
             Error::NoAllocator { .. } => "no-allocator",
             Error::ArgumentsTooLarge { .. } => "arguments-too-large",
+            Error::ResultTooLarge { size, limit, .. } => {
+                extra.push(("size", json!(size)));
+                extra.push(("limit", json!(limit)));
+                "result-too-large"
+            }
             Error::Poisoned { .. } => "poisoned",
             Error::WrongMode { .. } => "wrong-mode",
             Error::MissingExport { .. } => "missing-export",

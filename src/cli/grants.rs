@@ -38,6 +38,9 @@ pub fn builder(grants: &Grants, capture: bool) -> Result<RuntimeBuilder, String>
     if let Some(bytes) = grants.memory_limit {
         b = b.memory_limit(bytes);
     }
+    if let Some(bytes) = grants.max_result_bytes {
+        b = b.max_result_bytes(bytes);
+    }
     if let Some(mib) = grants.memory_limit_mib {
         b = b.memory_limit(mib.saturating_mul(1 << 20));
     }

@@ -886,6 +886,10 @@ fn standard_go_guests_are_called_from_their_files() {
     let out = tinybind(&["call", &stdgreet, "describe", "k", "--trace-imports", "--import-results", &file]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(String::from_utf8_lossy(&out.stdout), "k=forty-two\n");
+    let (o, v) = json_call(&["call", &stdgreet, "repeat", "ab", "1048576", "--max-result-bytes", "1MiB"]);
+    assert_eq!(o.status.code(), Some(1), "{v}");
+    assert_error(&v, "result-too-large", "stdgreet", "repeat");
+    assert_eq!(v["size"], 2_097_152, "{v}");
     let (o, v) = json_call(&["call", &stdgreet, "spin", "--timeout", "300ms"]);
     assert_eq!(o.status.code(), Some(124), "{v}");
     assert_error(&v, "timeout", "stdgreet", "spin");

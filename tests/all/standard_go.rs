@@ -288,3 +288,26 @@ fn an_allocator_without_free_gets_a_fresh_block_for_every_call() {
     assert_eq!(first.ptr, second.ptr);
     assert_eq!(mallocs(&mut pinned), 1);
 }
+
+#[test]
+fn a_result_or_host_argument_over_max_result_bytes_is_refused_before_any_copy() {
+    let rt = Runtime::builder().max_result_bytes(1 << 20).build().expect("runtime");
+    let mut g = Stdgreet::with_host(&rt, Recorder::default()).expect("instantiate");
+    // A packed result of 2 MiB: refused, and its block freed all the same.
+    let err = g.repeat("ab", 1 << 20).expect_err("2 MiB");
+    assert!(
+        matches!(&err, Error::ResultTooLarge { export, size: 2_097_152, limit: 1_048_576, .. } if export == "repeat"),
+        "{err:?}"
+    );
+    assert!(g.pinned().expect("pinned") <= 1);
+    assert_eq!(g.repeat("ab", 1 << 19).expect("1 MiB fits").len(), 1 << 20);
+    // A string of 2 MiB the guest passes to the host's `log`.
+    let err = g.shout(&"x".repeat(2 << 20)).expect_err("2 MiB to the host");
+    assert!(err.to_string().contains("max_result_bytes"), "{err}");
+    assert!(g.host().logs.is_empty());
+    // A TinyGo string result through the retptr, the same.
+    let mut c = tinybind::guests::concat::Concat::new(&rt).expect("concat");
+    let half = "y".repeat(600_000);
+    let err = c.concatenate(&half, &half).expect_err("1.2 MB");
+    assert!(matches!(&err, Error::ResultTooLarge { size: 1_200_000, .. }), "{err:?}");
+}

@@ -333,11 +333,12 @@ fn typed_args(
         Some(Val::I32(x)) => *x,
         _ => 0,
     };
+    let limit = caller.data().max_bytes;
     let data = match caller.data().memory {
         Some(m) => m.data(caller.as_context()),
         None => &[],
     };
-    let args = Args::new(data);
+    let args = Args::new(data, limit);
     let mut at = first;
     let mut out = Vec::new();
     for (name, t) in shape.names.iter().zip(types) {

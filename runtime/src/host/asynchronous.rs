@@ -31,11 +31,12 @@ pub fn read_args<R>(
     import: &'static str,
     f: impl FnOnce(&Args<'_>) -> Result<R, HostCallError>,
 ) -> HostResult<R> {
+    let limit = caller.data().max_bytes;
     let data = match caller.data().memory {
         Some(m) => m.data(caller.as_context_mut()),
         None => &[],
     };
-    f(&Args::new(data)).map_err(|e| fault(import, e.into_reason()))
+    f(&Args::new(data, limit)).map_err(|e| fault(import, e.into_reason()))
 }
 
 /// The host of type `H`, borrowed from the store while its method runs.

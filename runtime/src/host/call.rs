@@ -65,12 +65,33 @@ impl HostCallError {
 /// The arguments of a typed host call: bounds-checked views of guest memory.
 pub struct Args<'a> {
     data: &'a [u8],
+    /// The most bytes one argument may take (`max_result_bytes`).
+    limit: u64,
 }
 
 impl<'a> Args<'a> {
-    /// The arguments found in the guest memory `data`.
-    pub(crate) fn new(data: &'a [u8]) -> Self {
-        Args { data }
+    /// The arguments found in the guest memory `data`, none larger than
+    /// `limit` bytes.
+    pub(crate) fn new(data: &'a [u8], limit: u64) -> Self {
+        Args { data, limit }
+    }
+
+    /// Refuses an argument of `size` bytes over the limit, before it is read.
+    #[inline(always)]
+    fn within_limit(&self, size: u64) -> Result<(), HostCallError> {
+        match size > self.limit {
+            true => Err(self.too_large(size)),
+            false => Ok(()),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_large(&self, size: u64) -> HostCallError {
+        HostCallError::guest(format!(
+            "the guest passed {size} bytes in one argument, more than the runtime's max_result_bytes ({})",
+            self.limit
+        ))
     }
 }
 
@@ -82,6 +103,7 @@ impl<'a> Args<'a> {
         if len == 0 {
             return Ok(&[]);
         }
+        self.within_limit(u64::from(len))?;
         match bounds::region(self.data, ptr, u64::from(len)) {
             Some(bytes) => Ok(bytes),
             None => Err(self.out_of_bounds(ptr, u64::from(len))),
@@ -104,6 +126,11 @@ impl<'a> Args<'a> {
         let Some(headers) = bounds::region(self.data, ptr, count * 8) else {
             return Err(self.out_of_bounds(ptr, count * 8));
         };
+        let total: u64 = headers
+            .chunks_exact(8)
+            .map(|h| u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]])))
+            .sum();
+        self.within_limit(total + count * 8)?;
         headers
             .chunks_exact(8)
             .map(|h| {
@@ -121,6 +148,7 @@ impl<'a> Args<'a> {
             return Ok(Vec::new());
         }
         let size = count * T::SIZE as u64;
+        self.within_limit(size)?;
         match bounds::region(self.data, ptr, size) {
             Some(bytes) => Ok(bytes.chunks_exact(T::SIZE).map(T::read).collect()),
             None => Err(self.out_of_bounds(ptr, size)),
@@ -190,11 +218,12 @@ pub fn call<H: 'static, R>(
     f: impl FnOnce(&mut H, &Args<'_>) -> Result<R, HostCallError>,
 ) -> HostResult<R> {
     lend_host(caller, import, |host: &mut H, caller| {
+        let limit = caller.data().max_bytes;
         let data = match caller.data().memory {
             Some(m) => m.data(caller.as_context()),
             None => &[],
         };
-        f(host, &Args { data })
+        f(host, &Args::new(data, limit))
     })
 }
 

@@ -231,6 +231,7 @@ impl Instance {
             &self.module.name,
             export,
             self.module.go_type_names,
+            self.store.data().max_bytes,
         )
     }
 
@@ -257,6 +258,7 @@ impl Instance {
             &self.module.name,
             export,
             self.module.go_type_names,
+            self.store.data().max_bytes,
             read,
         )
     }

@@ -65,6 +65,21 @@ impl Instance {
                 memory: data.len(),
             });
         };
+        let limit = self.store.data().max_bytes;
+        if u64::from(len) > limit {
+            // A block all the same: it goes back to the guest, uncopied.
+            if let Some(free) = self.store.data().free.clone() {
+                if let Err(e) = self.run(&free, ptr as i32, exec).await {
+                    return Err(self.failed(export, e));
+                }
+            }
+            return Err(Error::ResultTooLarge {
+                guest: self.module.name.to_string(),
+                export: export.to_string(),
+                size: u64::from(len),
+                limit,
+            });
+        }
         let bytes = bytes.to_vec();
         // `free` is part of the call that returned the block: it runs under
         // that call's deadline and fuel, without arming them again.

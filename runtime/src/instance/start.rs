@@ -72,6 +72,7 @@ impl Instance {
         let limits = store_limits(settings, clock_memories);
         let mut store = Store::new(&compiler.engine, State::new(sandbox.wasi, limits, host));
         store.limiter(|s| &mut s.limits);
+        store.data_mut().max_bytes = settings.max_result_bytes as u64;
         if is_async {
             yield_at_each_tick(&mut store);
             store.data_mut().is_async = true;

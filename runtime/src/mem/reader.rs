@@ -15,6 +15,8 @@ pub struct GuestReader<'a> {
     export: &'static str,
     /// The module's compiler names Go types (see [`Self::go_result`]).
     go_type_names: bool,
+    /// The most bytes one string or slice may take (`max_result_bytes`).
+    limit: u64,
 }
 
 impl<'a> GuestReader<'a> {
@@ -26,6 +28,7 @@ impl<'a> GuestReader<'a> {
         guest: &'a str,
         export: &'static str,
         go_type_names: bool,
+        limit: u64,
     ) -> Result<Self, Error> {
         let r = GuestReader {
             data,
@@ -33,6 +36,7 @@ impl<'a> GuestReader<'a> {
             guest,
             export,
             go_type_names,
+            limit,
         };
         match region(data, base, u64::from(size)) {
             Some(_) => Ok(r),
@@ -50,6 +54,7 @@ impl<'a> GuestReader<'a> {
         guest: &'a str,
         export: &'static str,
         go_type_names: bool,
+        limit: u64,
         read: impl FnOnce(&GuestReader<'a>) -> Result<T, Error>,
     ) -> Result<T, Error> {
         let r = GuestReader {
@@ -58,11 +63,32 @@ impl<'a> GuestReader<'a> {
             guest,
             export,
             go_type_names,
+            limit,
         };
         if region(data, base, u64::from(size)).is_none() {
             return Err(r.out_of_bounds("the result area", base, u64::from(size)));
         }
         read(&r)
+    }
+
+    /// Refuses a value of `size` bytes over the limit, before it is copied.
+    #[inline(always)]
+    fn within_limit(&self, size: u64) -> Result<(), Error> {
+        match size > self.limit {
+            true => Err(self.too_large(size)),
+            false => Ok(()),
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn too_large(&self, size: u64) -> Error {
+        Error::ResultTooLarge {
+            guest: self.guest.to_string(),
+            export: self.export.to_string(),
+            size,
+            limit: self.limit,
+        }
     }
 
     #[cold]
@@ -140,6 +166,7 @@ impl<'a> GuestReader<'a> {
         if len == 0 {
             return Ok(&[]);
         }
+        self.within_limit(len)?;
         match region(self.data, ptr, len) {
             Some(bytes) => Ok(bytes),
             None => Err(self.out_of_bounds(what, ptr, len)),
@@ -176,6 +203,12 @@ impl<'a> GuestReader<'a> {
     /// A Go `[]string` at `offset`: every header and every string checked.
     pub fn strings(&self, offset: u32) -> Result<Vec<String>, Error> {
         let headers = self.data_at(offset, 8, "a string slice")?;
+        // The slice as a whole, headers and strings, is one value.
+        let total: u64 = headers
+            .chunks_exact(8)
+            .map(|h| u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]])))
+            .sum();
+        self.within_limit(total + headers.len() as u64)?;
         headers
             .chunks_exact(8)
             .map(|h| {
@@ -209,6 +242,7 @@ impl<'a> GuestReader<'a> {
         let ptr = self.scalar::<u32>(offset)?;
         let count = self.scalar::<u32>(offset.wrapping_add(4))?;
         let len = u64::from(count) * u64::from(size);
+        self.within_limit(len)?;
         // Elements of no size take no memory; their count still may not
         // exceed what memory could hold, so that a guest cannot make the
         // host loop for a length it never stored.
@@ -259,7 +293,7 @@ mod tests {
     use crate::mem::bounds::{to_le_bytes, write};
 
     fn results(data: &[u8]) -> GuestReader<'_> {
-        GuestReader::new(data, 0, 8, "g", "f", true).expect("in bounds")
+        GuestReader::new(data, 0, 8, "g", "f", true, u64::MAX).expect("in bounds")
     }
 
     fn header(ptr: u32, len: u32) -> Vec<u8> {
@@ -302,8 +336,8 @@ mod tests {
     #[test]
     fn result_area_outside_memory_is_refused() {
         let d = [0u8; 16];
-        assert!(GuestReader::new(&d, 12, 8, "g", "f", true).is_err());
-        assert!(GuestReader::new(&d, u32::MAX, 8, "g", "f", true).is_err());
+        assert!(GuestReader::new(&d, 12, 8, "g", "f", true, u64::MAX).is_err());
+        assert!(GuestReader::new(&d, u32::MAX, 8, "g", "f", true, u64::MAX).is_err());
     }
 
     #[test]
@@ -326,16 +360,47 @@ mod tests {
         d[64..64 + blob.bytes().len()].copy_from_slice(blob.bytes());
         crate::mem::layout::relocate(&mut d, 64, blob.relocations()).expect("in memory");
         d[..12].copy_from_slice(&[64, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0, 0]);
-        let r = GuestReader::new(&d, 0, 12, "g", "f", true).expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f", true, u64::MAX).expect("area");
         assert_eq!(r.strings(0).expect("strings"), vec!["ab", "", "cde"]);
         // A header pointing outside memory, and a count past its end.
         d[64..68].copy_from_slice(&1000u32.to_le_bytes());
-        let r = GuestReader::new(&d, 0, 12, "g", "f", true).expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f", true, u64::MAX).expect("area");
         assert!(matches!(r.strings(0), Err(Error::OutOfBounds { .. })));
         d[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
-        let r = GuestReader::new(&d, 0, 12, "g", "f", true).expect("area");
+        let r = GuestReader::new(&d, 0, 12, "g", "f", true, u64::MAX).expect("area");
         assert!(matches!(r.strings(0), Err(Error::OutOfBounds { .. })));
         assert!(crate::mem::layout::relocate(&mut d, 120, blob.relocations()).is_none());
+    }
+
+    #[test]
+    fn a_value_over_the_limit_is_refused_before_it_is_read() {
+        let blob = crate::mem::layout::Blob::elements(&["abcd", "efgh"]);
+        let mut d = vec![0u8; 128];
+        d[64..64 + blob.bytes().len()].copy_from_slice(blob.bytes());
+        crate::mem::layout::relocate(&mut d, 64, blob.relocations()).expect("in memory");
+        d[..12].copy_from_slice(&[64, 0, 0, 0, 2, 0, 0, 0, 2, 0, 0, 0]);
+        // Two headers (16 bytes) and 8 bytes of strings: 24 in all.
+        let r = GuestReader::new(&d, 0, 12, "g", "f", true, 24).expect("area");
+        assert_eq!(r.strings(0).expect("at the limit"), vec!["abcd", "efgh"]);
+        let r = GuestReader::new(&d, 0, 12, "g", "f", true, 23).expect("area");
+        let err = r.strings(0).expect_err("over the limit");
+        assert!(
+            matches!(
+                err,
+                Error::ResultTooLarge {
+                    size: 24,
+                    limit: 23,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // A string or byte slice whose header claims 4 GiB is refused by
+        // its size, before its bounds.
+        let d = header(16, u32::MAX);
+        let r = GuestReader::new(&d, 0, 8, "g", "f", true, 1 << 20).expect("area");
+        assert!(matches!(r.string(0), Err(Error::ResultTooLarge { size: 4294967295, .. })));
+        assert!(matches!(r.bytes(0), Err(Error::ResultTooLarge { .. })));
     }
 
     #[test]
