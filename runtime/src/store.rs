@@ -33,7 +33,9 @@ impl State {
             free: None,
             host,
             is_async: false,
-            max_bytes: crate::config::DEFAULT_MAX_RESULT_BYTES as u64,
+            // The runtime's setting, once the instance's store is made
+            // (`instance::start`); no limit for the other stores.
+            max_bytes: u64::MAX,
         }
     }
 }

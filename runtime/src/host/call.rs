@@ -103,9 +103,8 @@ impl<'a> Args<'a> {
         if len == 0 {
             return Ok(&[]);
         }
-        self.within_limit(u64::from(len))?;
         match bounds::region(self.data, ptr, u64::from(len)) {
-            Some(bytes) => Ok(bytes),
+            Some(bytes) => self.within_limit(u64::from(len)).map(|()| bytes),
             None => Err(self.out_of_bounds(ptr, u64::from(len))),
         }
     }
@@ -126,19 +125,17 @@ impl<'a> Args<'a> {
         let Some(headers) = bounds::region(self.data, ptr, count * 8) else {
             return Err(self.out_of_bounds(ptr, count * 8));
         };
-        let total: u64 = headers
-            .chunks_exact(8)
-            .map(|h| u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]])))
-            .sum();
-        self.within_limit(total + count * 8)?;
-        headers
+        let strings = headers
             .chunks_exact(8)
             .map(|h| {
                 let p = i32::from_le_bytes([h[0], h[1], h[2], h[3]]);
                 let n = i32::from_le_bytes([h[4], h[5], h[6], h[7]]);
                 self.str(p, n)
             })
-            .collect()
+            .collect::<Result<Vec<&'a str>, _>>()?;
+        // The slice as a whole, headers and strings, is one argument.
+        self.within_limit(count * 8 + strings.iter().map(|s| s.len() as u64).sum::<u64>())?;
+        Ok(strings)
     }
 
     /// A Go slice of scalars, copied (guest memory need not be aligned).
@@ -148,9 +145,11 @@ impl<'a> Args<'a> {
             return Ok(Vec::new());
         }
         let size = count * T::SIZE as u64;
-        self.within_limit(size)?;
         match bounds::region(self.data, ptr, size) {
-            Some(bytes) => Ok(bytes.chunks_exact(T::SIZE).map(T::read).collect()),
+            Some(bytes) => {
+                self.within_limit(size)?;
+                Ok(bytes.chunks_exact(T::SIZE).map(T::read).collect())
+            }
             None => Err(self.out_of_bounds(ptr, size)),
         }
     }

@@ -166,9 +166,10 @@ impl<'a> GuestReader<'a> {
         if len == 0 {
             return Ok(&[]);
         }
-        self.within_limit(len)?;
+        // Outside memory is a bad pointer; inside but too large, refused:
+        // both before any copy.
         match region(self.data, ptr, len) {
-            Some(bytes) => Ok(bytes),
+            Some(bytes) => self.within_limit(len).map(|()| bytes),
             None => Err(self.out_of_bounds(what, ptr, len)),
         }
     }
@@ -203,29 +204,24 @@ impl<'a> GuestReader<'a> {
     /// A Go `[]string` at `offset`: every header and every string checked.
     pub fn strings(&self, offset: u32) -> Result<Vec<String>, Error> {
         let headers = self.data_at(offset, 8, "a string slice")?;
-        // The slice as a whole, headers and strings, is one value.
-        let total: u64 = headers
-            .chunks_exact(8)
-            .map(|h| u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]])))
-            .sum();
-        self.within_limit(total + headers.len() as u64)?;
-        headers
+        let strings = headers
             .chunks_exact(8)
             .map(|h| {
                 let ptr = u32::from_le_bytes([h[0], h[1], h[2], h[3]]);
                 let len = u64::from(u32::from_le_bytes([h[4], h[5], h[6], h[7]]));
-                let bytes = if len == 0 {
-                    &[][..]
-                } else {
-                    match region(self.data, ptr, len) {
-                        Some(b) => b,
-                        None => return Err(self.out_of_bounds("a string in a slice", ptr, len)),
-                    }
-                };
-                match std::str::from_utf8(bytes) {
-                    Ok(s) => Ok(s.to_owned()),
-                    Err(source) => Err(self.invalid_utf8(bytes, source)),
+                match len {
+                    0 => Ok(&[][..]),
+                    _ => region(self.data, ptr, len).ok_or_else(|| self.out_of_bounds("a string in a slice", ptr, len)),
                 }
+            })
+            .collect::<Result<Vec<&[u8]>, Error>>()?;
+        // The slice as a whole, headers and strings, is one value.
+        self.within_limit(headers.len() as u64 + strings.iter().map(|s| s.len() as u64).sum::<u64>())?;
+        strings
+            .into_iter()
+            .map(|bytes| match std::str::from_utf8(bytes) {
+                Ok(s) => Ok(s.to_owned()),
+                Err(source) => Err(self.invalid_utf8(bytes, source)),
             })
             .collect()
     }
@@ -242,13 +238,13 @@ impl<'a> GuestReader<'a> {
         let ptr = self.scalar::<u32>(offset)?;
         let count = self.scalar::<u32>(offset.wrapping_add(4))?;
         let len = u64::from(count) * u64::from(size);
-        self.within_limit(len)?;
         // Elements of no size take no memory; their count still may not
         // exceed what memory could hold, so that a guest cannot make the
         // host loop for a length it never stored.
         if region(self.data, ptr, len).is_none() || (size == 0 && count as usize > self.data.len()) {
             return Err(self.out_of_bounds("a slice", ptr, len));
         }
+        self.within_limit(len)?;
         let items = GuestReader { base: ptr, ..*self };
         (0..count).map(|i| read(&items, i * size)).collect()
     }
@@ -395,12 +391,15 @@ mod tests {
             ),
             "{err:?}"
         );
-        // A string or byte slice whose header claims 4 GiB is refused by
-        // its size, before its bounds.
-        let d = header(16, u32::MAX);
-        let r = GuestReader::new(&d, 0, 8, "g", "f", true, 1 << 20).expect("area");
-        assert!(matches!(r.string(0), Err(Error::ResultTooLarge { size: 4294967295, .. })));
+        // A string or byte slice inside memory but over the limit; one
+        // outside memory is a bad pointer first.
+        let d = header(16, 40);
+        let r = GuestReader::new(&d, 0, 8, "g", "f", true, 32).expect("area");
+        assert!(matches!(r.string(0), Err(Error::ResultTooLarge { size: 40, .. })));
         assert!(matches!(r.bytes(0), Err(Error::ResultTooLarge { .. })));
+        let d = header(16, u32::MAX);
+        let r = GuestReader::new(&d, 0, 8, "g", "f", true, 32).expect("area");
+        assert!(matches!(r.string(0), Err(Error::OutOfBounds { .. })));
     }
 
     #[test]
