@@ -15,6 +15,7 @@ mod host;
 mod hostile;
 mod hostile_cli;
 mod inside_tokio;
+mod isolation;
 mod interface;
 mod plugins;
 mod pool;
