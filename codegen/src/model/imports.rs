@@ -205,8 +205,8 @@ fn bind_import(
     let unsupported = if l.result_values().iter().any(|v| **v == Repr::Strings) {
         Some("a []string result")
     } else if matches!(l.results, lower::Results::Packed(_)) && !site.malloc {
-        Some("a packed string or []byte result, which the host writes into a block from the \
-              guest's `malloc`, in a module that exports none,")
+        Some("a packed string or []byte result (written into a block from the guest's \
+              `malloc`, and the module exports none)")
     } else if l.values().iter().any(aggregate) {
         Some("a struct, array or slice of structs")
     } else {

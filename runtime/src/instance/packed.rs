@@ -65,22 +65,18 @@ impl Instance {
                 memory: data.len(),
             });
         };
+        // One over `max_result_bytes` is not copied, but is a block all the
+        // same: it goes back to the guest too.
         let limit = self.store.data().max_bytes;
-        if u64::from(len) > limit {
-            // A block all the same: it goes back to the guest, uncopied.
-            if let Some(free) = self.store.data().free.clone() {
-                if let Err(e) = self.run(&free, ptr as i32, exec).await {
-                    return Err(self.failed(export, e));
-                }
-            }
-            return Err(Error::ResultTooLarge {
+        let copied = match u64::from(len) > limit {
+            true => Err(Error::ResultTooLarge {
                 guest: self.module.name.to_string(),
                 export: export.to_string(),
                 size: u64::from(len),
                 limit,
-            });
-        }
-        let bytes = bytes.to_vec();
+            }),
+            false => Ok(bytes.to_vec()),
+        };
         // `free` is part of the call that returned the block: it runs under
         // that call's deadline and fuel, without arming them again.
         if let Some(free) = self.store.data().free.clone() {
@@ -88,7 +84,7 @@ impl Instance {
                 return Err(self.failed(export, e));
             }
         }
-        Ok(bytes)
+        copied
     }
 
     fn utf8(&self, export: &'static str, bytes: Vec<u8>) -> Result<String, Error> {
