@@ -145,4 +145,25 @@ func quit(code int) int {
 	return 0
 }
 
+// nthLine returns line n of text, from 0; past the last line it panics
+// with an index out of range.
+func nthLine(text string, n int) string {
+	var lines []string
+	start := 0
+	for i := 0; i <= len(text); i++ {
+		if i == len(text) || text[i] == '\n' {
+			lines = append(lines, text[start:i])
+			start = i + 1
+		}
+	}
+	return lines[n]
+}
+
+// nthLine for the host: a panic a Go function below the export.
+//
+//export nth_line
+func nth_line(text string, n int32) string {
+	return nthLine(text, int(n))
+}
+
 func main() {}

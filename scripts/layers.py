@@ -22,7 +22,7 @@ LAYERS = {
     "runtime/src": [
         ["value.rs", "module.rs", "error.rs", "config.rs", "store.rs"],
         ["mem"],
-        ["deadline", "output.rs", "sandbox.rs", "cache.rs", "blocking.rs"],
+        ["deadline", "output.rs", "sandbox.rs", "cache.rs", "blocking.rs", "symbols.rs"],
         ["host"],
         ["compile.rs", "preinit.rs", "fit.rs"],
         ["instance"],

@@ -18,6 +18,7 @@ use crate::host::failure::unlinked;
 use crate::module::{GuestModule, ModuleView};
 use crate::preinit::{self, PreinitStatus};
 use crate::store::{HostLink, State};
+use crate::symbols::DebugSource;
 use tinybind_abi::Startup;
 
 /// Embedded guests by module bytes (address, length).
@@ -64,6 +65,8 @@ pub(crate) struct Prepared {
     preinit: Option<PreinitStatus>,
     retptr: Option<(u32, u32)>,
     arena: Option<(u32, u32)>,
+    /// Its DWARF, read when a call traps (`None`: it has none).
+    debug: Option<DebugSource>,
 }
 
 /// A guest module compiled for a runtime, embedded or loaded at run time:
@@ -91,6 +94,11 @@ impl CompiledGuest {
     /// The compiled module (woven, or the snapshot).
     pub fn module(&self) -> &Module {
         &self.prepared.wasm
+    }
+
+    /// Where its traps happened in its Go source, when it carries DWARF.
+    pub fn debug(&self) -> Option<&DebugSource> {
+        self.prepared.debug.as_ref()
     }
 
     pub fn preinit_status(&self) -> Option<PreinitStatus> {
@@ -301,12 +309,14 @@ impl Compiler {
             }
         };
         let deferred_start = woven.is_some() && wasm.get_export_index(START_EXPORT).is_some();
+        let debug = DebugSource::of(module.bytes, woven.map(|clock| (snapshot.as_ref().map(|s| &s.wasm[..]), clock)));
         Ok(Prepared {
             wasm,
             deferred_start,
             preinit,
             retptr: snapshot.as_ref().and_then(|s| s.retptr),
             arena: snapshot.as_ref().and_then(|s| s.arena),
+            debug,
         })
     }
 

@@ -39,12 +39,17 @@ pub enum Error {
     /// stack overflow, out of memory, ...). The instance is now poisoned.
     /// After a Go panic, `panic` holds its message, read from what the guest
     /// printed (kept whether output is captured or passed through).
-    #[error("guest `{guest}`: `{export}` {}", trap_text(reason, panic.as_deref()))]
+    /// `frames` is the backtrace, innermost first, with the Go file and
+    /// line of each frame where the module carries DWARF; the message ends
+    /// with the innermost frame of the guest's own code: `at main.go:12
+    /// (parse)`.
+    #[error("guest `{guest}`: `{export}` {}{}", trap_text(reason, panic.as_deref()), Frame::place(frames))]
     Trap {
         guest: String,
         export: String,
         reason: String,
         panic: Option<String>,
+        frames: Vec<Frame>,
     },
     /// The call ran past its deadline and was interrupted.
     #[error("guest `{guest}`: `{export}` did not finish within {after:?} and was stopped")]
@@ -206,6 +211,39 @@ fn trap_text(reason: &str, panic: Option<&str>) -> String {
             format!("panicked: {message}{place}")
         }
         None => format!("trapped: {reason}"),
+    }
+}
+
+/// One frame of a trap's backtrace: the Go function (its DWARF name, or the
+/// wasm function's name), and its source file and line where known.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Frame {
+    pub function: String,
+    pub file: Option<String>,
+    pub line: Option<u32>,
+}
+
+impl Frame {
+    /// Whether the frame is in the guest's own code: it has a line, and is
+    /// not in the Go runtime.
+    pub fn is_guest_code(&self) -> bool {
+        let runtime = ["runtime.", "internal/", "internal."].iter().any(|p| self.function.starts_with(p))
+            || self.file.as_deref().is_some_and(|f| f.contains("/src/runtime/") || f.contains("/src/internal/"));
+        self.line.is_some() && self.file.is_some() && !runtime
+    }
+
+    /// ` at FILE:LINE (FUNCTION)` for the innermost frame of the guest's
+    /// own code (the file's base name, the function without its package),
+    /// or nothing.
+    fn place(frames: &[Frame]) -> String {
+        let Some(frame) = frames.iter().find(|f| f.is_guest_code()) else {
+            return String::new();
+        };
+        let file = frame.file.as_deref().unwrap_or_default();
+        let file = file.rsplit(['/', '\\']).next().unwrap_or(file);
+        let function = frame.function.rsplit('/').next().unwrap_or(&frame.function);
+        let function = function.strip_prefix("main.").unwrap_or(function);
+        format!(" at {file}:{} ({function})", frame.line.unwrap_or_default())
     }
 }
 

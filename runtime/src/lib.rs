@@ -38,13 +38,14 @@ mod preinit;
 mod runtime;
 mod sandbox;
 mod store;
+mod symbols;
 mod value;
 
 pub use config::{DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, MAX_TABLES, MAX_TABLE_ELEMENTS};
 pub use dynamic::guest::{DynGuest, GuestEntry};
 pub use dynamic::lowered::{call_lowered, Lowering, ResultShape};
 pub use dynamic::trace::{ImportShape, ImportTracer, TracedCall};
-pub use error::{Error, GoError, GuestBytes, HostError};
+pub use error::{Error, Frame, GoError, GuestBytes, HostError};
 pub use fit::Expectation;
 pub use host::call::NoHost;
 pub use instance::handle::Instance;
@@ -81,4 +82,5 @@ pub mod __private {
 #[doc(hidden)]
 pub mod fuzzing {
     pub use crate::deadline::differential::{compare, engine, terminating_module, Compared};
+    pub use crate::deadline::stopping::{fuel_engine, looping_module, stops, Stopped, FUEL};
 }

@@ -46,11 +46,23 @@ impl Failure {
         let mut exit = EXIT_GUEST;
         let mut export = export.to_string();
         let kind = match e {
-            Error::Trap { panic, export: at, .. } => {
+            Error::Trap {
+                panic,
+                export: at,
+                frames,
+                ..
+            } => {
                 export = at.clone();
                 if let Some(p) = panic {
                     extra.push(("panic", json!(p)));
                 }
+                // Innermost first; `file` and `line` are null where the
+                // module carries no DWARF for the frame.
+                let frames: Vec<serde_json::Value> = frames
+                    .iter()
+                    .map(|f| json!({ "function": f.function, "file": f.file, "line": f.line }))
+                    .collect();
+                extra.push(("frames", json!(frames)));
                 "trap"
             }
             Error::Timeout { after, export: at, .. } => {

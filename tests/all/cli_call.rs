@@ -331,6 +331,13 @@ fn json_error_objects_name_kind_guest_export_and_message() {
     assert_eq!(o.status.code(), Some(1));
     assert_error(&v, "trap", "hostile", "boom");
     assert_eq!(v["panic"], "runtime error: index out of range");
+    // The frames, innermost first, with the Go file and line of each.
+    let frames = v["frames"].as_array().unwrap_or_else(|| panic!("no frames: {v}"));
+    assert!(frames[0]["function"].as_str().is_some_and(|f| f.starts_with("runtime.")), "{v}");
+    let boom = frames.iter().find(|f| f["function"] == "boom").unwrap_or_else(|| panic!("{v}"));
+    assert!(boom["file"].as_str().is_some_and(|f| f.ends_with("hostile.go")), "{v}");
+    assert_eq!(boom["line"], 66, "{v}");
+    assert!(v["message"].as_str().is_some_and(|m| m.ends_with(" at hostile.go:66 (boom)")), "{v}");
 
     let (o, v) = json_call(&["call", &hostile, "quit", "3"]);
     assert_eq!(o.status.code(), Some(1));

@@ -24,3 +24,4 @@ mod reserved;
 mod sandbox;
 mod standard_go;
 mod structs;
+mod trap_lines;

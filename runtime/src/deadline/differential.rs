@@ -182,7 +182,7 @@ fn same(what: &str, original: Outcome, woven: Outcome) -> Result<(), String> {
 
 /// The zero of a parameter type (`None`: a reference type that cannot be
 /// made without a store, so the function is not called).
-fn zero(t: &ValType) -> Option<Val> {
+pub(crate) fn zero(t: &ValType) -> Option<Val> {
     Some(match t {
         ValType::I32 => Val::I32(0),
         ValType::I64 => Val::I64(0),

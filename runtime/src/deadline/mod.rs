@@ -50,6 +50,8 @@ pub(crate) mod clock;
 #[cfg(any(test, feature = "fuzzing"))]
 pub(crate) mod differential;
 pub(crate) mod placement;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) mod stopping;
 pub(crate) mod timer;
 pub(crate) mod weave;
 pub(crate) mod yielding;

@@ -45,8 +45,27 @@ impl Inserted {
     }
 }
 
+/// Where each instruction of one function body went: (offset in the woven
+/// body, offset in the original body) for every original instruction, in
+/// order; both from the start of the body (its locals).
+pub(crate) type OffsetMap = Vec<(u32, u32)>;
+
+/// The [`OffsetMap`] of every function body [`weave`] makes of `wasm`, in
+/// the order of the code section: what a trap's offset in the woven module
+/// was in the original (see `crate::symbols`). Only failures ask for it, so
+/// [`weave`] itself records nothing.
+pub(crate) fn offset_maps(wasm: &[u8], clock: ClockMemory) -> Result<Vec<OffsetMap>, String> {
+    weave_with(wasm, clock, Some(Vec::new())).map(|(_, _, maps)| maps.unwrap_or_default())
+}
+
 /// [`weave`], also counting the checks it put in.
 pub(crate) fn weave_counted(wasm: &[u8], clock: ClockMemory) -> Result<(Vec<u8>, Inserted), String> {
+    weave_with(wasm, clock, None).map(|(woven, inserted, _)| (woven, inserted))
+}
+
+type Woven = (Vec<u8>, Inserted, Option<Vec<OffsetMap>>);
+
+fn weave_with(wasm: &[u8], clock: ClockMemory, offsets: Option<Vec<OffsetMap>>) -> Result<Woven, String> {
     let wasm = &*wat::parse_bytes(wasm).map_err(|e| e.to_string())?;
     let shape = Shape::of(wasm)?;
     let placement = Placement::of(wasm, shape.imported_funcs)?;
@@ -59,6 +78,7 @@ pub(crate) fn weave_counted(wasm: &[u8], clock: ClockMemory) -> Result<(Vec<u8>,
         next_func: shape.imported_funcs,
         placement: Rc::new(placement),
         inserted: Inserted::default(),
+        offsets,
     };
     let mut out = Module::new();
     let mut emitted = Emitted::default();
@@ -128,7 +148,7 @@ pub(crate) fn weave_counted(wasm: &[u8], clock: ClockMemory) -> Result<(Vec<u8>,
         }
     }
     emitted.fill_before(SectionRank::End, &mut out, &mut weaver, &shape)?;
-    Ok((out.finish(), weaver.inserted))
+    Ok((out.finish(), weaver.inserted, weaver.offsets))
 }
 
 fn err<E: std::fmt::Display>(e: wasm_encoder::reencode::Error<E>) -> String {
@@ -384,6 +404,8 @@ struct Weaver {
     next_func: u32,
     placement: Rc<Placement>,
     inserted: Inserted,
+    /// Where the instructions went, when asked ([`offset_maps`]).
+    offsets: Option<Vec<OffsetMap>>,
 }
 
 impl Weaver {
@@ -448,8 +470,11 @@ impl Reencode for Weaver {
             self.check(&mut f);
             self.inserted.entries += 1;
         }
+        let start = body.range().start;
+        let mut map = self.offsets.as_ref().map(|_| OffsetMap::new());
         let mut ops = body.get_operators_reader()?;
         while !ops.eof() {
+            let at = ops.original_position() - start;
             let op = ops.read()?;
             let step = scan.step(&op);
             let tail_call = matches!(
@@ -464,6 +489,9 @@ impl Reencode for Weaver {
                     self.inserted.budget += 1;
                 }
             }
+            if let Some(map) = map.as_mut() {
+                map.push((f.byte_len() as u32, at as u32));
+            }
             f.instruction(&self.instruction(op)?);
             if step.after {
                 self.check(&mut f);
@@ -471,6 +499,9 @@ impl Reencode for Weaver {
             }
         }
         code.function(&f);
+        if let (Some(maps), Some(map)) = (self.offsets.as_mut(), map) {
+            maps.push(map);
+        }
         Ok(())
     }
 }

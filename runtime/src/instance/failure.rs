@@ -5,7 +5,8 @@
 use wasmtime::Trap;
 use wasmtime_wasi::I32Exit;
 
-use crate::error::Error;
+use crate::error::{Error, Frame};
+use crate::symbols;
 use crate::host::failure::HostFailure;
 use crate::instance::handle::{Exec, Instance};
 
@@ -110,6 +111,7 @@ impl Instance {
                 guest,
                 export,
                 reason: with_backtrace(trap.to_string(), &e),
+                frames: self.frames(&e),
                 panic: self
                     .output
                     .last_words_of_call()
@@ -120,7 +122,22 @@ impl Instance {
                 export,
                 reason: format!("{e:#}").replace('\n', " "),
                 panic: None,
+                frames: Vec::new(),
             },
+        }
+    }
+}
+
+impl Instance {
+    /// The backtrace of a trap, with Go files and lines where the guest
+    /// has DWARF (read now, on the failure path only).
+    fn frames(&self, e: &wasmtime::Error) -> Vec<Frame> {
+        let Some(backtrace) = e.downcast_ref::<wasmtime::WasmBacktrace>() else {
+            return Vec::new();
+        };
+        match self.module.debug() {
+            Some(debug) => debug.frames(backtrace),
+            None => symbols::names_only(backtrace),
         }
     }
 }
