@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use libfuzzer_sys::arbitrary::{Arbitrary, Result as ArbResult, Unstructured};
+use libfuzzer_sys::arbitrary::{Result as ArbResult, Unstructured};
 use libfuzzer_sys::fuzz_target;
 use tinybind_runtime::{call_lowered, GoInterface, GuestModule, Lowering, ResultShape, Runtime, Value, ValueType};
 

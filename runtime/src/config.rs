@@ -20,6 +20,11 @@ pub const DEFAULT_MEMORY_LIMIT: usize = 1 << 30;
 /// [`crate::RuntimeBuilder::max_result_bytes`].
 pub const DEFAULT_MAX_RESULT_BYTES: usize = 64 << 20;
 
+/// The most bytes one call may pass through to each of the host's stdout
+/// and stderr by default (64 MiB); see
+/// [`crate::RuntimeBuilder::max_output_bytes`].
+pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 64 << 20;
+
 /// A directory granted to guests.
 #[derive(Clone, Debug)]
 pub(crate) struct DirGrant {
@@ -36,6 +41,8 @@ pub(crate) struct Settings {
     pub memory_limit: usize,
     /// See [`crate::RuntimeBuilder::max_result_bytes`].
     pub max_result_bytes: usize,
+    /// See [`crate::RuntimeBuilder::max_output_bytes`].
+    pub max_output_bytes: usize,
     /// Capture stdout and stderr into buffers of this many bytes each,
     /// instead of passing them through.
     pub capture_output: Option<usize>,
@@ -59,6 +66,7 @@ impl Default for Settings {
             fuel: None,
             memory_limit: DEFAULT_MEMORY_LIMIT,
             max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
+            max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES,
             capture_output: None,
             tracer: None,
             env: Vec::new(),

@@ -41,7 +41,7 @@ mod store;
 mod symbols;
 mod value;
 
-pub use config::{DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, MAX_TABLES, MAX_TABLE_ELEMENTS};
+pub use config::{DEFAULT_MAX_OUTPUT_BYTES, DEFAULT_MAX_RESULT_BYTES, DEFAULT_MEMORY_LIMIT, DEFAULT_TIMEOUT, MAX_TABLES, MAX_TABLE_ELEMENTS};
 pub use dynamic::guest::{DynGuest, GuestEntry};
 pub use dynamic::lowered::{call_lowered, Lowering, ResultShape};
 pub use dynamic::trace::{ImportShape, ImportTracer, TracedCall};

@@ -23,13 +23,37 @@ pub(crate) const TAIL_BYTES: usize = 4096;
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Tail(Arc<TailInner>);
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct TailInner {
     bytes: Mutex<VecDeque<u8>>,
     written: AtomicU64,
+    /// The count of bytes written past which a passed-through stream
+    /// refuses writes ([`Tail::allow`]).
+    allowed: AtomicU64,
+}
+
+impl Default for TailInner {
+    fn default() -> Self {
+        TailInner {
+            bytes: Mutex::default(),
+            written: AtomicU64::new(0),
+            allowed: AtomicU64::new(u64::MAX),
+        }
+    }
 }
 
 impl Tail {
+    /// Lets the stream take `limit` more bytes after `mark`.
+    #[inline(always)]
+    fn allow(&self, mark: u64, limit: u64) {
+        self.0.allowed.store(mark.saturating_add(limit), Ordering::Relaxed);
+    }
+
+    /// Whether `len` more bytes are within what is allowed.
+    fn admits(&self, len: usize) -> bool {
+        self.mark().saturating_add(len as u64) <= self.0.allowed.load(Ordering::Relaxed)
+    }
+
     fn push(&self, bytes: &[u8]) {
         let mut tail = self.lock();
         let kept = &bytes[bytes.len().saturating_sub(TAIL_BYTES)..];
@@ -72,22 +96,41 @@ pub(crate) struct OutputLog {
     recent: [Tail; 2],
     /// How much of each had been written when the current call began.
     call_began: [u64; 2],
+    /// The bytes a call (or the start-up) may pass through to each of the
+    /// host's streams (`None`: output is captured, into bounded buffers).
+    passthrough_limit: Option<u64>,
 }
 
 impl OutputLog {
-    pub(crate) fn new(stdout: Option<MemoryOutputPipe>, stderr: Option<MemoryOutputPipe>, recent: [Tail; 2]) -> Self {
+    /// `passthrough_limit` is `max_output_bytes`, for streams passed
+    /// through to the host's.
+    pub(crate) fn new(
+        stdout: Option<MemoryOutputPipe>,
+        stderr: Option<MemoryOutputPipe>,
+        recent: [Tail; 2],
+        passthrough_limit: Option<u64>,
+    ) -> Self {
+        if let Some(limit) = passthrough_limit {
+            recent.iter().for_each(|t| t.allow(0, limit));
+        }
         OutputLog {
             stdout,
             stderr,
             recent,
             call_began: [0; 2],
+            passthrough_limit,
         }
     }
 
-    /// Marks the start of a call.
+    /// Marks the start of a call, which may pass `max_output_bytes` more
+    /// through.
     #[inline(always)]
     pub(crate) fn begin_call(&mut self) {
         self.call_began = [self.recent[0].mark(), self.recent[1].mark()];
+        if let Some(limit) = self.passthrough_limit {
+            self.recent[0].allow(self.call_began[0], limit);
+            self.recent[1].allow(self.call_began[1], limit);
+        }
     }
 
     /// What the guest wrote during the current call, as its last words
@@ -132,7 +175,15 @@ impl GuestOutput {
         }
     }
 
+    /// Writes `bytes` through, or refuses them past `max_output_bytes` (a
+    /// failed write to the guest, as a full capture buffer is): a guest
+    /// printing without end cannot fill the host's disk or pipe.
     fn write_all(&mut self, bytes: &[u8]) -> StreamResult<()> {
+        if !matches!(self.sink, Sink::Capture(_)) && !self.tail.admits(bytes.len()) {
+            return Err(StreamError::LastOperationFailed(wasmtime::Error::msg(
+                "the guest wrote more than the runtime's max_output_bytes in this call",
+            )));
+        }
         self.tail.push(bytes);
         let written = match &mut self.sink {
             Sink::Stdout => std::io::stdout().write_all(bytes),

@@ -158,6 +158,19 @@ impl RuntimeBuilder {
         self
     }
 
+    /// The most bytes one call (or the start-up) may pass through to each
+    /// of the host's stdout and stderr, when output is not captured
+    /// ([`Self::capture_output`] bounds its own buffers). Past it, the
+    /// guest's writes fail, as they do to a full capture buffer, and nothing
+    /// more reaches the host: a guest printing without end fills neither
+    /// the host's disk nor a pipe's reader. The last bytes before it are
+    /// still kept for error messages. 64 MiB by default
+    /// ([`crate::DEFAULT_MAX_OUTPUT_BYTES`]).
+    pub fn max_output_bytes(mut self, bytes: usize) -> Self {
+        self.settings.max_output_bytes = bytes;
+        self
+    }
+
     /// Captures each instance's stdout and stderr into buffers of at most
     /// `bytes` bytes each, instead of passing them through. Once a buffer is
     /// full, the guest's writes to it fail (WASI returns an error; a Go

@@ -44,7 +44,8 @@ impl Sandbox {
         };
         let out = GuestOutput::new(stdout.clone().map_or(Sink::Stdout, Sink::Capture));
         let err = GuestOutput::new(stderr.clone().map_or(Sink::Stderr, Sink::Capture));
-        let output = OutputLog::new(stdout, stderr, [out.tail.clone(), err.tail.clone()]);
+        let passthrough_limit = settings.capture_output.is_none().then_some(settings.max_output_bytes as u64);
+        let output = OutputLog::new(stdout, stderr, [out.tail.clone(), err.tail.clone()], passthrough_limit);
         wasi.stdout(out);
         wasi.stderr(err);
         Ok(Sandbox {

@@ -177,6 +177,11 @@ pub struct Grants {
     /// host function) may take, such as `1MiB` (default 64MiB).
     #[arg(long, value_parser = parse_size, value_name = "SIZE")]
     pub max_result_bytes: Option<usize>,
+    /// The most bytes the guest may write to each of stdout and stderr in
+    /// the call, such as `1MiB`; past it its writes fail (default 64MiB
+    /// passed through, 16MiB captured with --capture or --json).
+    #[arg(long, value_parser = parse_size, value_name = "SIZE")]
+    pub max_output_bytes: Option<usize>,
     /// Cap on the guest's memory in MiB (older spelling of --memory-limit).
     #[arg(long, hide = true, conflicts_with = "memory_limit")]
     pub memory_limit_mib: Option<usize>,

@@ -8,7 +8,8 @@ use tinybind_runtime::{Runtime, RuntimeBuilder};
 
 use super::args::{Grants, Timeout};
 
-/// How much of each of stdout and stderr is kept when output is captured.
+/// How much of each of stdout and stderr is kept when output is captured
+/// (without --max-output-bytes).
 pub const CAPTURE_BYTES: usize = 16 << 20;
 
 /// The settings of `grants`; `capture` keeps the guest's output instead of
@@ -41,14 +42,19 @@ pub fn builder(grants: &Grants, capture: bool) -> Result<RuntimeBuilder, String>
     if let Some(bytes) = grants.max_result_bytes {
         b = b.max_result_bytes(bytes);
     }
+    if let Some(bytes) = grants.max_output_bytes {
+        b = b.max_output_bytes(bytes);
+    }
     if let Some(mib) = grants.memory_limit_mib {
         b = b.memory_limit(mib.saturating_mul(1 << 20));
     }
     if grants.fuel.is_some() {
         b = b.fuel(grants.fuel);
     }
+    // Captured output (`--capture`, `--json`) is bounded by its buffers,
+    // of --max-output-bytes each when given.
     if capture {
-        b = b.capture_output(CAPTURE_BYTES);
+        b = b.capture_output(grants.max_output_bytes.unwrap_or(CAPTURE_BYTES));
     }
     Ok(b)
 }

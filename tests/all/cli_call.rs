@@ -325,6 +325,26 @@ fn capture_shows_guest_output_only_on_failure() {
 }
 
 #[test]
+fn passed_through_output_stops_at_max_output_bytes() {
+    let hostile = guest("hostile");
+    // 64 MiB of lines against a 64 KiB cap: the host's stdout gets at most
+    // the cap, the guest's further writes fail, and the call ends normally.
+    let o = tinybind(&["call", &hostile, "flood", "65536", "--max-output-bytes", "64KiB"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let (guest_output, result) = out.trim_end().rsplit_once('\n').unwrap_or_else(|| panic!("{out:.200}"));
+    assert_eq!(guest_output.len() + 1, 64 * 1024, "the bytes passed through");
+    // What the guest counted: 64 writes of 1 KiB, then failures, each of
+    // which TinyGo's `os.Stdout.Write` counts as -1.
+    assert_eq!(result, (64 * 1024 - (65536 - 64)).to_string(), "what the guest saw written");
+    // The same cap, per call, on the default's passthrough with --json
+    // (the guest's output goes to stderr there).
+    let (o, v) = json_call(&["call", &hostile, "flood", "1000", "--max-output-bytes", "10KiB"]);
+    assert_eq!(v, json!([10 * 1024 - (1000 - 10)]));
+    assert_eq!(o.stderr.len(), 10240);
+}
+
+#[test]
 fn json_error_objects_name_kind_guest_export_and_message() {
     let hostile = guest("hostile");
     let (o, v) = json_call(&["call", &hostile, "boom", "1"]);
