@@ -3,7 +3,7 @@
 //! every runtime configuration (the woven module's offsets map back to the
 //! original's DWARF, through a pre-initialised snapshot too).
 
-use tinybind::guests::hostile::Hostile;
+use tinybind::guests::hostile::{Hostile, HostilePre};
 use tinybind_runtime::{Error, Frame, Runtime};
 
 /// The runtime configurations, by name.
@@ -148,4 +148,18 @@ fn the_lines_are_those_wasmtime_reads_from_the_same_dwarf() {
 
 fn triples(err: &Error) -> Vec<(String, Option<String>, Option<u32>)> {
     frames(err).iter().map(|f| (f.function.clone(), f.file.clone(), f.line)).collect()
+}
+
+#[test]
+fn without_dwarf_the_frames_have_names_and_the_message_no_place() {
+    let runtime = Runtime::new().expect("runtime");
+    let wasm = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/guest-go/hostile.wasm")).expect("hostile.wasm");
+    let stripped = tinybind_bench_guests::without_dwarf(&wasm);
+    assert!(stripped.len() < wasm.len() / 2, "{} of {} bytes", stripped.len(), wasm.len());
+    let pre = HostilePre::load(&runtime, stripped).expect("loads");
+    let mut hostile = pre.instantiate().expect("instantiates");
+    let err = hostile.boom(3).expect_err("index out of range");
+    let names: Vec<_> = frames(&err).iter().map(|f| (f.function.as_str(), f.file.is_none(), f.line)).collect();
+    assert_eq!(names[..3], [("runtime.runtimePanicAt", true, None), ("runtime.lookupPanic", true, None), ("boom", true, None)]);
+    assert!(err.to_string().ends_with("(in runtime.runtimePanicAt < runtime.lookupPanic < boom)"), "{err}");
 }
