@@ -70,12 +70,20 @@ if [ -d "$corpus" ]; then
 	shared=(work/shared-modules)
 fi
 
+# The Go declarations of guest-go/, for go_source (copied into the
+# working directory, not kept twice in the repository).
+mkdir -p work/go-sources
+cp -f ../guest-go/*.go work/go-sources/
+
 # One target: its log in work/<target>.log, its line of the table in
 # work/<target>.result.
 run_target() {
 	local t=$1 extra=() status=0 start elapsed runs rate outcome
 	mkdir -p "work/$t" "artifacts/$t"
-	case "$t" in codegen | weave) extra=("${shared[@]}") ;; esac
+	case "$t" in
+	codegen | weave) extra=("${shared[@]}") ;;
+	go_source) extra=(work/go-sources) ;;
+	esac
 	local log="work/$t.log"
 	start=$(date +%s)
 	# -timeout: one input running 20 s is a hang; -rss_limit_mb: a leak.
