@@ -5,7 +5,7 @@
 //! (`keep_resident`, the copy-on-write image) must never let one through.
 //! The guest is hand-written `.wat`: no Go compiler emits a table write.
 
-use tinybind::Runtime;
+use crate::configurations::configurations;
 use tinybind_runtime::{GuestModule, Startup};
 use wasmtime::Val;
 
@@ -69,31 +69,6 @@ static WITHOUT_TABLE: GuestModule = GuestModule {
     startup: Startup::Initialize,
     retptr_size: 0,
 };
-
-fn configurations() -> Vec<(&'static str, Runtime)> {
-    let b = Runtime::builder;
-    let mut out = Vec::new();
-    for deadline in [true, false] {
-        let t = |builder: tinybind_runtime::RuntimeBuilder| match deadline {
-            true => builder,
-            false => builder.timeout(None),
-        };
-        let name = |n: &'static str, with: &'static str| -> &'static str {
-            match deadline {
-                true => n,
-                false => with,
-            }
-        };
-        out.push((name("default", "default, no deadline"), t(b()).build().expect("runtime")));
-        out.push((name("pooling", "pooling, no deadline"), t(b().pooling(2)).build().expect("runtime")));
-        out.push((name("preinit", "preinit, no deadline"), t(b().preinitialize(true)).build().expect("runtime")));
-        out.push((
-            name("pooling + preinit", "pooling + preinit, no deadline"),
-            t(b().pooling(2).preinitialize(true)).build().expect("runtime"),
-        ));
-    }
-    out
-}
 
 fn i32_of(inst: &mut tinybind_runtime::Instance, export: &'static str) -> i32 {
     match inst.call_untyped(export, &[]).expect(export)[..] {

@@ -8,6 +8,7 @@ mod bad_guests;
 mod cli;
 mod cli_call;
 mod concurrency;
+mod configurations;
 mod deadline;
 mod go_types;
 mod guests;

@@ -6,17 +6,7 @@
 use tinybind::guests::hostile::{Hostile, HostilePre};
 use tinybind_runtime::{Error, Frame, Runtime};
 
-/// The runtime configurations, by name.
-fn configurations() -> Vec<(&'static str, Runtime)> {
-    let build = |b: tinybind_runtime::RuntimeBuilder| b.build().expect("runtime");
-    vec![
-        ("default", build(Runtime::builder())),
-        ("no deadline", build(Runtime::builder().timeout(None))),
-        ("pooling", build(Runtime::builder().pooling(4))),
-        ("pre-init", build(Runtime::builder().preinitialize(true))),
-        ("pooling + pre-init", build(Runtime::builder().pooling(4).preinitialize(true))),
-    ]
-}
+use crate::configurations::configurations;
 
 fn frames(err: &Error) -> &[Frame] {
     match err {
@@ -26,9 +16,7 @@ fn frames(err: &Error) -> &[Frame] {
 }
 
 fn is_at(frame: &Frame, function: &str, file: &str, line: u32) -> bool {
-    frame.function == function
-        && frame.file.as_deref().is_some_and(|f| f.ends_with(file))
-        && frame.line == Some(line)
+    frame.function == function && frame.file.as_deref().is_some_and(|f| f.ends_with(file)) && frame.line == Some(line)
 }
 
 #[test]
@@ -147,7 +135,10 @@ fn the_lines_are_those_wasmtime_reads_from_the_same_dwarf() {
 }
 
 fn triples(err: &Error) -> Vec<(String, Option<String>, Option<u32>)> {
-    frames(err).iter().map(|f| (f.function.clone(), f.file.clone(), f.line)).collect()
+    frames(err)
+        .iter()
+        .map(|f| (f.function.clone(), f.file.clone(), f.line))
+        .collect()
 }
 
 #[test]
@@ -159,7 +150,21 @@ fn without_dwarf_the_frames_have_names_and_the_message_no_place() {
     let pre = HostilePre::load(&runtime, stripped).expect("loads");
     let mut hostile = pre.instantiate().expect("instantiates");
     let err = hostile.boom(3).expect_err("index out of range");
-    let names: Vec<_> = frames(&err).iter().map(|f| (f.function.as_str(), f.file.is_none(), f.line)).collect();
-    assert_eq!(names[..3], [("runtime.runtimePanicAt", true, None), ("runtime.lookupPanic", true, None), ("boom", true, None)]);
-    assert!(err.to_string().ends_with("(in runtime.runtimePanicAt < runtime.lookupPanic < boom)"), "{err}");
+    let names: Vec<_> = frames(&err)
+        .iter()
+        .map(|f| (f.function.as_str(), f.file.is_none(), f.line))
+        .collect();
+    assert_eq!(
+        names[..3],
+        [
+            ("runtime.runtimePanicAt", true, None),
+            ("runtime.lookupPanic", true, None),
+            ("boom", true, None)
+        ]
+    );
+    assert!(
+        err.to_string()
+            .ends_with("(in runtime.runtimePanicAt < runtime.lookupPanic < boom)"),
+        "{err}"
+    );
 }

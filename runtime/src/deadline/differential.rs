@@ -105,14 +105,7 @@ fn compare_with(engine: &Engine, wasm: &[u8], clock: ClockMemory) -> Result<Comp
     let ia = Linker::new(engine).instantiate(&mut a, &original);
     // The clock stays at zero: the deadline set in `start` is the
     // farthest there is.
-    let mut linker = Linker::new(engine);
-    if clock == ClockMemory::Imported {
-        let memory = SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1)).map_err(|e| e.to_string())?;
-        linker
-            .define(&b, CLOCK_IMPORT.0, CLOCK_IMPORT.1, memory)
-            .map_err(|e| e.to_string())?;
-    }
-    let ib = linker.instantiate(&mut b, &woven);
+    let ib = clock_linker(engine, &b, clock)?.instantiate(&mut b, &woven);
     let (ia, ib) = match (ia, ib) {
         (Ok(ia), Ok(ib)) => (ia, ib),
         // Instantiation itself runs no code of either (the woven one
@@ -135,7 +128,7 @@ fn compare_with(engine: &Engine, wasm: &[u8], clock: ClockMemory) -> Result<Comp
             continue;
         };
         let ty = fa.ty(&a);
-        let Some(args) = ty.params().map(|t| zero(&t)).collect::<Option<Vec<Val>>>() else {
+        let Some(args) = zero_args(&ty) else {
             continue;
         };
         let mut ra = vec![Val::I32(0); ty.results().len()];
@@ -183,9 +176,28 @@ fn same(what: &str, original: Outcome, woven: Outcome) -> Result<(), String> {
     }
 }
 
+/// A linker that provides the clock a module woven with `clock` imports
+/// (a one-page shared memory, at zero), or nothing for its own clock.
+pub(crate) fn clock_linker(engine: &Engine, store: &Store<()>, clock: ClockMemory) -> Result<Linker<()>, String> {
+    let mut linker = Linker::new(engine);
+    if clock == ClockMemory::Imported {
+        let memory = SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1)).map_err(|e| e.to_string())?;
+        linker
+            .define(store, CLOCK_IMPORT.0, CLOCK_IMPORT.1, memory)
+            .map_err(|e| e.to_string())?;
+    }
+    Ok(linker)
+}
+
+/// Zero for each parameter of `ty` (`None`: one is a reference type that
+/// cannot be made without a store, so the function is not called).
+pub(crate) fn zero_args(ty: &wasmtime::FuncType) -> Option<Vec<Val>> {
+    ty.params().map(|t| zero(&t)).collect()
+}
+
 /// The zero of a parameter type (`None`: a reference type that cannot be
-/// made without a store, so the function is not called).
-pub(crate) fn zero(t: &ValType) -> Option<Val> {
+/// made without a store).
+fn zero(t: &ValType) -> Option<Val> {
     Some(match t {
         ValType::I32 => Val::I32(0),
         ValType::I64 => Val::I64(0),
@@ -224,6 +236,14 @@ pub fn terminating_module(u: &mut arbitrary::Unstructured<'_>, avoid_traps: bool
     Some(module.to_bytes())
 }
 
+/// `cases` seeded inputs of `len` bytes each, numbered, for the oracles'
+/// bounded property tests.
+#[cfg(test)]
+pub(crate) fn seeded_inputs(seed: u64, cases: usize, len: usize) -> impl Iterator<Item = (usize, Vec<u8>)> {
+    let mut next = crate::deadline::weave::seeded(seed);
+    (0..cases).map(move |case| (case, (0..len).map(|_| next() as u8).collect()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,10 +254,8 @@ mod tests {
     #[test]
     fn woven_modules_behave_exactly_like_their_originals() {
         let engine = engine();
-        let mut next = crate::deadline::weave::seeded(0x9E37_79B9_7F4A_7C15);
         let (mut compared, mut calls) = (0, 0);
-        for case in 0..400 {
-            let bytes: Vec<u8> = (0..8192).map(|_| next() as u8).collect();
+        for (case, bytes) in seeded_inputs(0x9E37_79B9_7F4A_7C15, 400, 8192) {
             let mut u = arbitrary::Unstructured::new(&bytes);
             // Half the cases avoid traps, so that more calls get past the
             // start function.

@@ -10,10 +10,10 @@
 //! Used by the bounded property test below and by the `weave_stops` fuzz
 //! target (`fuzz/fuzz_targets/weave_stops.rs`).
 
-use wasmtime::{Config, Engine, Linker, Module, SharedMemory, Store, Trap, Val};
+use wasmtime::{Config, Engine, Module, Store, Trap, Val};
 
-use crate::deadline::clock::{ClockMemory, CLOCK_IMPORT};
-use crate::deadline::differential::zero;
+use crate::deadline::clock::ClockMemory;
+use crate::deadline::differential::{clock_linker, zero_args};
 use crate::deadline::placement::BUDGET;
 use crate::deadline::weave::{weave, START_EXPORT};
 
@@ -72,13 +72,7 @@ pub fn stops(engine: &Engine, wasm: &[u8]) -> Result<Stopped, String> {
 pub(crate) fn run_metered(engine: &Engine, wasm: &[u8], clock: ClockMemory) -> Result<Stopped, String> {
     let module = Module::new(engine, wasm).map_err(|e| format!("the woven module does not compile: {e:#}"))?;
     let mut store = Store::new(engine, ());
-    let mut linker = Linker::new(engine);
-    if clock == ClockMemory::Imported && module.imports().len() > 0 {
-        let memory = SharedMemory::new(engine, wasmtime::MemoryType::shared(1, 1)).map_err(|e| e.to_string())?;
-        linker
-            .define(&store, CLOCK_IMPORT.0, CLOCK_IMPORT.1, memory)
-            .map_err(|e| e.to_string())?;
-    }
+    let linker = clock_linker(engine, &store, clock)?;
     // An unwoven module's start function runs here, metered too.
     store.set_fuel(FUEL).map_err(|e| e.to_string())?;
     let instance = match linker.instantiate(&mut store, &module) {
@@ -100,8 +94,7 @@ pub(crate) fn run_metered(engine: &Engine, wasm: &[u8], clock: ClockMemory) -> R
         let Some(func) = instance.get_func(&mut store, name) else {
             continue;
         };
-        let ty = func.ty(&store);
-        let Some(args) = ty.params().map(|t| zero(&t)).collect::<Option<Vec<Val>>>() else {
+        let Some(args) = zero_args(&func.ty(&store)) else {
             continue;
         };
         metered(&mut store, name, func, &args)?;
@@ -114,9 +107,9 @@ fn metered(store: &mut Store<()>, name: &str, func: wasmtime::Func, args: &[Val]
     store.set_fuel(FUEL).map_err(|e| e.to_string())?;
     let mut results = vec![Val::I32(0); func.ty(&*store).results().len()];
     match func.call(&mut *store, args, &mut results) {
-        Err(e) if is_out_of_fuel(&e) => Err(format!(
-            "export `{name}` ran {FUEL} instructions past its deadline without reaching a check"
-        )),
+        Err(e) if is_out_of_fuel(&e) => {
+            Err(format!("export `{name}` ran {FUEL} instructions past its deadline without reaching a check"))
+        }
         _ => Ok(()),
     }
 }
@@ -176,10 +169,8 @@ mod tests {
     #[test]
     fn woven_modules_stop_past_their_deadline() {
         let engine = fuel_engine();
-        let mut next = crate::deadline::weave::seeded(0x51_7CC1_B727_220A);
         let (mut ran, mut calls) = (0, 0);
-        for case in 0..300 {
-            let bytes: Vec<u8> = (0..4096).map(|_| next() as u8).collect();
+        for (case, bytes) in crate::deadline::differential::seeded_inputs(0x51_7CC1_B727_220A, 300, 4096) {
             let mut u = arbitrary::Unstructured::new(&bytes);
             let Some(wasm) = looping_module(&mut u) else {
                 continue;

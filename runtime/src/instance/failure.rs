@@ -6,9 +6,9 @@ use wasmtime::Trap;
 use wasmtime_wasi::I32Exit;
 
 use crate::error::{Error, Frame};
-use crate::symbols;
 use crate::host::failure::HostFailure;
 use crate::instance::handle::{Exec, Instance};
+use crate::symbols;
 
 impl Instance {
     #[cold]
@@ -126,9 +126,7 @@ impl Instance {
             },
         }
     }
-}
 
-impl Instance {
     /// The backtrace of a trap, with Go files and lines where the guest
     /// has DWARF (read now, on the failure path only).
     fn frames(&self, e: &wasmtime::Error) -> Vec<Frame> {
