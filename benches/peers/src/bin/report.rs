@@ -2,9 +2,12 @@
 //! writes `results/peers.json`, `results/peers.md` (the tables for
 //! BENCHMARKS.md) and `results/peers.svg` (per-call time against string
 //! size, log-log, one line per peer). The last line it prints is
-//! `peers: extism/tinybind=<x> component/tinybind=<y>`, the 8-byte ratios.
+//! `peers: extism/tinybind=<x> component/tinybind=<y> wazero/tinybind=<z>`,
+//! the 8-byte ratios; the one before it
+//! `throughput: tinybind=<rps> extism=<rps> wazero=<rps> component=<rps>`,
+//! each peer's best configuration at 2 threads.
 //!
-//!     report <criterion dir> <bench-meta.json> <out dir>
+//!     report <criterion dir> <bench-meta.json> <out dir> <wazero-calls.json> <throughput.jsonl>
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -14,7 +17,7 @@ use serde_json::{json, Value};
 use tinybind_peers::SIZES;
 
 /// The per-call peers, with their labels and hosts.
-const PEERS: [(&str, &str, &str); 10] = [
+const PEERS: [(&str, &str, &str); 15] = [
     ("tinybind", "tinybind", "wasmtime 48.0.8"),
     ("tinybind_nosched", "tinybind, -scheduler=none", "wasmtime 48.0.8"),
     ("extism", "Extism (length-prefixed buffer)", "wasmtime 43.0.2 (extism 1.30.0)"),
@@ -25,7 +28,40 @@ const PEERS: [(&str, &str, &str); 10] = [
     ("component_nosched", "component model, concatenate(a, b), -scheduler=none", "wasmtime 48.0.8"),
     ("component_packed", "component model, concatenate-packed", "wasmtime 48.0.8"),
     ("component_packed_nosched", "component model, concatenate-packed, -scheduler=none", "wasmtime 48.0.8"),
+    ("wazero", "wazero, reused block + CallWithStack", "wazero v1.12.0, compiler"),
+    ("wazero_call", "wazero, documented malloc/Call/free", "wazero v1.12.0, compiler"),
+    ("wazero_nosched", "wazero, reused block, -scheduler=none", "wazero v1.12.0, compiler"),
+    ("wazero_interp", "wazero, reused block + CallWithStack", "wazero v1.12.0, interpreter"),
+    ("wazero_interp_call", "wazero, documented malloc/Call/free", "wazero v1.12.0, interpreter"),
 ];
+
+/// The per-call figures of one run: criterion's estimates, and the wazero
+/// peer's JSON (`wazero-peer calls`).
+struct Figures {
+    crit: PathBuf,
+    wazero: Value,
+}
+
+impl Figures {
+    /// Mean time in ns of `id` at size `label`.
+    fn ns(&self, label: &str, id: &str) -> Option<f64> {
+        if id.starts_with("wazero") {
+            self.wazero["calls"][id][label]["ns"].as_f64()
+        } else {
+            mean(&self.crit, &format!("peers-call-{label}"), id)
+        }
+    }
+
+    /// (failures, calls) of `id` at size `label`.
+    fn failures(&self, meta: &Value, label: &str, id: &str) -> (u64, u64) {
+        let f = if id.starts_with("wazero") {
+            &self.wazero["calls"][id][label]
+        } else {
+            &meta["failures"][format!("peers-call-{label}/{id}")]
+        };
+        (f["failures"].as_u64().unwrap_or(0), f["calls"].as_u64().unwrap_or(0))
+    }
+}
 
 /// The fastest of some peers' variants at 8 B, in ns.
 fn fastest(calls: &serde_json::Map<String, Value>, ids: &[&str]) -> f64 {
@@ -55,9 +91,13 @@ fn human(ns: f64) -> String {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let (crit, meta, out) = match &args[1..] {
-        [c, m, o] => (PathBuf::from(c), PathBuf::from(m), PathBuf::from(o)),
-        _ => panic!("usage: report <criterion dir> <bench-meta.json> <out dir>"),
+    let (crit, meta, out, wazero, throughput) = match &args[1..] {
+        [c, m, o, w, t] => (PathBuf::from(c), PathBuf::from(m), PathBuf::from(o), PathBuf::from(w), PathBuf::from(t)),
+        _ => panic!("usage: report <criterion dir> <bench-meta.json> <out dir> <wazero-calls.json> <throughput.jsonl>"),
+    };
+    let figures = Figures {
+        crit: crit.clone(),
+        wazero: serde_json::from_str(&std::fs::read_to_string(&wazero).expect("wazero-calls.json")).expect("json"),
     };
     let meta: Value = serde_json::from_str(&std::fs::read_to_string(&meta).expect("bench-meta.json")).expect("json");
     std::fs::create_dir_all(&out).expect("out dir");
@@ -69,18 +109,16 @@ fn main() {
     writeln!(md, "|---|---|---|---|---|").unwrap();
     let tb: Vec<f64> = SIZES
         .iter()
-        .map(|(l, _)| mean(&crit, &format!("peers-call-{l}"), "tinybind").expect("tinybind figure"))
+        .map(|(l, _)| figures.ns(l, "tinybind").expect("tinybind figure"))
         .collect();
     for (id, label, host) in PEERS {
         let mut row = format!("| {label} ({host}) |");
         let mut fig = serde_json::Map::new();
         for (i, (l, _)) in SIZES.iter().enumerate() {
-            let group = format!("peers-call-{l}");
-            match mean(&crit, &group, id) {
+            match figures.ns(l, id) {
                 Some(ns) => {
-                    let fails = &meta["failures"][format!("{group}/{id}")];
-                    let f = fails["failures"].as_u64().unwrap_or(0);
-                    let note = if f > 0 { format!(", {f} of {} failed", fails["calls"]) } else { String::new() };
+                    let (f, n) = figures.failures(&meta, l, id);
+                    let note = if f > 0 { format!(", {f} of {n} failed") } else { String::new() };
                     if id == "tinybind" {
                         write!(row, " {}{note} |", human(ns)).unwrap();
                     } else {
@@ -162,20 +200,71 @@ fn main() {
     // tinybind.
     let x = fastest(&calls, &["extism", "extism_nosched"]) / tb[0];
     let y = fastest(&calls, &["component", "component_nosched", "component_packed", "component_packed_nosched"]) / tb[0];
+    let z = fastest(&calls, &["wazero", "wazero_call", "wazero_nosched", "wazero_interp", "wazero_interp_call"]) / tb[0];
+    let (tp_md, tp_json, tp_line) = throughput_table(&throughput);
+    md.push_str(&tp_md);
     std::fs::write(out.join("peers.md"), &md).expect("write md");
     std::fs::write(
         out.join("peers.json"),
-        serde_json::to_string_pretty(&json!({ "per_call": calls, "startup": startup, "meta": meta, "extism_over_tinybind_8B": x, "component_over_tinybind_8B": y }))
+        serde_json::to_string_pretty(&json!({ "per_call": calls, "startup": startup, "meta": meta, "extism_over_tinybind_8B": x, "component_over_tinybind_8B": y, "wazero_over_tinybind_8B": z, "throughput": tp_json }))
             .unwrap(),
     )
     .expect("write json");
-    chart(&crit, &out.join("peers.svg"));
+    chart(&figures, &out.join("peers.svg"));
     print!("{md}");
-    println!("peers: extism/tinybind={x:.1} component/tinybind={y:.1}");
+    println!("{tp_line}");
+    println!("peers: extism/tinybind={x:.1} component/tinybind={y:.1} wazero/tinybind={z:.1}");
+}
+
+/// The throughput table (markdown), its rows (JSON), and the line
+/// `throughput: tinybind=.. extism=.. wazero=.. component=..`: each peer's
+/// best configuration at 2 threads.
+fn throughput_table(path: &Path) -> (String, Value, String) {
+    let rows: Vec<Value> = std::fs::read_to_string(path)
+        .expect("throughput.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("throughput json"))
+        .collect();
+    let mut md = String::new();
+    writeln!(md).unwrap();
+    writeln!(md, "| fresh instance per request, 64 B concatenate | threads | requests/s | p50 | p99 | failed |").unwrap();
+    writeln!(md, "|---|---|---|---|---|---|").unwrap();
+    for r in &rows {
+        let name = match r["engine"].as_str() {
+            Some(engine) => format!("wazero ({engine})"),
+            None => r["config"].as_str().unwrap_or("?").to_string(),
+        };
+        writeln!(
+            md,
+            "| {name} | {} | {:.0} | {} | {} | {} of {} |",
+            r["threads"],
+            r["rps"].as_f64().unwrap_or(0.0),
+            human(r["p50_ns"].as_f64().unwrap_or(f64::NAN)),
+            human(r["p99_ns"].as_f64().unwrap_or(f64::NAN)),
+            r["failures"],
+            r["requests"]
+        )
+        .unwrap();
+    }
+    let best = |peer: &str| {
+        rows.iter()
+            .filter(|r| r["peer"] == peer && r["threads"] == 2 && r["failures"] == 0)
+            .filter_map(|r| r["rps"].as_f64())
+            .fold(0f64, f64::max)
+    };
+    let line = format!(
+        "throughput: tinybind={:.0} extism={:.0} wazero={:.0} component={:.0}",
+        best("tinybind"),
+        best("extism"),
+        best("wazero"),
+        best("component")
+    );
+    (md, Value::Array(rows), line)
 }
 
 /// Per-call time against string size, log-log, one line per peer.
-fn chart(crit: &Path, path: &Path) {
+fn chart(figures: &Figures, path: &Path) {
     let root = SVGBackend::new(path, (980, 640)).into_drawing_area();
     root.fill(&WHITE).unwrap();
     let xs: Vec<f64> = SIZES.iter().map(|(_, n)| *n as f64).collect();
@@ -185,7 +274,7 @@ fn chart(crit: &Path, path: &Path) {
         let pts: Vec<(f64, f64)> = SIZES
             .iter()
             .zip(&xs)
-            .filter_map(|((l, _), x)| mean(crit, &format!("peers-call-{l}"), id).map(|ns| (*x, ns / 1e3)))
+            .filter_map(|((l, _), x)| figures.ns(l, id).map(|ns| (*x, ns / 1e3)))
             .collect();
         for &(_, y) in &pts {
             lo = lo.min(y);
@@ -230,6 +319,11 @@ fn chart(crit: &Path, path: &Path) {
         RGBColor(120, 180, 240),
         RGBColor(0, 150, 60),
         RGBColor(120, 210, 140),
+        RGBColor(130, 60, 170),
+        RGBColor(180, 130, 210),
+        RGBColor(200, 170, 230),
+        RGBColor(160, 110, 60),
+        RGBColor(210, 180, 140),
     ];
     for ((label, pts), color) in series.into_iter().zip(colors) {
         chart
