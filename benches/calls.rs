@@ -129,9 +129,108 @@ fn corpus(c: &mut Criterion) {
     }
 }
 
+/// The 8-byte `concatenate` taken apart, on the bench guest
+/// `benches/guests/split.go` (`noop`, `first`, `concatenate`) and the same
+/// source built with `-scheduler=none` (`split_nosched`). Rows:
+///
+/// - `wasm_noop`: a typed call of an empty wasm function (a hand-written
+///   module, as no compiler emits one: no TinyGo wrapper): the floor of any
+///   call, wasmtime's entry and exit.
+/// - `{hand,ours}_noop[_nosched]`: TinyGo's `noop`: its export wrapper, with
+///   the scheduler or without.
+/// - `{hand,ours}_first[_nosched]`: `first(a, b string) string`, the calling
+///   convention of `concatenate` (arguments written, the retptr read, the
+///   8-byte result copied) without its work.
+/// - `{hand,ours}_concatenate[_nosched]`: the whole call.
+/// - `{hand,ours}_write_args` and `{hand,ours}_read_result`: the host's
+///   argument writes and its result copy alone, outside any call.
+///
+/// `hand_*` is hand-written wasmtime as `hand_best` above; `ours_*` is
+/// tinybind's generated code on `Runtime::new()`, `ours_*_no_deadline` on
+/// `Runtime::builder().timeout(None)`.
+fn split(c: &mut Criterion) {
+    use tinybind_bench_guests::bench::{split::Split, split_nosched::SplitNosched};
+    let mut g = c.benchmark_group("split");
+    {
+        let engine = common::engine(EngineKind::Default);
+        let module = wasmtime::Module::new(&engine, r#"(module (func (export "noop")))"#).expect("wat");
+        let mut store = wasmtime::Store::new(&engine, ());
+        let instance = wasmtime::Instance::new(&mut store, &module, &[]).expect("instantiate");
+        let f = instance.get_typed_func::<(), ()>(&mut store, "noop").expect("noop");
+        g.bench_function("wasm_noop", |b| b.iter(|| f.call(&mut store, ()).expect("call")));
+    }
+    for (suffix, wasm) in [
+        ("", &include_bytes!("guests/split.wasm")[..]),
+        ("_nosched", &include_bytes!("guests/split_nosched.wasm")[..]),
+    ] {
+        let engine = common::engine(EngineKind::Default);
+        let mut h = Hand::new(&engine, EngineKind::Default, wasm, 4096);
+        let noop = h.func::<(), ()>("noop");
+        let first = h.func::<(i32, i32, i32, i32, i32), ()>("first");
+        let concatenate = h.func::<(i32, i32, i32, i32, i32), ()>("concatenate");
+        g.bench_function(format!("hand_noop{suffix}"), |b| b.iter(|| noop.call(&mut h.store, ()).expect("call")));
+        for (name, f) in [("first", &first), ("concatenate", &concatenate)] {
+            g.bench_function(format!("hand_{name}{suffix}"), |b| {
+                b.iter(|| {
+                    let [(pa, la), (pb, lb)] = h.write_scratch([black_box(A).as_bytes(), black_box(B).as_bytes()]);
+                    f.call(&mut h.store, (h.retptr, pa, la, pb, lb)).expect("call");
+                    black_box(std::str::from_utf8(h.result_bytes()).expect("utf-8").to_owned())
+                })
+            });
+        }
+        if suffix.is_empty() {
+            g.bench_function("hand_write_args", |b| {
+                b.iter(|| black_box(h.write_scratch([black_box(A).as_bytes(), black_box(B).as_bytes()])))
+            });
+            g.bench_function("hand_read_result", |b| {
+                b.iter(|| black_box(std::str::from_utf8(h.result_bytes()).expect("utf-8").to_owned()))
+            });
+        }
+    }
+    let runtimes = [
+        ("", Runtime::new().expect("runtime")),
+        ("_no_deadline", Runtime::builder().timeout(None).build().expect("runtime")),
+    ];
+    for (deadline, rt) in runtimes {
+        let mut guest = Split::new(&rt).expect("instantiate");
+        assert_eq!(guest.concatenate(A, B).expect("call"), "Hello, World!");
+        assert_eq!(guest.first(A, B).expect("call"), A);
+        g.bench_function(format!("ours_noop{deadline}"), |b| b.iter(|| guest.noop().expect("call")));
+        g.bench_function(format!("ours_first{deadline}"), |b| {
+            b.iter(|| black_box(guest.first(black_box(A), black_box(B)).expect("call")))
+        });
+        g.bench_function(format!("ours_concatenate{deadline}"), |b| {
+            b.iter(|| black_box(guest.concatenate(black_box(A), black_box(B)).expect("call")))
+        });
+        if deadline.is_empty() {
+            let instance = guest.instance();
+            g.bench_function("ours_write_args", |b| {
+                b.iter(|| {
+                    let args = [black_box(A).as_bytes(), black_box(B).as_bytes()];
+                    black_box(instance.write_args("first", args).expect("write"))
+                })
+            });
+            let retptr = instance.retptr("first").expect("retptr");
+            g.bench_function("ours_read_result", |b| {
+                b.iter(|| black_box(instance.read_results("first", retptr, 8, |out| out.string(0)).expect("read")))
+            });
+        }
+        let mut guest = SplitNosched::new(&rt).expect("instantiate");
+        assert_eq!(guest.concatenate(A, B).expect("call"), "Hello, World!");
+        g.bench_function(format!("ours_noop_nosched{deadline}"), |b| b.iter(|| guest.noop().expect("call")));
+        g.bench_function(format!("ours_first_nosched{deadline}"), |b| {
+            b.iter(|| black_box(guest.first(black_box(A), black_box(B)).expect("call")))
+        });
+        g.bench_function(format!("ours_concatenate_nosched{deadline}"), |b| {
+            b.iter(|| black_box(guest.concatenate(black_box(A), black_box(B)).expect("call")))
+        });
+    }
+    g.finish();
+}
+
 criterion_group! {
     name = benches;
     config = common::criterion();
-    targets = ours, corpus
+    targets = ours, corpus, split
 }
 criterion_main!(benches);

@@ -18,43 +18,68 @@ use wasmtime_wasi::p2::{OutputStream, Pollable, StreamError, StreamResult};
 /// How many of the last bytes written are kept.
 pub(crate) const TAIL_BYTES: usize = 4096;
 
-/// The last [`TAIL_BYTES`] bytes a guest wrote to one stream, and how many
-/// it wrote in all.
+/// The calls of one instance, counted: [`OutputLog::begin_call`] moves the
+/// count on, and each of the instance's [`Tail`]s notices it at its next
+/// write (see [`Tail`]).
 #[derive(Clone, Debug, Default)]
+pub(crate) struct Calls(Arc<AtomicU64>);
+
+/// The last [`TAIL_BYTES`] bytes a guest wrote to one stream, how many it
+/// wrote in all, and how many it had written when the current call began.
+///
+/// The beginning of a call is marked lazily, so that a call costs one store
+/// ([`OutputLog::begin_call`]) however many streams there are: the first
+/// write of a call finds the count of [`Calls`] moved on, and only then
+/// notes where the call began. A call that writes nothing notes nothing.
+#[derive(Clone, Debug)]
 pub(crate) struct Tail(Arc<TailInner>);
 
 #[derive(Debug)]
 struct TailInner {
     bytes: Mutex<VecDeque<u8>>,
     written: AtomicU64,
-    /// The count of bytes written past which a passed-through stream
-    /// refuses writes ([`Tail::allow`]).
-    allowed: AtomicU64,
-}
-
-impl Default for TailInner {
-    fn default() -> Self {
-        TailInner {
-            bytes: Mutex::default(),
-            written: AtomicU64::new(0),
-            allowed: AtomicU64::new(u64::MAX),
-        }
-    }
+    /// The instance's calls.
+    calls: Calls,
+    /// The call `began` belongs to.
+    call: AtomicU64,
+    /// `written` when that call began.
+    began: AtomicU64,
+    /// The bytes a call may write to a passed-through stream
+    /// (`max_output_bytes`; `u64::MAX` for a captured one).
+    limit: u64,
 }
 
 impl Tail {
-    /// Lets the stream take `limit` more bytes after `mark`.
-    #[inline(always)]
-    fn allow(&self, mark: u64, limit: u64) {
-        self.0.allowed.store(mark.saturating_add(limit), Ordering::Relaxed);
+    /// The tail of a stream of an instance whose calls `calls` counts; a
+    /// call may write `limit` bytes to it.
+    pub(crate) fn new(calls: &Calls, limit: u64) -> Tail {
+        Tail(Arc::new(TailInner {
+            bytes: Mutex::default(),
+            written: AtomicU64::new(0),
+            calls: calls.clone(),
+            call: AtomicU64::new(calls.0.load(Ordering::Acquire)),
+            began: AtomicU64::new(0),
+            limit,
+        }))
     }
 
-    /// Whether `len` more bytes are within what is allowed.
+    /// Where the current call began, noted now if this is its first look.
+    fn began(&self) -> u64 {
+        let call = self.0.calls.0.load(Ordering::Acquire);
+        if self.0.call.load(Ordering::Acquire) != call {
+            self.0.began.store(self.mark(), Ordering::Release);
+            self.0.call.store(call, Ordering::Release);
+        }
+        self.0.began.load(Ordering::Acquire)
+    }
+
+    /// Whether `len` more bytes are within what the current call may write.
     fn admits(&self, len: usize) -> bool {
-        self.mark().saturating_add(len as u64) <= self.0.allowed.load(Ordering::Relaxed)
+        self.mark().saturating_add(len as u64) <= self.began().saturating_add(self.0.limit)
     }
 
     fn push(&self, bytes: &[u8]) {
+        self.began();
         let mut tail = self.lock();
         let kept = &bytes[bytes.len().saturating_sub(TAIL_BYTES)..];
         let excess = (tail.len() + kept.len()).saturating_sub(TAIL_BYTES);
@@ -64,7 +89,6 @@ impl Tail {
     }
 
     /// How many bytes were written so far: a mark for [`Self::since`].
-    #[inline(always)]
     pub(crate) fn mark(&self) -> u64 {
         self.0.written.load(Ordering::Acquire)
     }
@@ -76,6 +100,15 @@ impl Tail {
         tail.iter().skip(tail.len() - new).copied().collect()
     }
 
+    /// What was written during the current call, at most the last
+    /// [`TAIL_BYTES`].
+    fn of_call(&self) -> Vec<u8> {
+        match self.0.call.load(Ordering::Acquire) == self.0.calls.0.load(Ordering::Acquire) {
+            true => self.since(self.0.began.load(Ordering::Acquire)),
+            false => Vec::new(),
+        }
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<u8>> {
         // Bytes are only appended and drained: a panic cannot leave them
         // inconsistent.
@@ -84,59 +117,51 @@ impl Tail {
 }
 
 /// What an instance keeps of its guest's output: the captured streams
-/// (when the runtime captures output), the last bytes of stdout and stderr
-/// either way, and how much of each had been written when the current call
-/// began, so that a failed call's error can quote what the guest said
-/// during it.
+/// (when the runtime captures output), and the last bytes of stdout and
+/// stderr either way, with where the current call began in each, so that a
+/// failed call's error can quote what the guest said during it.
 #[derive(Debug)]
 pub(crate) struct OutputLog {
     stdout: Option<MemoryOutputPipe>,
     stderr: Option<MemoryOutputPipe>,
     /// stdout's and stderr's last bytes.
     recent: [Tail; 2],
-    /// How much of each had been written when the current call began.
-    call_began: [u64; 2],
-    /// The bytes a call (or the start-up) may pass through to each of the
-    /// host's streams (`None`: output is captured, into bounded buffers).
-    passthrough_limit: Option<u64>,
+    /// The instance's calls, and how many there were (the start-up is the
+    /// 0th).
+    calls: Calls,
+    count: u64,
 }
 
 impl OutputLog {
-    /// `passthrough_limit` is `max_output_bytes`, for streams passed
-    /// through to the host's.
+    /// `recent` are the tails of stdout and stderr, made with `calls`.
     pub(crate) fn new(
         stdout: Option<MemoryOutputPipe>,
         stderr: Option<MemoryOutputPipe>,
         recent: [Tail; 2],
-        passthrough_limit: Option<u64>,
+        calls: Calls,
     ) -> Self {
-        if let Some(limit) = passthrough_limit {
-            recent.iter().for_each(|t| t.allow(0, limit));
-        }
+        let count = calls.0.load(Ordering::Acquire);
         OutputLog {
             stdout,
             stderr,
             recent,
-            call_began: [0; 2],
-            passthrough_limit,
+            calls,
+            count,
         }
     }
 
-    /// Marks the start of a call, which may pass `max_output_bytes` more
-    /// through.
+    /// Marks the start of a call, which may write its own
+    /// `max_output_bytes` to a passed-through stream.
     #[inline(always)]
     pub(crate) fn begin_call(&mut self) {
-        self.call_began = [self.recent[0].mark(), self.recent[1].mark()];
-        if let Some(limit) = self.passthrough_limit {
-            self.recent[0].allow(self.call_began[0], limit);
-            self.recent[1].allow(self.call_began[1], limit);
-        }
+        self.count = self.count.wrapping_add(1);
+        self.calls.0.store(self.count, Ordering::Release);
     }
 
     /// What the guest wrote during the current call, as its last words
     /// (stderr first), and whether they are a Go panic's.
     pub(crate) fn last_words_of_call(&self) -> Option<(String, bool)> {
-        let texts = [1, 0].map(|i| self.recent[i].since(self.call_began[i]));
+        let texts = [1, 0].map(|i| self.recent[i].of_call());
         let panic = texts.iter().find_map(|t| last_words(t).filter(|(_, panic)| *panic));
         panic.or_else(|| texts.iter().find_map(|t| last_words(t)))
     }
@@ -168,18 +193,15 @@ pub(crate) struct GuestOutput {
 }
 
 impl GuestOutput {
-    pub(crate) fn new(sink: Sink) -> Self {
-        GuestOutput {
-            tail: Tail::default(),
-            sink,
-        }
+    pub(crate) fn new(sink: Sink, tail: Tail) -> Self {
+        GuestOutput { tail, sink }
     }
 
     /// Writes `bytes` through, or refuses them past `max_output_bytes` (a
     /// failed write to the guest, as a full capture buffer is): a guest
     /// printing without end cannot fill the host's disk or pipe.
     fn write_all(&mut self, bytes: &[u8]) -> StreamResult<()> {
-        if !matches!(self.sink, Sink::Capture(_)) && !self.tail.admits(bytes.len()) {
+        if !self.tail.admits(bytes.len()) {
             return Err(StreamError::LastOperationFailed(wasmtime::Error::msg(
                 "the guest wrote more than the runtime's max_output_bytes in this call",
             )));
@@ -280,7 +302,7 @@ mod tests {
 
     #[test]
     fn the_tail_keeps_the_last_bytes_since_a_mark() {
-        let t = Tail::default();
+        let t = Tail::new(&Calls::default(), u64::MAX);
         t.push(&vec![b'a'; TAIL_BYTES]);
         let mark = t.mark();
         t.push(b"panic: boom\n");
@@ -289,6 +311,26 @@ mod tests {
         assert_eq!(kept.len(), TAIL_BYTES);
         assert!(kept.ends_with(b"panic: boom\n"));
         assert!(t.since(t.mark()).is_empty());
+    }
+
+    #[test]
+    fn each_call_has_its_own_words_and_its_own_limit() {
+        let calls = Calls::default();
+        let tails = [Tail::new(&calls, 8), Tail::new(&calls, 8)];
+        let mut log = OutputLog::new(None, None, tails.clone(), calls);
+        tails[0].push(b"started\n");
+        assert_eq!(log.last_words_of_call(), Some(("started".to_string(), false)));
+        assert!(!tails[0].admits(1), "the start-up wrote its 8 bytes");
+        log.begin_call();
+        assert_eq!(log.last_words_of_call(), None, "nothing written in this call");
+        assert!(tails[0].admits(8) && !tails[0].admits(9));
+        tails[1].push(b"panic: x\n");
+        tails[0].push(b"out\n");
+        assert_eq!(log.last_words_of_call(), Some(("x".to_string(), true)));
+        assert!(tails[0].admits(4) && !tails[0].admits(5));
+        log.begin_call();
+        assert_eq!(log.last_words_of_call(), None);
+        assert!(tails[0].admits(8));
     }
 
     #[test]

@@ -8,7 +8,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 
 use crate::config::Settings;
 use crate::error::Error;
-use crate::output::{GuestOutput, OutputLog, Sink};
+use crate::output::{Calls, GuestOutput, OutputLog, Sink, Tail};
 
 /// One instance's WASI context, its captured output (if captured), and the
 /// last bytes of its stdout and stderr either way.
@@ -42,10 +42,17 @@ impl Sandbox {
             Some(cap) => (Some(MemoryOutputPipe::new(cap)), Some(MemoryOutputPipe::new(cap))),
             None => (None, None),
         };
-        let out = GuestOutput::new(stdout.clone().map_or(Sink::Stdout, Sink::Capture));
-        let err = GuestOutput::new(stderr.clone().map_or(Sink::Stderr, Sink::Capture));
-        let passthrough_limit = settings.capture_output.is_none().then_some(settings.max_output_bytes as u64);
-        let output = OutputLog::new(stdout, stderr, [out.tail.clone(), err.tail.clone()], passthrough_limit);
+        // A captured stream is bounded by its buffer; one passed through to
+        // the host's, by `max_output_bytes` per call.
+        let limit = match settings.capture_output {
+            Some(_) => u64::MAX,
+            None => settings.max_output_bytes as u64,
+        };
+        let calls = Calls::default();
+        let tails = [Tail::new(&calls, limit), Tail::new(&calls, limit)];
+        let out = GuestOutput::new(stdout.clone().map_or(Sink::Stdout, Sink::Capture), tails[0].clone());
+        let err = GuestOutput::new(stderr.clone().map_or(Sink::Stderr, Sink::Capture), tails[1].clone());
+        let output = OutputLog::new(stdout, stderr, tails, calls);
         wasi.stdout(out);
         wasi.stderr(err);
         Ok(Sandbox {

@@ -88,6 +88,7 @@ impl Counter {
         unsafe { self.0.as_ref() }.store(ticks, Ordering::Release);
     }
 
+    #[inline(always)]
     fn get(self) -> u64 {
         // SAFETY: as in `set`.
         unsafe { self.0.as_ref() }.load(Ordering::Acquire)
