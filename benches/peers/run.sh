@@ -19,7 +19,8 @@
 #     peers: extism/tinybind=<x> component/tinybind=<y> wazero/tinybind=<z>
 # the requests per second at 2 threads (each peer's best configuration),
 # and the per-call time ratios (peer ÷ tinybind) of the 8-byte concatenate
-# (each peer by its fastest form). THREADS (default "1 2") and
+# (each peer by its fastest form, over tinybind on the same build of the
+# guest, default or -scheduler=none). THREADS (default "1 2") and
 # SECONDS_EACH (default 5) change the throughput runs.
 #
 # Build outputs stay outside the repository: $TINYBIND_PEERS_TARGET
