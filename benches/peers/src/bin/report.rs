@@ -73,14 +73,12 @@ fn fastest(calls: &serde_json::Map<String, Value>, ids: &[&str]) -> f64 {
 }
 
 /// A peer's 8-byte time over tinybind's on the same guest build: its
-/// fastest form on the default build over `tinybind`, or its fastest on the
-/// `-scheduler=none` build over `tinybind_nosched`, whichever is lower (the
-/// comparison least kind to tinybind, module for module).
-fn ratio(calls: &serde_json::Map<String, Value>, default: &[&str], nosched: &[&str]) -> f64 {
-    let tinybind = |id: &str| calls.get(id).and_then(|c| c["8B"]["ns"].as_f64()).unwrap_or(f64::NAN);
-    let over_default = fastest(calls, default) / tinybind("tinybind");
-    let over_nosched = fastest(calls, nosched) / tinybind("tinybind_nosched");
-    over_default.min(over_nosched)
+/// fastest form on the default build over `tinybind` (`tb` ns), or its
+/// fastest on the `-scheduler=none` build over `tinybind_nosched`
+/// (`tb_nosched` ns), whichever is lower (the comparison least kind to
+/// tinybind, module for module).
+fn ratio(calls: &serde_json::Map<String, Value>, default: &[&str], nosched: &[&str], tb: f64, tb_nosched: f64) -> f64 {
+    (fastest(calls, default) / tb).min(fastest(calls, nosched) / tb_nosched)
 }
 
 /// Mean time in ns of one criterion benchmark.
@@ -124,11 +122,11 @@ fn main() {
         .iter()
         .map(|(l, _)| figures.ns(l, "tinybind").expect("tinybind figure"))
         .collect();
-    // A row of the -scheduler=none build is compared with tinybind's on it.
+    // A row of the -scheduler=none build is compared with tinybind's on it
+    // (never with the default build's: a missing figure gives NaN).
     let tb_nosched: Vec<f64> = SIZES
         .iter()
-        .zip(&tb)
-        .map(|((l, _), tb)| figures.ns(l, "tinybind_nosched").unwrap_or(*tb))
+        .map(|(l, _)| figures.ns(l, "tinybind_nosched").unwrap_or(f64::NAN))
         .collect();
     for (id, label, host) in PEERS {
         let base = if id.ends_with("_nosched") { &tb_nosched } else { &tb };
@@ -224,13 +222,10 @@ fn main() {
 
     // Each peer by its fastest variant, against tinybind on the same build
     // of the guest: the comparison least kind to tinybind.
-    let x = ratio(&calls, &["extism"], &["extism_nosched"]);
-    let y = ratio(&calls, &["component", "component_packed"], &["component_nosched", "component_packed_nosched"]);
-    let z = ratio(
-        &calls,
-        &["wazero", "wazero_call", "wazero_interp", "wazero_interp_call"],
-        &["wazero_nosched"],
-    );
+    let over_tinybind = |default: &[&str], nosched: &[&str]| ratio(&calls, default, nosched, tb[0], tb_nosched[0]);
+    let x = over_tinybind(&["extism"], &["extism_nosched"]);
+    let y = over_tinybind(&["component", "component_packed"], &["component_nosched", "component_packed_nosched"]);
+    let z = over_tinybind(&["wazero", "wazero_call", "wazero_interp", "wazero_interp_call"], &["wazero_nosched"]);
     let (tp_md, tp_json, tp_line) = throughput_table(&throughput);
     md.push_str(&tp_md);
     std::fs::write(out.join("peers.md"), &md).expect("write md");
